@@ -1,0 +1,62 @@
+"""casebook: 社区治理案例库 — Markdown content files mirrored into a catalog and served as pages.
+
+``create_app`` is the one factory: defaults → ``CASEBOOK_*`` environment → ``overrides``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as settings
+from .db import db
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """``templates``/``static``: inside the package when installed, beside it in a checkout."""
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"casebook is missing its {name} folder")
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app; nothing is read from the environment at import time."""
+    conf = settings.build(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_path=str(conf["DATA_DIR"]),
+    )
+    app.config.update({f"CASEBOOK_{k}": v for k, v in conf.items()})
+    app.config.update(
+        SECRET_KEY=conf["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=conf["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        JSON_AS_ASCII=False,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    for key in ("TESTING",):
+        if overrides and key in overrides:
+            app.config[key] = overrides[key]
+    conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+
+    from . import web
+    from .cli import register_cli
+    from .views import meta, public
+
+    web.init_app(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(meta.bp)
+    register_cli(app)
+    with app.app_context():
+        db.create_all()
+    return app

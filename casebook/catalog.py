@@ -1,0 +1,196 @@
+"""Mirror ``content/`` into the catalog tables, incrementally.
+
+Unchanged files are skipped by content hash; deleted files are removed; a change to
+``topics.yml``, ``places.yml`` or the media folder re-validates everything (entries are
+checked against them). Markdown is rendered here, once, so page views never parse it.
+Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from . import content
+from .models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
+from .render import excerpt, plain_text, render_markdown
+
+logger = logging.getLogger(__name__)
+
+RULES_KEY = "rules_fingerprint"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SyncReport:
+    """What a sync did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    problems: int = 0
+    full: bool = False
+
+    def summary(self) -> str:
+        return (f"新增 {self.added}，更新 {self.updated}，删除 {self.removed}，未变 {self.unchanged}，"
+                f"无法载入 {self.invalid}；问题 {self.problems} 条")
+
+
+def _fingerprint(root: Path, rules: content.Rules) -> str:
+    digest = hashlib.sha256()
+    for name in ("topics.yml", "places.yml"):
+        path = root / name
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    digest.update("\n".join(sorted(rules.media)).encode())
+    return digest.hexdigest()
+
+
+def _sync_topics(session: Session, rules: content.Rules) -> None:
+    existing = {t.slug: t for t in session.scalars(select(TopicRow))}
+    for slug in set(existing) - set(rules.topics):
+        session.delete(existing.pop(slug))
+    for topic in rules.topics.values():
+        row = existing.get(topic.slug)
+        if row is None:
+            row = TopicRow(slug=topic.slug)
+            session.add(row)
+        row.number, row.title, row.summary = topic.number, topic.title, topic.summary
+        row.cover, row.example = topic.cover, topic.example
+
+
+def entry_row_values(entry: content.Entry, rel_path: str, media_url: str = "/media/") -> dict[str, object]:
+    """Column values for an entry: its metadata plus rendered HTML and an excerpt."""
+    body_html = render_markdown(entry.body, media_url)
+    return dict(
+        kind=entry.kind, slug=entry.slug, path=rel_path, title=entry.title, topic=entry.topic,
+        date=entry.date, year=entry.date.year, summary=entry.summary,
+        excerpt=excerpt(entry.summary or plain_text(body_html)), street=entry.street,
+        community=entry.community, region=entry.region, scope=entry.scope,
+        people=list(entry.people), participants=list(entry.participants), video=entry.video,
+        cover=entry.cover, status=entry.status, sample=entry.sample, body=entry.body,
+        body_html=body_html,
+    )
+
+
+def upsert_entry(session: Session, entry: content.Entry, rel_path: str) -> EntryRow:
+    """Insert or update the row of ``entry`` (looked up by kind and slug)."""
+    row = session.scalars(
+        select(EntryRow).where(EntryRow.kind == entry.kind, EntryRow.slug == entry.slug)
+    ).one_or_none()
+    if row is None:
+        row = EntryRow()
+        session.add(row)
+    for key, value in entry_row_values(entry, rel_path).items():
+        setattr(row, key, value)
+    row.tag_rows = [TagRow(tag=tag, position=i) for i, tag in enumerate(entry.tags)]
+    return row
+
+
+def _replace_problems(session: Session, rel_path: str, problems: list[content.Problem], root: Path) -> None:
+    session.execute(delete(ProblemRow).where(ProblemRow.path == rel_path))
+    for problem in problems:
+        session.add(ProblemRow(path=_relative(problem.path, root), line=problem.line,
+                               message=problem.message))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def sync(session: Session, root: Path, progress: Progress | None = None) -> SyncReport:
+    """Bring the catalog in line with the files under ``root``; return what changed."""
+    report = SyncReport()
+    rules, rule_problems = content.load_rules(root)
+    fingerprint = _fingerprint(root, rules)
+    stored_fp = session.get(Setting, RULES_KEY)
+    report.full = stored_fp is None or stored_fp.value != fingerprint
+    _sync_topics(session, rules)
+    for name in ("topics.yml", "places.yml"):
+        _replace_problems(session, name, [p for p in rule_problems if p.path.name == name], root)
+
+    files: dict[str, tuple[str, Path]] = {}
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for kind, path in content.iter_entry_files(root):
+        rel = path.relative_to(root).as_posix()
+        files[rel] = (kind, path)
+        by_key[f"{kind}/{path.stem}"].append(rel)
+    stored = {p: h for p, h in session.execute(select(SourceFile.path, SourceFile.sha256)).tuples()}
+
+    removed = set(stored) - set(files)
+    touched_keys = {f"{files[r][0]}/{files[r][1].stem}" for r in set(files) - set(stored)}
+    for rel in removed:
+        parts = rel.split("/")
+        kind = next((k for k, d in content.KIND_DIRS.items() if d == parts[0]), "")
+        touched_keys.add(f"{kind}/{Path(parts[-1]).stem}")
+        session.execute(delete(ProblemRow).where(ProblemRow.path == rel))
+        session.execute(delete(SourceFile).where(SourceFile.path == rel))
+        row = session.scalars(select(EntryRow).where(EntryRow.path == rel)).one_or_none()
+        if row is not None:
+            session.delete(row)
+            report.removed += 1
+
+    total = len(files)
+    for done, (rel, (kind, path)) in enumerate(files.items(), start=1):
+        if progress is not None and (done % 500 == 0 or done == total):
+            progress(done, total)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            _replace_problems(session, rel, [content.Problem(path, 1, f"无法读取：{exc.strerror}")], root)
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        key = f"{kind}/{path.stem}"
+        if not report.full and stored.get(rel) == sha and key not in touched_keys:
+            report.unchanged += 1
+            continue
+        _apply_file(session, root, rules, rel, kind, path, by_key[key], report)
+        source = session.get(SourceFile, rel)
+        if source is None:
+            session.add(SourceFile(path=rel, sha256=sha))
+        else:
+            source.sha256 = sha
+
+    if stored_fp is None:
+        session.add(Setting(key=RULES_KEY, value=fingerprint))
+    else:
+        stored_fp.value = fingerprint
+    session.flush()
+    report.problems = len(session.scalars(select(ProblemRow.id)).all())
+    return report
+
+
+def _apply_file(session: Session, root: Path, rules: content.Rules, rel: str, kind: str, path: Path,
+                same_key: list[str], report: SyncReport) -> None:
+    """Re-read one changed file and update its row and problems."""
+    existing = session.scalars(select(EntryRow).where(EntryRow.path == rel)).one_or_none()
+    if same_key[0] != rel:
+        problems = [content.Problem(path, 1, f"重复的 slug：{kind}/{path.stem} 已由 {same_key[0]} 使用")]
+        entry = None
+    else:
+        entry, problems = content.parse_file(path, kind, rules)
+    _replace_problems(session, rel, problems, root)
+    if entry is None:
+        report.invalid += 1
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+            report.removed += 1
+        return
+    if existing is None:
+        report.added += 1
+    else:
+        report.updated += 1
+    upsert_entry(session, entry, rel)
+    session.flush()

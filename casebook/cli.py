@@ -1,0 +1,126 @@
+"""The ``casebook`` command line: serve, sync, check, new.
+
+The same commands are available as ``flask --app casebook <command>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+import click
+from flask import Flask, current_app, has_app_context
+
+from . import config as settings
+from . import content
+
+
+def _app() -> Flask:
+    """The current app (under ``flask --app``), or a new one pushed for this command."""
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    from . import create_app
+
+    app = create_app()
+    app.app_context().push()
+    return app
+
+
+def _content_dir() -> Path:
+    if has_app_context():
+        return Path(current_app.config["CASEBOOK_CONTENT_DIR"])
+    return settings.content_dir()
+
+
+def run_sync(app: Flask, quiet: bool = False) -> None:
+    """Sync the catalog with the content folder, printing progress and a summary."""
+    from .catalog import sync
+    from .db import db
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and total >= 1000:
+            click.echo(f"\r同步中 {done}/{total}", nl=done == total, err=True)
+
+    report = sync(db.session, app.config["CASEBOOK_CONTENT_DIR"], progress)
+    db.session.commit()
+    if not quiet:
+        click.echo(f"同步完成：{report.summary()}" + ("（全量）" if report.full else ""))
+        if report.problems:
+            click.echo("运行 casebook check 查看问题详情。", err=True)
+
+
+@click.group(help="社区治理案例库 casebook: content files → catalog → pages.")
+@click.version_option(package_name="casebook")
+def main() -> None:
+    """Entry point of the ``casebook`` console script."""
+
+
+@main.command()
+@click.option("--quiet", "-q", is_flag=True, help="只在出错时输出。")
+def sync(quiet: bool) -> None:
+    """Sync the catalog with the content folder (unchanged files are skipped)."""
+    run_sync(_app(), quiet)
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def check(directory: Path | None) -> None:
+    """Print every content problem as path:line: message; exit 1 if there are any."""
+    root = directory or _content_dir()
+    if not root.is_dir():
+        raise click.UsageError(f"content folder {root} does not exist")
+    library = content.load(root)
+    cwd = Path.cwd()
+    for problem in library.problems:
+        click.echo(problem.display(relative_to=cwd))
+    click.echo(f"{len(library.entries)} 篇条目，{len(library.problems)} 个问题", err=True)
+    sys.exit(1 if library.problems else 0)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(content.KINDS))
+@click.option("--topic", required=True, help="主题 slug（见 content/topics.yml）。")
+@click.option("--title", required=True, help="标题。")
+@click.option("--slug", help="文件名（默认由标题拼音生成）。")
+def new(kind: str, topic: str, title: str, slug: str | None) -> None:
+    """Write a draft skeleton for a new interview, salon or case and print its path."""
+    root = _content_dir()
+    rules, _ = content.load_rules(root)
+    if topic not in rules.topics:
+        raise click.UsageError(f"unknown topic {topic!r}; known: {', '.join(rules.topics)}")
+    slug = slug or content.slugify(title)
+    if not content.SLUG_RE.match(slug):
+        raise click.UsageError(f"cannot use {slug!r} as a slug; pass --slug with a-z, 0-9 and '-'")
+    taken = [p for k, p in content.iter_entry_files(root) if k == kind and p.stem == slug]
+    path = content.entry_path(root, kind, slug)
+    if taken or path.exists():
+        click.echo(f"已存在：{(taken or [path])[0]}，未覆盖。可用 --slug 指定其他文件名。", err=True)
+        sys.exit(1)
+    entry = content.skeleton(kind, slug, title, topic, dt.date.today())
+    text = content.serialize(entry)
+    parsed, problems = content.parse_text(text, kind, slug, rules=rules, path=path)
+    if parsed is None or problems:
+        raise click.ClickException("; ".join(p.message for p in problems))
+    content.write_atomic(path, text)
+    click.echo(path)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=5000, show_default=True, type=int, help="端口。")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="进程数。")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="每进程线程数。")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Sync, then serve the site with gunicorn (several processes and threads)."""
+    app = _app()
+    run_sync(app)
+    click.echo(f"casebook 已启动：http://{host}:{port}/", err=True)
+    from .server import run
+
+    run({"bind": f"{host}:{port}", "workers": workers, "threads": threads})
+
+
+def register_cli(app: Flask) -> None:
+    """Make the commands available under ``flask --app casebook``."""
+    for command in main.commands.values():
+        app.cli.add_command(command)

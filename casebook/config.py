@@ -1,0 +1,62 @@
+"""Settings: defaults, then ``CASEBOOK_*`` environment variables, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_KEYS = ("CONTENT_DIR", "DATA_DIR", "SECRET_KEY", "DATABASE_URL", "SITE_URL", "SITE_NAME", "ICP")
+
+
+def defaults() -> dict[str, Any]:
+    return {
+        "CONTENT_DIR": "content",
+        "DATA_DIR": "instance",
+        "SECRET_KEY": None,
+        "DATABASE_URL": None,
+        "SITE_URL": None,
+        "SITE_NAME": "社区治理案例库",
+        "ICP": None,
+    }
+
+
+def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Resolve the settings; paths become absolute, the database defaults to SQLite in DATA_DIR."""
+    environ = os.environ if environ is None else environ
+    config = defaults()
+    for key in ENV_KEYS:
+        value = environ.get(f"CASEBOOK_{key}")
+        if value:
+            config[key] = value
+    config.update(overrides or {})
+    config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
+    config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
+    if config["SITE_URL"]:
+        config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{config['DATA_DIR'] / 'casebook.sqlite3'}"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _stored_secret(config["DATA_DIR"])
+    return config
+
+
+def content_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The content folder from the environment alone (for commands that need no app)."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("CASEBOOK_CONTENT_DIR") or defaults()["CONTENT_DIR"]).resolve()
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A random key kept in DATA_DIR, so every server process and restart agrees on it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()

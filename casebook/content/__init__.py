@@ -1,0 +1,36 @@
+"""Content files: the source of truth. Parsing, validation and atomic writes; no Flask here."""
+
+from .files import (
+    Library,
+    entry_path,
+    iter_entry_files,
+    list_media,
+    load,
+    load_rules,
+    parse_file,
+    parse_text,
+    serialize,
+    skeleton,
+    write_atomic,
+)
+from .model import (
+    KIND_DIRS,
+    KIND_LABELS,
+    KINDS,
+    SCOPES,
+    SLUG_RE,
+    STATUSES,
+    Entry,
+    Problem,
+    Rules,
+    Topic,
+)
+from .slugs import slugify
+from .validate import FIELDS, validate_entry
+
+__all__ = [
+    "FIELDS", "KINDS", "KIND_DIRS", "KIND_LABELS", "SCOPES", "SLUG_RE", "STATUSES", "Entry",
+    "Library", "Problem", "Rules", "Topic", "entry_path", "iter_entry_files", "list_media", "load",
+    "load_rules", "parse_file", "parse_text", "serialize", "skeleton", "slugify", "validate_entry",
+    "write_atomic",
+]

@@ -1,0 +1,287 @@
+"""Reading and writing the content folder: front matter with line numbers, topics, places.
+
+``load(root)`` returns every usable entry plus every problem; a broken file never stops it.
+``serialize`` and ``parse_text`` are a pair held together by a round-trip test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
+from .validate import validate_entry
+
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML, but timestamps stay text: dates are checked by the validator, with a line."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """``(front matter, body)`` when ``text`` starts with a ``---`` line closed by another.
+
+    Written here rather than taken from python-frontmatter, whose boundary pattern also
+    swallows blank lines after ``---`` and so shifts every line number we report.
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:])
+    raise ValueError("front matter is not closed")
+
+
+@dataclass
+class Document:
+    """A parsed YAML document with the line of every top-level key."""
+
+    data: Any
+    lines: dict[str, int]
+
+
+def read_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML, recording top-level key lines; report syntax errors and duplicate keys."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        last_line = first_line + max(0, text.count("\n") - 1)
+        line = min(first_line + (mark.line if mark is not None else 0), last_line)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(path, line, f"YAML 格式错误：{reason}")]
+    except (ValueError, TypeError) as exc:  # a constructor refused a value
+        return None, [Problem(path, first_line, f"YAML 格式错误：{exc}")]
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key = str(key_node.value)
+            line = first_line + key_node.start_mark.line
+            if key in lines:
+                problems.append(Problem(path, line, f"字段“{key}”重复出现，只保留最后一个"))
+            lines[key] = line
+    return Document(data, lines), problems
+
+
+def parse_text(
+    text: str, kind: str, slug: str, *, rules: Rules, path: Path
+) -> tuple[Entry | None, list[Problem]]:
+    """Parse and validate one entry's Markdown text (front matter + body)."""
+    try:
+        parts = split_front_matter(text.removeprefix("\ufeff"))
+    except ValueError:
+        return None, [Problem(path, 1, "前置信息没有结束：缺少第二行 ---")]
+    if parts is None:
+        return None, [Problem(path, 1, "缺少 YAML 前置信息：文件应以一行 --- 开头")]
+    fm, body = parts
+    first_line = 2
+    doc, problems = read_yaml(fm, path, first_line)
+    if doc is None:
+        return None, problems
+    meta = doc.data if doc.data is not None else {}
+    if not isinstance(meta, dict):
+        return None, [*problems, Problem(path, first_line, "前置信息应为“字段: 值”的映射")]
+    entry, more = validate_entry(kind, slug, meta, body.strip("\n") + "\n",
+                                 rules=rules, path=path, lines=doc.lines)
+    return entry, problems + more
+
+
+def parse_file(path: Path, kind: str, rules: Rules) -> tuple[Entry | None, list[Problem]]:
+    """Read, parse and validate one entry file; the slug is the file's stem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, line, "文件不是 UTF-8 编码")]
+    except OSError as exc:
+        return None, [Problem(path, 1, f"无法读取：{exc.strerror}")]
+    return parse_text(text, kind, path.stem, rules=rules, path=path)
+
+
+def iter_entry_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """Yield ``(kind, path)`` for every ``*.md`` under the kind folders, in sorted order."""
+    for kind in KINDS:
+        folder = root / KIND_DIRS[kind]
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*.md")):
+                if path.is_file() and not path.name.startswith("."):
+                    yield kind, path
+
+
+def _load_topics(path: Path) -> tuple[dict[str, Topic], list[Problem]]:
+    if not path.is_file():
+        return {}, [Problem(path, 1, "缺少 topics.yml")]
+    doc, problems = read_yaml(path.read_text(encoding="utf-8"), path)
+    if doc is None:
+        return {}, problems
+    if not isinstance(doc.data, list):
+        return {}, [*problems, Problem(path, 1, "topics.yml 应为主题列表")]
+    loader = _Loader(path.read_text(encoding="utf-8"))
+    try:
+        item_lines = [n.start_mark.line + 1 for n in loader.get_single_node().value]
+    finally:
+        loader.dispose()
+    topics: dict[str, Topic] = {}
+    numbers: set[int] = set()
+    for line, item in zip(item_lines, doc.data, strict=True):
+        if not isinstance(item, dict):
+            problems.append(Problem(path, line, "每个主题应为映射：slug、number、title、summary"))
+            continue
+        unknown = set(item) - {"slug", "number", "title", "summary", "cover", "example"}
+        for key in sorted(map(str, unknown)):
+            problems.append(Problem(path, line, f"未知字段“{key}”，已忽略"))
+        slug, number, title = str(item.get("slug", "")), item.get("number"), item.get("title")
+        if not SLUG_RE.match(slug):
+            problems.append(Problem(path, line, f"主题 slug“{slug}”无效"))
+        elif slug in topics:
+            problems.append(Problem(path, line, f"主题 slug“{slug}”重复"))
+        elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            problems.append(Problem(path, line, f"主题 {slug} 的 number 应为正整数"))
+        elif number in numbers:
+            problems.append(Problem(path, line, f"期号 {number} 重复"))
+        elif not title or not isinstance(title, str):
+            problems.append(Problem(path, line, f"主题 {slug} 缺少 title"))
+        else:
+            numbers.add(number)
+            topics[slug] = Topic(slug, number, title.strip(), str(item.get("summary") or "").strip(),
+                                 str(item["cover"]) if item.get("cover") else None,
+                                 item.get("example") is True)
+    return topics, problems
+
+
+def _load_places(path: Path) -> tuple[dict[str, tuple[str, ...]], list[Problem]]:
+    if not path.is_file():
+        return {}, [Problem(path, 1, "缺少 places.yml")]
+    doc, problems = read_yaml(path.read_text(encoding="utf-8"), path)
+    if doc is None:
+        return {}, problems
+    if not isinstance(doc.data, dict):
+        return {}, [*problems, Problem(path, 1, "places.yml 应为“街道: [社区, …]”的映射")]
+    places: dict[str, tuple[str, ...]] = {}
+    for street, communities in doc.data.items():
+        if communities is None:
+            communities = []
+        if not isinstance(communities, list):
+            problems.append(Problem(path, doc.lines.get(str(street), 1), f"{street} 的社区应为列表"))
+            continue
+        places[str(street).strip()] = tuple(str(c).strip() for c in communities if c)
+    return places, problems
+
+
+def list_media(root: Path) -> frozenset[str]:
+    """Files under ``media/``, as posix paths relative to it."""
+    media = root / "media"
+    if not media.is_dir():
+        return frozenset()
+    return frozenset(p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file())
+
+
+def load_rules(root: Path) -> tuple[Rules, list[Problem]]:
+    """Read ``topics.yml``, ``places.yml`` and the media listing."""
+    topics, problems = _load_topics(root / "topics.yml")
+    places, more = _load_places(root / "places.yml")
+    return Rules(topics, places, list_media(root)), problems + more
+
+
+@dataclass
+class Library:
+    """Everything ``load`` found: usable entries (by key) and every problem."""
+
+    rules: Rules
+    entries: dict[str, Entry] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load(root: Path) -> Library:
+    """Load the whole content folder; broken files are reported and skipped."""
+    rules, problems = load_rules(root)
+    library = Library(rules, problems=problems)
+    seen: dict[str, Path] = {}
+    for kind, path in iter_entry_files(root):
+        key = f"{kind}/{path.stem}"
+        if key in seen:
+            library.problems.append(Problem(path, 1, f"重复的 slug：{key} 已由 {seen[key].as_posix()} 使用"))
+            continue
+        seen[key] = path
+        entry, found = parse_file(path, kind, rules)
+        library.problems.extend(found)
+        if entry is not None:
+            library.entries[entry.key] = entry
+    return library
+
+
+def entry_path(root: Path, kind: str, slug: str) -> Path:
+    """Where a new entry of this kind and slug is written."""
+    return root / KIND_DIRS[kind] / f"{slug}.md"
+
+
+_FIELD_ORDER = ("title", "topic", "date", "summary", "tags", "street", "community", "region",
+                "scope", "people", "participants", "video", "cover", "status", "sample")
+
+
+def serialize(entry: Entry) -> str:
+    """Markdown text of an entry: front matter with only meaningful keys, then the body."""
+    meta: dict[str, Any] = {}
+    for key in _FIELD_ORDER:
+        value = getattr(entry, key)
+        if isinstance(value, tuple):
+            value = list(value)
+        if key == "status" and value == "published" or key == "sample" and not value:
+            continue
+        if key == "scope" and entry.kind != "case":
+            continue
+        if value in (None, "", []) and key not in ("tags",):
+            continue
+        meta[key] = value
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
+    return f"---\n{front}---\n{entry.body.strip(chr(10))}\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so readers see the old file or the new one, never half of either."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+_SKELETONS = {
+    "interview": "## 访谈背景\n\n（简要介绍社区和访谈缘起。）\n\n## 访谈要点\n\n**问：**\n\n**答：**\n",
+    "salon": "## 沙龙概况\n\n（时间、地点、参与者。）\n\n## 观点摘录\n\n## 共识与下一步\n",
+    "case": "## 背景\n\n## 做法\n\n1. \n\n## 成效\n\n## 启示\n",
+}
+
+
+def skeleton(kind: str, slug: str, title: str, topic: str, today: dt.date) -> Entry:
+    """A new draft entry with the headings its kind usually has."""
+    extra: dict[str, Any] = {"scope": "local"} if kind == "case" else {}
+    return Entry(kind=kind, slug=slug, title=title, topic=topic, date=today,
+                 body=_SKELETONS[kind], status="draft", **extra)

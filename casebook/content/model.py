@@ -1,0 +1,104 @@
+"""Plain data of the case library: topics, entries, places and the problems found in files.
+
+Nothing here touches Flask or the database; every other layer builds on these types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KINDS: tuple[str, ...] = ("interview", "salon", "case")
+KIND_DIRS: dict[str, str] = {"interview": "interviews", "salon": "salons", "case": "cases"}
+KIND_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "case": "微案例"}
+STATUSES: tuple[str, ...] = ("published", "draft", "submitted")
+SCOPES: tuple[str, ...] = ("local", "national")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a content file, located by path and 1-based line."""
+
+    path: Path
+    line: int
+    message: str
+
+    def display(self, relative_to: Path | None = None) -> str:
+        """Render as ``path:line: message``, the path relative to ``relative_to`` if given."""
+        path = self.path
+        if relative_to is not None:
+            try:
+                path = path.resolve().relative_to(relative_to.resolve())
+            except ValueError:
+                import os
+
+                path = Path(os.path.relpath(path.resolve(), relative_to.resolve()))
+        return f"{path.as_posix()}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One 期 of the series, from ``topics.yml``."""
+
+    slug: str
+    number: int
+    title: str
+    summary: str = ""
+    cover: str | None = None
+    example: bool = False
+
+    @property
+    def label(self) -> str:
+        """``第1期·无主管楼院治理``."""
+        return f"第{self.number}期·{self.title}"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What entries are validated against: the topics and the street → communities map."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    media: frozenset[str] = frozenset()
+    """Files under ``content/media/`` (posix paths relative to it); empty set = unchecked."""
+
+    @property
+    def communities(self) -> dict[str, str]:
+        """Community → its street."""
+        return {c: street for street, cs in self.places.items() for c in cs}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One validated interview, salon or case."""
+
+    kind: str
+    slug: str
+    title: str
+    topic: str
+    date: dt.date
+    body: str = ""
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    street: str | None = None
+    community: str | None = None
+    region: str | None = None
+    scope: str | None = None
+    people: tuple[str, ...] = ()
+    participants: tuple[str, ...] = ()
+    video: str | None = None
+    cover: str | None = None
+    status: str = "published"
+    sample: bool = False
+
+    @property
+    def key(self) -> str:
+        """``kind/slug``, unique across the library."""
+        return f"{self.kind}/{self.slug}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "published"

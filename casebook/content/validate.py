@@ -1,0 +1,233 @@
+"""The one validation of entry metadata, shared by the loader, ``casebook check`` and staff forms.
+
+Each front-matter key has one normalizer in ``FIELDS`` (key → function), so templates and
+the catalog never re-clean values. A problem with a required key makes the entry unusable;
+any other problem is reported and the offending value dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from .model import KINDS, SCOPES, SLUG_RE, STATUSES, Entry, Problem, Rules
+
+
+class Invalid(ValueError):
+    """A value that cannot be used; the message is shown to the user."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        raise Invalid("应为一段文字")
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _required_text(value: Any) -> str:
+    text = _text(value)
+    if not text:
+        raise Invalid("不能为空")
+    return text
+
+
+def _optional_text(value: Any) -> str | None:
+    return _text(value) or None
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"日期“{text}”无效，应写成 YYYY-MM-DD，例如 2022-03-01") from None
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list):
+        raise Invalid("应为文字列表，例如 [甲, 乙]")
+    items: list[str] = []
+    for item in value:
+        if isinstance(item, (dict, list)) or item is None:
+            raise Invalid("列表中的每一项都应是一段文字")
+        text = str(item).strip()
+        if text and text not in items:
+            items.append(text)
+    return tuple(items)
+
+
+def _url(value: Any) -> str | None:
+    text = _text(value)
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid(f"“{text}”不是 http(s) 网址")
+    return text
+
+
+def _cover(value: Any) -> str | None:
+    text = _text(value)
+    if not text:
+        return None
+    if text.startswith("https://"):
+        return _url(text)
+    if "://" in text:
+        raise Invalid("封面应为 content/media/ 下的文件或 https 网址")
+    path = PurePosixPath(text.removeprefix("/").removeprefix("media/"))
+    if ".." in path.parts or not path.parts:
+        raise Invalid(f"封面路径“{text}”无效")
+    return path.as_posix()
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def normalize(value: Any) -> str:
+        text = _text(value)
+        if text not in options:
+            raise Invalid(f"“{text}”无效，可选值：{' | '.join(options)}")
+        return text
+
+    return normalize
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Invalid("应为 true 或 false")
+
+
+@dataclass(frozen=True)
+class Field:
+    normalize: Callable[[Any], Any]
+    kinds: tuple[str, ...] = KINDS
+    required: bool = False
+    fatal: bool = False
+    """An unusable value makes the whole entry unusable (not just this key)."""
+
+
+FIELDS: dict[str, Field] = {
+    "title": Field(_required_text, required=True),
+    "topic": Field(_required_text, required=True),
+    "date": Field(_date, required=True),
+    "summary": Field(_text),
+    "tags": Field(_string_list),
+    "street": Field(_optional_text),
+    "community": Field(_optional_text),
+    "region": Field(_optional_text, kinds=("case",)),
+    "scope": Field(_choice(SCOPES), kinds=("case",), fatal=True),
+    "people": Field(_string_list, kinds=("interview",)),
+    "participants": Field(_string_list, kinds=("salon",)),
+    "video": Field(_url),
+    "cover": Field(_cover),
+    "status": Field(_choice(STATUSES), fatal=True),
+    "sample": Field(_bool),
+}
+
+
+def _suggest(value: str, options: list[str]) -> str:
+    close = [o for o in options if value and (value in o or o in value)]
+    close += difflib.get_close_matches(value, options, n=2, cutoff=0.5)
+    close = list(dict.fromkeys(close))[:3]
+    return f"，是否指：{'、'.join(close)}" if close else ""
+
+
+def validate_entry(
+    kind: str,
+    slug: str,
+    meta: Mapping[str, Any],
+    body: str,
+    *,
+    rules: Rules,
+    path: Path,
+    lines: Mapping[str, int] | None = None,
+) -> tuple[Entry | None, list[Problem]]:
+    """Validate one entry's front matter; return the entry (None if unusable) and all problems."""
+    lines = lines or {}
+    problems: list[Problem] = []
+    usable = True
+
+    def report(key: str | None, message: str) -> None:
+        problems.append(Problem(path, lines.get(key, 1) if key else 1, message))
+
+    if kind not in KINDS:
+        report(None, f"未知类型“{kind}”，应为 {' | '.join(KINDS)}")
+        return None, problems
+    if not SLUG_RE.match(slug):
+        report(None, f"文件名“{slug}”不能用作网址：只能用小写字母、数字和连字符，且不超过 80 个字符")
+        usable = False
+
+    values: dict[str, Any] = {}
+    for key, raw in meta.items():
+        spec = FIELDS.get(str(key))
+        if spec is None:
+            report(str(key), f"未知字段“{key}”，已忽略（可用字段：{', '.join(FIELDS)}）")
+            continue
+        if kind not in spec.kinds:
+            report(str(key), f"字段“{key}”不适用于 {kind}，已忽略")
+            continue
+        try:
+            values[str(key)] = spec.normalize(raw)
+        except Invalid as exc:
+            report(str(key), f"{key}：{exc}")
+            if spec.required or spec.fatal:
+                usable = False
+
+    for key, spec in FIELDS.items():
+        if spec.required and kind in spec.kinds and key not in meta:
+            report(None, f"缺少必填字段 {key}")
+            usable = False
+
+    topic = values.get("topic")
+    if topic is not None and topic not in rules.topics:
+        report("topic", f"未知主题“{topic}”，topics.yml 中没有{_suggest(topic, list(rules.topics))}")
+        usable = False
+
+    _check_place(values, rules, report)
+    cover = values.get("cover")
+    if cover and "://" not in cover and rules.media and cover not in rules.media:
+        report("cover", f"封面文件 media/{cover} 不存在")
+        values.pop("cover")
+    if kind == "case":
+        values.setdefault("scope", "local")
+
+    if not usable:
+        return None, problems
+    return Entry(kind=kind, slug=slug, body=body, **values), problems
+
+
+def _check_place(
+    values: dict[str, Any], rules: Rules, report: Callable[[str | None, str], None]
+) -> None:
+    """Drop a street or community that places.yml does not know, so facets never split."""
+    street, community = values.get("street"), values.get("community")
+    if street and street not in rules.places:
+        report("street", f"未知街道“{street}”，places.yml 中没有{_suggest(street, list(rules.places))}")
+        values.pop("street")
+        street = None
+    if community:
+        owner = rules.communities.get(community)
+        if owner is None:
+            known = list(rules.communities)
+            report("community", f"未知社区“{community}”，places.yml 中没有{_suggest(community, known)}")
+            values.pop("community")
+        elif street and owner != street:
+            report("community", f"社区“{community}”属于{owner}，不属于{street}")
+            values.pop("community")
+        elif not street:
+            values["street"] = owner

@@ -1,0 +1,119 @@
+"""Catalog tables: a mirror of ``content/`` that ``casebook sync`` can always rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+class TopicRow(Base):
+    """A topic (期) from ``topics.yml``."""
+
+    __tablename__ = "topic"
+
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    cover: Mapped[str | None] = mapped_column(String(500))
+    example: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def label(self) -> str:
+        return f"第{self.number}期·{self.title}"
+
+
+class EntryRow(Base):
+    """One interview, salon or case, with its Markdown pre-rendered to sanitized HTML."""
+
+    __tablename__ = "entry"
+    __table_args__ = (
+        UniqueConstraint("kind", "slug"),
+        Index("ix_entry_public", "status", "kind", "date"),
+        Index("ix_entry_topic", "topic", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(80))
+    path: Mapped[str] = mapped_column(String(500), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    topic: Mapped[str] = mapped_column(String(80))
+    date: Mapped[dt.date]
+    year: Mapped[int] = mapped_column(index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    street: Mapped[str | None] = mapped_column(String(100), index=True)
+    community: Mapped[str | None] = mapped_column(String(100), index=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    scope: Mapped[str | None] = mapped_column(String(20))
+    people: Mapped[list[str]] = mapped_column(JSON, default=list)
+    participants: Mapped[list[str]] = mapped_column(JSON, default=list)
+    video: Mapped[str | None] = mapped_column(String(1000))
+    cover: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    sample: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+
+    tag_rows: Mapped[list[TagRow]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="TagRow.position",
+        lazy="selectin",
+    )
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.slug}"
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.tag for t in self.tag_rows]
+
+
+class TagRow(Base):
+    """A tag on an entry, kept in its own table so tag filters and facets use an index."""
+
+    __tablename__ = "entry_tag"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    entry: Mapped[EntryRow] = relationship(back_populates="tag_rows")
+
+
+class SourceFile(Base):
+    """A content file seen by the last sync, with its hash, so unchanged files are skipped."""
+
+    __tablename__ = "source_file"
+
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ProblemRow(Base):
+    """A problem the last sync found in a content file (path relative to the content folder)."""
+
+    __tablename__ = "problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(500), index=True)
+    line: Mapped[int]
+    message: Mapped[str] = mapped_column(Text)
+
+    def display(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class Setting(Base):
+    """Small key → value state shared by all processes (e.g. the rules fingerprint)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

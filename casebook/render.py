@@ -1,0 +1,109 @@
+"""Markdown → sanitized HTML, plain-text excerpts, video embeds and Chinese dates.
+
+Rendering happens at sync time; pages only show the stored result. Sanitizing is the last
+step, so nothing a content file says (raw HTML, event handlers, ``javascript:`` links)
+reaches a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+
+_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+_ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "figcaption",
+    "figure", "h2", "h3", "h4", "h5", "h6", "hr", "img", "ins", "li", "mark", "ol", "p", "pre",
+    "s", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+    "abbr": {"title"},
+}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _rewrite_url(media_url: str):  # type: ignore[no-untyped-def]
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if attr in ("src", "href") and value.startswith("media/"):
+            return media_url + value.removeprefix("media/")
+        return value
+
+    return attribute_filter
+
+
+def sanitize(fragment: str, media_url: str = "/media/") -> str:
+    """Keep only safe tags, attributes and URL schemes; ``media/x`` links point at ``media_url``."""
+    return nh3.clean(
+        fragment,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
+        attribute_filter=_rewrite_url(media_url),
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str, media_url: str = "/media/") -> str:
+    """Render Markdown to sanitized HTML; body headings start at ``<h2>`` (the page owns h1)."""
+    md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    rendered = md.convert(text)
+    rendered = re.sub(r"<(/?)h1\b", r"<\1h2", rendered)
+    return sanitize(rendered, media_url)
+
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def plain_text(rendered_html: str) -> str:
+    """Text content of sanitized HTML, whitespace collapsed."""
+    return _SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub(" ", rendered_html))).strip()
+
+
+def excerpt(text: str, limit: int = 120) -> str:
+    """At most ``limit`` characters, cut at a sentence end when one is near."""
+    text = _SPACE_RE.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    stop = max(cut.rfind(mark) for mark in "。！？；")
+    return cut[: stop + 1] if stop >= limit // 2 else cut.rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class VideoEmbed:
+    """How a ``video`` URL is shown: ``video`` (a file), ``iframe`` (allowed player) or ``link``."""
+
+    mode: str
+    src: str
+
+
+_PLAYERS = {("v.qq.com", "/txp/iframe/player.html"), ("player.bilibili.com", "/player.html")}
+
+
+def video_embed(url: str) -> VideoEmbed:
+    """Classify a video URL: ``.mp4`` plays inline, allow-listed players embed, others link."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.path.lower().endswith(".mp4"):
+        return VideoEmbed("video", url)
+    if parts.scheme == "https" and (parts.hostname or "", parts.path) in _PLAYERS:
+        return VideoEmbed("iframe", url)
+    return VideoEmbed("link", url)
+
+
+def chinese_date(value: dt.date) -> str:
+    """``2022-03-01`` → ``2022年3月1日``."""
+    return f"{value.year}年{value.month}月{value.day}日"

@@ -1,0 +1,1 @@
+"""Blueprints: thin views that read input, call a query, and render."""

@@ -1,0 +1,54 @@
+"""Machine-facing pages: Atom feed, sitemap, robots.txt, health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import queries
+from ..content import KINDS
+from ..db import db
+from ..models import EntryRow, ProblemRow
+from ..web import absolute, site_url
+
+bp = Blueprint("meta", __name__)
+
+FEED_SIZE = 30
+
+
+@bp.get("/feed.xml")
+def feed() -> ResponseReturnValue:
+    entries = queries.latest(db.session, FEED_SIZE)
+    body = render_template("meta/feed.xml", entries=entries, topics=queries.topic_map(db.session),
+                           base=site_url())
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> ResponseReturnValue:
+    entries = db.session.execute(
+        queries.public().with_only_columns(EntryRow.kind, EntryRow.slug, EntryRow.date)
+        .order_by(EntryRow.kind, EntryRow.slug)
+    ).all()
+    body = render_template("meta/sitemap.xml", entries=entries, topics=queries.topics(db.session),
+                           base=site_url())
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots() -> ResponseReturnValue:
+    text = f"User-agent: *\nDisallow: /staff/\nSitemap: {absolute('meta.sitemap')}\n"
+    return Response(text, mimetype="text/plain")
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    try:
+        counts = queries.entry_counts(db.session)
+        problems = db.session.scalar(select(func.count()).select_from(ProblemRow)) or 0
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", message="database unreachable"), 503
+    return jsonify(status="ok", entries={k: counts.get(k, 0) for k in KINDS}, problems=problems)

@@ -1,0 +1,141 @@
+"""Public pages: home, topics, entries, lists, tags, streets, media."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask.typing import ResponseReturnValue
+
+from .. import queries
+from ..db import db
+from ..models import EntryRow, TopicRow
+from ..web import KIND_NAMES, page_title
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    session = db.session
+    topics = queries.topics(session)
+    return render_template(
+        "public/home.html",
+        topics=topics,
+        topic_index={t.slug: t for t in topics},
+        progress=queries.topic_progress(session),
+        latest=queries.latest(session),
+        targets=queries.PART_TARGET,
+        title=page_title(),
+    )
+
+
+def _topic_or_404(slug: str) -> TopicRow:
+    topic = db.session.get(TopicRow, slug)
+    if topic is None:
+        abort(404)
+    return topic
+
+
+@bp.get("/topics/<slug>")
+def topic(slug: str) -> ResponseReturnValue:
+    row = _topic_or_404(slug)
+    return render_template(
+        "public/topic.html",
+        topic=row,
+        parts=queries.topic_entries(db.session, slug),
+        part_list=queries.PARTS,
+        targets=queries.PART_TARGET,
+        title=page_title(row.label),
+    )
+
+
+def _entry_or_404(kind: str, slug: str) -> EntryRow:
+    entry = queries.get_entry(db.session, kind, slug)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def _show(kind: str, slug: str) -> ResponseReturnValue:
+    entry = _entry_or_404(kind, slug)
+    topic = db.session.get(TopicRow, entry.topic)
+    previous, following = queries.neighbours(db.session, entry)
+    return render_template(
+        "public/entry.html",
+        entry=entry,
+        topic=topic,
+        previous=previous,
+        following=following,
+        related=queries.related(db.session, entry),
+        title=page_title(entry.title),
+    )
+
+
+def _list(kind: str) -> ResponseReturnValue:
+    filters = queries.clean_filters(request.args)
+    facets = queries.FILTERS if kind == "case" else tuple(f for f in queries.FILTERS if f != "scope")
+    result = queries.listing(db.session, filters, kind=kind, page=request.args.get("page", 1, type=int) or 1,
+                             facet_names=facets)
+    return render_template(
+        "public/list.html",
+        listing=result,
+        kind=kind,
+        topics=queries.topic_map(db.session),
+        heading=KIND_NAMES[kind],
+        title=page_title(KIND_NAMES[kind]),
+    )
+
+
+@bp.get("/interviews/")
+def interviews() -> ResponseReturnValue:
+    return _list("interview")
+
+
+@bp.get("/salons/")
+def salons() -> ResponseReturnValue:
+    return _list("salon")
+
+
+@bp.get("/cases/")
+def cases() -> ResponseReturnValue:
+    return _list("case")
+
+
+@bp.get("/interviews/<slug>")
+def interview(slug: str) -> ResponseReturnValue:
+    return _show("interview", slug)
+
+
+@bp.get("/salons/<slug>")
+def salon(slug: str) -> ResponseReturnValue:
+    return _show("salon", slug)
+
+
+@bp.get("/cases/<slug>")
+def case(slug: str) -> ResponseReturnValue:
+    return _show("case", slug)
+
+
+def _grouped(filters: dict[str, str], heading: str) -> ResponseReturnValue:
+    result = queries.listing(db.session, filters, page=request.args.get("page", 1, type=int) or 1,
+                             facet_names=("topic",))
+    if result.total == 0:
+        abort(404)
+    return render_template("public/list.html", listing=result, kind=None, heading=heading,
+                           topics=queries.topic_map(db.session), title=page_title(heading))
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str) -> ResponseReturnValue:
+    return _grouped({"tag": tag}, f"标签：{tag}")
+
+
+@bp.get("/streets/<street>")
+def street(street: str) -> ResponseReturnValue:
+    return _grouped({"street": street}, street)
+
+
+@bp.get("/media/<path:path>")
+def media(path: str) -> ResponseReturnValue:
+    folder = current_app.config["CASEBOOK_CONTENT_DIR"] / "media"
+    return send_from_directory(folder, path, max_age=86400)
+

@@ -1,0 +1,107 @@
+"""Shared delivery helpers: absolute URLs, template filters and globals, error pages, headers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from .content import KIND_DIRS, KIND_LABELS
+from .queries import part_of
+from .render import chinese_date, video_embed
+
+logger = logging.getLogger(__name__)
+
+KIND_ENDPOINT = {kind: f"public.{kind}" for kind in KIND_DIRS}
+KIND_NAMES = {"interview": "社区书记谈治理", "salon": "微沙龙", "case": "微案例"}
+PART_NAMES = {"interview": "一谈", "salon": "微沙龙", "local": "微案例", "national": "微分享"}
+_warned: set[str] = set()
+
+
+def site_url() -> str:
+    """The public base URL: CASEBOOK_SITE_URL, or this request's own host (with a warning)."""
+    configured: str | None = current_app.config["CASEBOOK_SITE_URL"]
+    if configured:
+        return configured
+    host = request.host_url.rstrip("/")
+    if host not in _warned:
+        _warned.add(host)
+        logger.warning("CASEBOOK_SITE_URL is not set; absolute links use the request host %s", host)
+    return host
+
+
+def absolute(endpoint: str, **values: Any) -> str:
+    """An absolute URL on the public site."""
+    return site_url() + url_for(endpoint, **values)
+
+
+def entry_url(entry: Any, external: bool = False) -> str:
+    """URL of an entry row (``/cases/<slug>``)."""
+    url = url_for(KIND_ENDPOINT[entry.kind], slug=entry.slug)
+    return site_url() + url if external else url
+
+
+def part_name(entry: Any) -> str:
+    """一谈 / 微沙龙 / 微案例 / 微分享: the loop part an entry row fills."""
+    return PART_NAMES[part_of(entry.kind, entry.scope)]
+
+
+def media_url(path: str | None) -> str | None:
+    """A cover value as a URL: https URLs unchanged, media files under ``/media/``."""
+    if not path:
+        return None
+    return path if "://" in path else url_for("public.media", path=path)
+
+
+def page_title(*parts: str) -> str:
+    """``第1期·无主管楼院治理｜中原区社区治理案例库``."""
+    return "｜".join([*(p for p in parts if p), current_app.config["CASEBOOK_SITE_NAME"]])
+
+
+def with_query(**changes: Any) -> str:
+    """The current URL with some query arguments changed (None removes one)."""
+    args = {k: v for k, v in request.args.items()}
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    query = urlencode(args)
+    return request.path + (f"?{query}" if query else "")
+
+
+def _error(exc: HTTPException | Exception) -> tuple[str, int]:
+    code = exc.code if isinstance(exc, HTTPException) and exc.code else 500
+    if code >= 500:
+        logger.exception("server error on %s", request.path, exc_info=exc)
+    template = "errors/404.html" if code == 404 else "errors/error.html"
+    return render_template(template, code=code), code
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register filters, globals, error pages and response headers."""
+    app.jinja_env.filters["cndate"] = chinese_date
+    app.jinja_env.globals.update(
+        KIND_LABELS=KIND_LABELS, KIND_NAMES=KIND_NAMES, PART_NAMES=PART_NAMES, entry_url=entry_url,
+        media_url=media_url, part_name=part_name, page_title=page_title, with_query=with_query, video_embed=video_embed,
+        absolute=absolute,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.register_error_handler(HTTPException, _error)
+    app.register_error_handler(Exception, _error)
+    app.after_request(_headers)
+
+    @app.context_processor
+    def _site() -> dict[str, Any]:
+        return {"site_name": app.config["CASEBOOK_SITE_NAME"], "icp": app.config["CASEBOOK_ICP"]}

@@ -1,0 +1,118 @@
+"""Fixtures mirroring the factory: a content tree in tmp_path, the app, its client and the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from casebook import create_app
+from casebook.catalog import sync
+from casebook.db import db
+
+TOPICS = """\
+- slug: louyuan
+  number: 1
+  title: 无主管楼院治理
+  summary: 老旧楼院没人管怎么办。
+- slug: yiqing
+  number: 2
+  title: 疫情防控
+- slug: extra
+  number: 3
+  title: 志愿服务常态化
+  example: true
+"""
+
+PLACES = """\
+林山寨街道:
+  - 农业银行社区
+  - 碧沙岗社区
+秦岭路街道:
+  - 新街坊社区
+"""
+
+KIND_DIRS = {"interview": "interviews", "salon": "salons", "case": "cases"}
+
+WriteEntry = Callable[..., Path]
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    for folder in ("interviews", "salons", "cases", "media"):
+        (root / folder).mkdir(parents=True)
+    (root / "topics.yml").write_text(TOPICS, encoding="utf-8")
+    (root / "places.yml").write_text(PLACES, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def write_entry(content_dir: Path) -> WriteEntry:
+    """Write ``content/<kind dir>/<slug>.md`` from keyword front matter (or raw text) and a body."""
+
+    def write(kind: str, slug: str, body: str = "正文。", raw: str | None = None, **meta: Any) -> Path:
+        path = content_dir / KIND_DIRS[kind] / f"{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if raw is not None:
+            path.write_text(textwrap.dedent(raw).lstrip("\n"), encoding="utf-8")
+            return path
+        fields = {"title": f"标题 {slug}", "topic": "louyuan", "date": "2022-03-01", **meta}
+        lines = ["---"]
+        for key, value in fields.items():
+            if isinstance(value, list):
+                lines.append(f"{key}: [{', '.join(value)}]")
+            elif isinstance(value, bool):
+                lines.append(f"{key}: {'true' if value else 'false'}")
+            else:
+                lines.append(f"{key}: {value}")
+        lines += ["---", textwrap.dedent(body).strip(), ""]
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def app(content_dir: Path, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({
+        "TESTING": True,
+        "CONTENT_DIR": content_dir,
+        "DATA_DIR": tmp_path / "instance",
+        "SITE_URL": "https://cases.example.org",
+        "SITE_NAME": "中原区社区治理案例库",
+        "ICP": "豫ICP备00000000号",
+    })
+    yield app
+
+
+@pytest.fixture
+def resync(app: Flask, content_dir: Path) -> Callable[[], Any]:
+    """Sync the catalog with the content folder and commit, as ``casebook sync`` does."""
+
+    def run() -> Any:
+        with app.app_context():
+            report = sync(db.session, content_dir)
+            db.session.commit()
+            return report
+
+    return run
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("CASEBOOK_CONTENT_DIR", str(content_dir))
+    monkeypatch.setenv("CASEBOOK_DATA_DIR", str(tmp_path / "instance"))
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
