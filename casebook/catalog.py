@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from . import content
+from .db import DbSession as Session
 from .models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
 from .render import excerpt, plain_text, render_markdown
 
@@ -41,8 +41,10 @@ class SyncReport:
     full: bool = False
 
     def summary(self) -> str:
-        return (f"新增 {self.added}，更新 {self.updated}，删除 {self.removed}，未变 {self.unchanged}，"
-                f"无法载入 {self.invalid}；问题 {self.problems} 条")
+        return (
+            f"新增 {self.added}，更新 {self.updated}，删除 {self.removed}，未变 {self.unchanged}，"
+            f"无法载入 {self.invalid}；问题 {self.problems} 条"
+        )
 
 
 def _fingerprint(root: Path, rules: content.Rules) -> str:
@@ -71,12 +73,26 @@ def entry_row_values(entry: content.Entry, rel_path: str, media_url: str = "/med
     """Column values for an entry: its metadata plus rendered HTML and an excerpt."""
     body_html = render_markdown(entry.body, media_url)
     return dict(
-        kind=entry.kind, slug=entry.slug, path=rel_path, title=entry.title, topic=entry.topic,
-        date=entry.date, year=entry.date.year, summary=entry.summary,
-        excerpt=excerpt(entry.summary or plain_text(body_html)), street=entry.street,
-        community=entry.community, region=entry.region, scope=entry.scope,
-        people=list(entry.people), participants=list(entry.participants), video=entry.video,
-        cover=entry.cover, status=entry.status, sample=entry.sample, body=entry.body,
+        kind=entry.kind,
+        slug=entry.slug,
+        path=rel_path,
+        title=entry.title,
+        topic=entry.topic,
+        date=entry.date,
+        year=entry.date.year,
+        summary=entry.summary,
+        excerpt=excerpt(entry.summary or plain_text(body_html)),
+        street=entry.street,
+        community=entry.community,
+        region=entry.region,
+        scope=entry.scope,
+        people=list(entry.people),
+        participants=list(entry.participants),
+        video=entry.video,
+        cover=entry.cover,
+        status=entry.status,
+        sample=entry.sample,
+        body=entry.body,
         body_html=body_html,
     )
 
@@ -98,8 +114,7 @@ def upsert_entry(session: Session, entry: content.Entry, rel_path: str) -> Entry
 def _replace_problems(session: Session, rel_path: str, problems: list[content.Problem], root: Path) -> None:
     session.execute(delete(ProblemRow).where(ProblemRow.path == rel_path))
     for problem in problems:
-        session.add(ProblemRow(path=_relative(problem.path, root), line=problem.line,
-                               message=problem.message))
+        session.add(ProblemRow(path=_relative(problem.path, root), line=problem.line, message=problem.message))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -126,7 +141,7 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
         rel = path.relative_to(root).as_posix()
         files[rel] = (kind, path)
         by_key[f"{kind}/{path.stem}"].append(rel)
-    stored = {p: h for p, h in session.execute(select(SourceFile.path, SourceFile.sha256)).tuples()}
+    stored = {p: h for p, h in session.execute(select(SourceFile.path, SourceFile.sha256))}
 
     removed = set(stored) - set(files)
     touched_keys = {f"{files[r][0]}/{files[r][1].stem}" for r in set(files) - set(stored)}
@@ -171,8 +186,16 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
     return report
 
 
-def _apply_file(session: Session, root: Path, rules: content.Rules, rel: str, kind: str, path: Path,
-                same_key: list[str], report: SyncReport) -> None:
+def _apply_file(
+    session: Session,
+    root: Path,
+    rules: content.Rules,
+    rel: str,
+    kind: str,
+    path: Path,
+    same_key: list[str],
+    report: SyncReport,
+) -> None:
     """Re-read one changed file and update its row and problems."""
     existing = session.scalars(select(EntryRow).where(EntryRow.path == rel)).one_or_none()
     if same_key[0] != rel:

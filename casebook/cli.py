@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+
 import click
 from flask import Flask, current_app, has_app_context
 
@@ -22,7 +23,9 @@ def _app() -> Flask:
     from . import create_app
 
     app = create_app()
-    app.app_context().push()
+    app_context = app.app_context()
+    app_context.push()
+    click.get_current_context().call_on_close(app_context.pop)
     return app
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 
 class Base(DeclarativeBase):
@@ -16,6 +16,9 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+DbSession: TypeAlias = Session | scoped_session[Any]
+"""A plain session (tests, scripts) or Flask-SQLAlchemy's scoped ``db.session``."""
 
 
 @event.listens_for(Engine, "connect")

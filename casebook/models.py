@@ -62,7 +62,9 @@ class EntryRow(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
 
     tag_rows: Mapped[list[TagRow]] = relationship(
-        back_populates="entry", cascade="all, delete-orphan", order_by="TagRow.position",
+        back_populates="entry",
+        cascade="all, delete-orphan",
+        order_by="TagRow.position",
         lazy="selectin",
     )
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from .db import DbSession as Session
 from .models import EntryRow, TagRow, TopicRow
 
 PER_PAGE = 20
@@ -37,7 +37,7 @@ _PART_ORDER = case(
 )
 
 
-def public() -> Select[tuple[EntryRow]]:
+def public() -> Select[EntryRow]:
     """Published entries, newest first."""
     return select(EntryRow).where(EntryRow.status == "published")
 
@@ -56,7 +56,7 @@ def topic_progress(session: Session) -> dict[str, dict[str, int]]:
         select(EntryRow.topic, EntryRow.kind, EntryRow.scope, func.count())
         .where(EntryRow.status == "published")
         .group_by(EntryRow.topic, EntryRow.kind, EntryRow.scope)
-    ).tuples()
+    )
     progress: dict[str, dict[str, int]] = {}
     for topic, kind, scope, count in rows:
         parts = progress.setdefault(topic, dict.fromkeys(PART_TARGET, 0))
@@ -89,10 +89,11 @@ def neighbours(session: Session, entry: EntryRow) -> tuple[EntryRow | None, Entr
     here = tuple_(literal(_part_rank(entry)), literal(entry.date), literal(entry.slug))
     base = public().where(EntryRow.topic == entry.topic)
     before = session.scalars(
-        base.where(order < here).order_by(_PART_ORDER.desc(), EntryRow.date.desc(), EntryRow.slug.desc())
-        .limit(1)).first()
+        base.where(order < here).order_by(_PART_ORDER.desc(), EntryRow.date.desc(), EntryRow.slug.desc()).limit(1)
+    ).first()
     after = session.scalars(
-        base.where(order > here).order_by(_PART_ORDER, EntryRow.date, EntryRow.slug).limit(1)).first()
+        base.where(order > here).order_by(_PART_ORDER, EntryRow.date, EntryRow.slug).limit(1)
+    ).first()
     return before, after
 
 
@@ -104,10 +105,12 @@ def related(session: Session, entry: EntryRow, limit: int = 4) -> list[EntryRow]
     """Other entries sharing topic, tags, street or community — more in common first."""
     tags = entry.tags
     shared_tags = (
-        select(func.count()).select_from(TagRow)
+        select(func.count())
+        .select_from(TagRow)
         .where(TagRow.entry_id == EntryRow.id, TagRow.tag.in_(tags))
         .scalar_subquery()
-        if tags else literal(0)
+        if tags
+        else literal(0)
     )
     score: ColumnElement[int] = (
         case((EntryRow.topic == entry.topic, 3), else_=0)
@@ -121,8 +124,10 @@ def related(session: Session, entry: EntryRow, limit: int = 4) -> list[EntryRow]
     if tags:
         candidates.append(EntryRow.id.in_(select(TagRow.entry_id).where(TagRow.tag.in_(tags))))
     stmt = (
-        public().where(EntryRow.id != entry.id, or_(*candidates))
-        .order_by(score.desc(), EntryRow.date.desc()).limit(limit)
+        public()
+        .where(EntryRow.id != entry.id, or_(*candidates))
+        .order_by(score.desc(), EntryRow.date.desc())
+        .limit(limit)
     )
     return list(session.scalars(stmt))
 
@@ -147,7 +152,7 @@ def clean_filters(args: Mapping[str, str]) -> dict[str, str]:
     return filters
 
 
-def _apply(stmt: Select[tuple[EntryRow]], filters: Mapping[str, str], skip: str = "") -> Select[tuple[EntryRow]]:
+def _apply(stmt: Select[EntryRow], filters: Mapping[str, str], skip: str = "") -> Select[EntryRow]:
     for name, value in filters.items():
         if name == skip:
             continue
@@ -160,8 +165,13 @@ def _apply(stmt: Select[tuple[EntryRow]], filters: Mapping[str, str], skip: str 
     return stmt
 
 
-def listing(session: Session, filters: Mapping[str, str], kind: str | None = None, page: int = 1,
-            facet_names: tuple[str, ...] = FILTERS) -> Listing:
+def listing(
+    session: Session,
+    filters: Mapping[str, str],
+    kind: str | None = None,
+    page: int = 1,
+    facet_names: tuple[str, ...] = FILTERS,
+) -> Listing:
     """Entries matching every filter, newest first; each facet counts under the other filters."""
     base = public() if kind is None else public().where(EntryRow.kind == kind)
     stmt = _apply(base, filters)
@@ -178,9 +188,13 @@ def listing(session: Session, filters: Mapping[str, str], kind: str | None = Non
         source = TagRow if name == "tag" else EntryRow
         id_column = TagRow.entry_id if name == "tag" else EntryRow.id
         counts = session.execute(
-            select(column, func.count()).select_from(source).where(id_column.in_(select(ids.c.id)))
-            .where(column.is_not(None)).group_by(column).order_by(func.count().desc(), column)
-        ).tuples()
+            select(column, func.count())
+            .select_from(source)
+            .where(id_column.in_(select(ids.c.id)))
+            .where(column.is_not(None))
+            .group_by(column)
+            .order_by(func.count().desc(), column)
+        )
         result.facets[name] = [(str(value), count) for value, count in counts]
     return result
 
@@ -189,5 +203,5 @@ def entry_counts(session: Session) -> dict[str, int]:
     """Published entries per kind."""
     rows = session.execute(
         select(EntryRow.kind, func.count()).where(EntryRow.status == "published").group_by(EntryRow.kind)
-    ).tuples()
+    )
     return {kind: count for kind, count in rows}

@@ -92,8 +92,15 @@ def init_app(app: Flask) -> None:
     """Register filters, globals, error pages and response headers."""
     app.jinja_env.filters["cndate"] = chinese_date
     app.jinja_env.globals.update(
-        KIND_LABELS=KIND_LABELS, KIND_NAMES=KIND_NAMES, PART_NAMES=PART_NAMES, entry_url=entry_url,
-        media_url=media_url, part_name=part_name, page_title=page_title, with_query=with_query, video_embed=video_embed,
+        KIND_LABELS=KIND_LABELS,
+        KIND_NAMES=KIND_NAMES,
+        PART_NAMES=PART_NAMES,
+        entry_url=entry_url,
+        media_url=media_url,
+        part_name=part_name,
+        page_title=page_title,
+        with_query=with_query,
+        video_embed=video_embed,
         absolute=absolute,
     )
     app.jinja_env.trim_blocks = True

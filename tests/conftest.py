@@ -81,14 +81,16 @@ def write_entry(content_dir: Path) -> WriteEntry:
 
 @pytest.fixture
 def app(content_dir: Path, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({
-        "TESTING": True,
-        "CONTENT_DIR": content_dir,
-        "DATA_DIR": tmp_path / "instance",
-        "SITE_URL": "https://cases.example.org",
-        "SITE_NAME": "中原区社区治理案例库",
-        "ICP": "豫ICP备00000000号",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": content_dir,
+            "DATA_DIR": tmp_path / "instance",
+            "SITE_URL": "https://cases.example.org",
+            "SITE_NAME": "中原区社区治理案例库",
+            "ICP": "豫ICP备00000000号",
+        }
+    )
     yield app
 
 

@@ -18,8 +18,17 @@ def problems_of(root: Path) -> list[str]:
 
 
 def test_valid_entry_loads_with_all_fields(content_dir: Path, write_entry: WriteEntry) -> None:
-    write_entry("interview", "good", body="## 小标题\n\n正文内容。", tags=["楼院", "自治"], street="林山寨街道",
-                community="农业银行社区", people="王某某（社区党委书记）", sample=True, summary="摘要")
+    write_entry(
+        "interview",
+        "good",
+        body="## 小标题\n\n正文内容。",
+        tags=["楼院", "自治"],
+        street="林山寨街道",
+        community="农业银行社区",
+        people="王某某（社区党委书记）",
+        sample=True,
+        summary="摘要",
+    )
     library = content.load(content_dir)
     assert library.problems == []
     entry = library.entries["interview/good"]
@@ -104,7 +113,9 @@ def test_bad_slug_and_duplicate_yaml_key(content_dir: Path, write_entry: WriteEn
 def test_topics_and_places_problems(content_dir: Path) -> None:
     (content_dir / "topics.yml").write_text(
         "- slug: a\n  number: 1\n  title: A\n- slug: b\n  number: 1\n  title: B\n- slug: Bad!\n  number: 3\n"
-        "  title: C\n- slug: d\n  number: 4\n  title: D\n  colour: red\n", "utf-8")
+        "  title: C\n- slug: d\n  number: 4\n  title: D\n  colour: red\n",
+        "utf-8",
+    )
     (content_dir / "places.yml").write_text("街道: [a, b\n", "utf-8")
     library = content.load(content_dir)
     messages = [p.display(relative_to=content_dir) for p in library.problems]
@@ -133,10 +144,23 @@ def test_cover_must_exist_in_media(content_dir: Path, write_entry: WriteEntry) -
 
 def test_serialize_and_parse_round_trip(content_dir: Path) -> None:
     rules, _ = content.load_rules(content_dir)
-    entry = Entry(kind="case", slug="rt", title="标题: 含冒号 #号", topic="louyuan", date=dt.date(2022, 3, 1),
-                  body="## 做法\n\n- 一\n- 二\n", summary="摘要'引号\"", tags=("a", "b c"), street="林山寨街道",
-                  community="碧沙岗社区", region=None, scope="national", video="https://v.qq.com/x.mp4",
-                  status="draft", sample=True)
+    entry = Entry(
+        kind="case",
+        slug="rt",
+        title="标题: 含冒号 #号",
+        topic="louyuan",
+        date=dt.date(2022, 3, 1),
+        body="## 做法\n\n- 一\n- 二\n",
+        summary="摘要'引号\"",
+        tags=("a", "b c"),
+        street="林山寨街道",
+        community="碧沙岗社区",
+        region=None,
+        scope="national",
+        video="https://v.qq.com/x.mp4",
+        status="draft",
+        sample=True,
+    )
     text = content.serialize(entry)
     parsed, problems = content.parse_text(text, "case", "rt", rules=rules, path=Path("rt.md"))
     assert problems == []
@@ -153,8 +177,12 @@ def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("title", "slug"),
-    [("把楼院管起来", "ba-lou-yuan-guan-qi-lai"), ("陇海西路386号院", "long-hai-xi-lu-386-hao-yuan"),
-     ("AED 进社区！", "aed-jin-she-qu"), ("！！！", "")],
+    [
+        ("把楼院管起来", "ba-lou-yuan-guan-qi-lai"),
+        ("陇海西路386号院", "long-hai-xi-lu-386-hao-yuan"),
+        ("AED 进社区！", "aed-jin-she-qu"),
+        ("！！！", ""),
+    ],
 )
 def test_slugify(title: str, slug: str) -> None:
     assert content.slugify(title) == slug

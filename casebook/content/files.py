@@ -20,7 +20,6 @@ from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .validate import validate_entry
 
 
-
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML, but timestamps stay text: dates are checked by the validator, with a line."""
 
@@ -39,7 +38,7 @@ def split_front_matter(text: str) -> tuple[str, str] | None:
         return None
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1:])
+            return "".join(lines[1:index]), "".join(lines[index + 1 :])
     raise ValueError("front matter is not closed")
 
 
@@ -79,9 +78,7 @@ def read_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Document | No
     return Document(data, lines), problems
 
 
-def parse_text(
-    text: str, kind: str, slug: str, *, rules: Rules, path: Path
-) -> tuple[Entry | None, list[Problem]]:
+def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> tuple[Entry | None, list[Problem]]:
     """Parse and validate one entry's Markdown text (front matter + body)."""
     try:
         parts = split_front_matter(text.removeprefix("\ufeff"))
@@ -97,8 +94,7 @@ def parse_text(
     meta = doc.data if doc.data is not None else {}
     if not isinstance(meta, dict):
         return None, [*problems, Problem(path, first_line, "前置信息应为“字段: 值”的映射")]
-    entry, more = validate_entry(kind, slug, meta, body.strip("\n") + "\n",
-                                 rules=rules, path=path, lines=doc.lines)
+    entry, more = validate_entry(kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=doc.lines)
     return entry, problems + more
 
 
@@ -159,9 +155,14 @@ def _load_topics(path: Path) -> tuple[dict[str, Topic], list[Problem]]:
             problems.append(Problem(path, line, f"主题 {slug} 缺少 title"))
         else:
             numbers.add(number)
-            topics[slug] = Topic(slug, number, title.strip(), str(item.get("summary") or "").strip(),
-                                 str(item["cover"]) if item.get("cover") else None,
-                                 item.get("example") is True)
+            topics[slug] = Topic(
+                slug,
+                number,
+                title.strip(),
+                str(item.get("summary") or "").strip(),
+                str(item["cover"]) if item.get("cover") else None,
+                item.get("example") is True,
+            )
     return topics, problems
 
 
@@ -231,8 +232,23 @@ def entry_path(root: Path, kind: str, slug: str) -> Path:
     return root / KIND_DIRS[kind] / f"{slug}.md"
 
 
-_FIELD_ORDER = ("title", "topic", "date", "summary", "tags", "street", "community", "region",
-                "scope", "people", "participants", "video", "cover", "status", "sample")
+_FIELD_ORDER = (
+    "title",
+    "topic",
+    "date",
+    "summary",
+    "tags",
+    "street",
+    "community",
+    "region",
+    "scope",
+    "people",
+    "participants",
+    "video",
+    "cover",
+    "status",
+    "sample",
+)
 
 
 def serialize(entry: Entry) -> str:
@@ -242,7 +258,7 @@ def serialize(entry: Entry) -> str:
         value = getattr(entry, key)
         if isinstance(value, tuple):
             value = list(value)
-        if key == "status" and value == "published" or key == "sample" and not value:
+        if (key == "status" and value == "published") or (key == "sample" and not value):
             continue
         if key == "scope" and entry.kind != "case":
             continue
@@ -283,5 +299,6 @@ _SKELETONS = {
 def skeleton(kind: str, slug: str, title: str, topic: str, today: dt.date) -> Entry:
     """A new draft entry with the headings its kind usually has."""
     extra: dict[str, Any] = {"scope": "local"} if kind == "case" else {}
-    return Entry(kind=kind, slug=slug, title=title, topic=topic, date=today,
-                 body=_SKELETONS[kind], status="draft", **extra)
+    return Entry(
+        kind=kind, slug=slug, title=title, topic=topic, date=today, body=_SKELETONS[kind], status="draft", **extra
+    )

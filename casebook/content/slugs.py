@@ -9,7 +9,7 @@ from pypinyin import lazy_pinyin
 
 def slugify(title: str, max_length: int = 60) -> str:
     """``把楼院管起来`` → ``ba-lou-yuan-guan-qi-lai``; empty string when nothing usable remains."""
-    words = lazy_pinyin(title, errors=lambda chars: [chars])
+    words = lazy_pinyin(title, errors="default")
     text = "-".join(w.strip() for w in words if w.strip()).lower()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     if len(text) > max_length:

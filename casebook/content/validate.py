@@ -23,7 +23,7 @@ class Invalid(ValueError):
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         raise Invalid("应为一段文字")
     if value is None:
         return ""
@@ -211,9 +211,7 @@ def validate_entry(
     return Entry(kind=kind, slug=slug, body=body, **values), problems
 
 
-def _check_place(
-    values: dict[str, Any], rules: Rules, report: Callable[[str | None, str], None]
-) -> None:
+def _check_place(values: dict[str, Any], rules: Rules, report: Callable[[str | None, str], None]) -> None:
     """Drop a street or community that places.yml does not know, so facets never split."""
     street, community = values.get("street"), values.get("community")
     if street and street not in rules.places:

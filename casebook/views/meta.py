@@ -21,19 +21,18 @@ FEED_SIZE = 30
 @bp.get("/feed.xml")
 def feed() -> ResponseReturnValue:
     entries = queries.latest(db.session, FEED_SIZE)
-    body = render_template("meta/feed.xml", entries=entries, topics=queries.topic_map(db.session),
-                           base=site_url())
+    body = render_template("meta/feed.xml", entries=entries, topics=queries.topic_map(db.session), base=site_url())
     return Response(body, mimetype="application/atom+xml")
 
 
 @bp.get("/sitemap.xml")
 def sitemap() -> ResponseReturnValue:
     entries = db.session.execute(
-        queries.public().with_only_columns(EntryRow.kind, EntryRow.slug, EntryRow.date)
+        queries.public()
+        .with_only_columns(EntryRow.kind, EntryRow.slug, EntryRow.date)
         .order_by(EntryRow.kind, EntryRow.slug)
     ).all()
-    body = render_template("meta/sitemap.xml", entries=entries, topics=queries.topics(db.session),
-                           base=site_url())
+    body = render_template("meta/sitemap.xml", entries=entries, topics=queries.topics(db.session), base=site_url())
     return Response(body, mimetype="application/xml")
 
 

@@ -73,8 +73,9 @@ def _show(kind: str, slug: str) -> ResponseReturnValue:
 def _list(kind: str) -> ResponseReturnValue:
     filters = queries.clean_filters(request.args)
     facets = queries.FILTERS if kind == "case" else tuple(f for f in queries.FILTERS if f != "scope")
-    result = queries.listing(db.session, filters, kind=kind, page=request.args.get("page", 1, type=int) or 1,
-                             facet_names=facets)
+    result = queries.listing(
+        db.session, filters, kind=kind, page=request.args.get("page", 1, type=int) or 1, facet_names=facets
+    )
     return render_template(
         "public/list.html",
         listing=result,
@@ -116,12 +117,19 @@ def case(slug: str) -> ResponseReturnValue:
 
 
 def _grouped(filters: dict[str, str], heading: str) -> ResponseReturnValue:
-    result = queries.listing(db.session, filters, page=request.args.get("page", 1, type=int) or 1,
-                             facet_names=("topic",))
+    result = queries.listing(
+        db.session, filters, page=request.args.get("page", 1, type=int) or 1, facet_names=("topic",)
+    )
     if result.total == 0:
         abort(404)
-    return render_template("public/list.html", listing=result, kind=None, heading=heading,
-                           topics=queries.topic_map(db.session), title=page_title(heading))
+    return render_template(
+        "public/list.html",
+        listing=result,
+        kind=None,
+        heading=heading,
+        topics=queries.topic_map(db.session),
+        title=page_title(heading),
+    )
 
 
 @bp.get("/tags/<tag>")
@@ -138,4 +146,3 @@ def street(street: str) -> ResponseReturnValue:
 def media(path: str) -> ResponseReturnValue:
     folder = current_app.config["CASEBOOK_CONTENT_DIR"] / "media"
     return send_from_directory(folder, path, max_age=86400)
-

@@ -1,0 +1,566 @@
+"""Benchmark ``casebook sync`` and the public pages on a synthetic library.
+
+What it measures, for each library size (default 1,000 and 10,000 entries):
+
+* ``casebook sync`` run as the real CLI in a subprocess: a full first sync into an empty
+  database, then a second sync with nothing changed (target: at most 2 s at 10k entries).
+  Both figures include interpreter start-up and app creation, as a user would see them.
+* ``casebook serve`` (gunicorn, 2 workers x 4 threads by default) on 127.0.0.1: requests per
+  second for the home page ``/``, a topic page ``/topics/<slug>``, an entry page
+  ``/cases/<slug>``, and ``/media/probe.bin``, a file served by the same app whose size
+  equals the entry page's. Each page's rate is also given as a ratio to the probe's rate
+  (target: at least 0.40), i.e. the cost of rendering compared with sending the same bytes.
+
+The library is generated from a seeded random generator (``--seed``, printed): ten topics, a
+few streets and communities, and entries spread over interviews, salons and cases (some
+local, some national), each with a body of about 1,500 Chinese characters in Markdown.
+
+Keeping the figures honest:
+
+* ``media/probe.bin`` exists before the first sync. The catalog's rules fingerprint covers
+  the *names* of media files, not their contents, so resizing the probe once the entry page
+  has been measured does not make any later sync a full one; and every timed sync runs
+  before the server starts anyway.
+* The content files were just written, so they are in the page cache: the full sync does
+  not include cold-disk reads.
+* Every page gets a short untimed warm-up (templates compiled, connections pooled in every
+  worker) before its timed run. The load generator shares the machine's CPUs with the
+  server; ``wrk`` (used when on PATH) costs far less CPU than the built-in generator
+  (threads with persistent ``http.client`` connections), so prefer it.
+
+Run from the repository root with the virtualenv that has casebook installed::
+
+    python bench/pages.py                       # sizes 1000 and 10000, 5 s per page
+    python bench/pages.py --sizes 1000 --duration 3 --loadgen builtin
+
+The exit status is 0 unless the server failed to start; no figure is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SEED = 20240601
+BODY_CHARS = 1500
+SYNC_TARGET_S = 2.0
+SYNC_TARGET_SIZE = 10_000
+RATIO_TARGET = 0.40
+HOST = "127.0.0.1"
+CLI = "from casebook.cli import main; main()"
+
+TOPICS: tuple[tuple[str, str], ...] = (
+    ("wuzhuguan-louyuan", "无主管楼院治理"),
+    ("yiqing-fangkong", "疫情防控"),
+    ("shehui-zuzhi", "社区社会组织培育及作用发挥"),
+    ("dangqun-zhongxin", "党群服务中心规范化创建"),
+    ("qinminhua-gaizao", "亲民化改造及作用发挥"),
+    ("xiangmuhua-guanli", "社区发展治理项目化管理"),
+    ("ziyuan-zhenghe", "辖区资源整合"),
+    ("wuye-gongzhi", "物业服务与业主共治"),
+    ("jujia-yanglao", "居家养老服务"),
+    ("zhiyuan-fuwu", "志愿服务常态化"),
+)
+PLACES: dict[str, tuple[str, ...]] = {
+    "林山寨街道": ("农业银行社区", "碧沙岗社区", "百花社区"),
+    "建设路街道": ("中心医院社区", "工人新村社区"),
+    "秦岭路街道": ("新街坊社区", "电新街社区"),
+    "三官庙街道": ("郑上路社区",),
+    "中原西路街道": ("绿都社区", "西流湖社区"),
+}
+REGIONS = ("北京市", "上海市", "成都市", "杭州市", "南京市", "深圳市", "青岛市", "重庆市")
+TAGS = ("党建引领", "议事协商", "楼院自治", "志愿服务", "阵地建设", "老旧小区改造", "物业管理",
+        "社会组织", "居家养老", "网格化管理", "资源整合", "项目化", "应急管理", "文明创建", "青少年")
+NOUNS = ("社区", "居民", "楼院", "楼栋长", "党员", "志愿者", "网格员", "物业企业", "业委会", "驻区单位",
+         "社会组织", "老年人", "党群服务中心", "议事会", "居民公约", "公共空间", "维修资金", "助餐点",
+         "服务清单", "积分制度", "微心愿", "矛盾纠纷", "停车难题", "环境卫生", "加装电梯", "需求清单",
+         "项目资金", "协商机制", "骨干队伍", "活动阵地")
+VERBS = ("组织", "推动", "建立", "完善", "摸清", "协调", "回应", "培育", "整合", "动员", "梳理",
+         "落实", "公开", "引导", "化解", "链接", "评估", "改造", "规范", "激活")
+LINKS = ("通过", "围绕", "依托", "针对", "借助", "结合", "按照", "面对")
+TAILS = ("形成长效机制", "取得明显成效", "赢得居民认可", "让服务更贴近群众", "逐步走上正轨",
+         "减少了反复扯皮", "把小事办在楼院里", "让居民说了算", "成为可复制的经验", "持续发挥作用")
+HEADINGS = {
+    "interview": ("访谈背景", "一问：先从哪里入手", "二问：钱从哪里来", "三问：居民怎么参与", "访谈后记"),
+    "salon": ("沙龙概况", "观点摘录", "争议与分歧", "共识与下一步"),
+    "case": ("背景", "做法", "成效", "实施中的难点", "启示"),
+}
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗韩田蒋彭"
+GIVEN = ("雪梅", "振华", "建军", "芳", "桂英", "永生", "帆", "海燕", "志强", "秀兰", "国庆", "丽娟")
+ROLES = ("社区党委书记", "社区居委会主任", "网格员", "楼栋长", "居民代表", "物业客服经理", "社工")
+FIRST_DAY = dt.date(2021, 1, 1)
+DAYS = (dt.date(2023, 12, 31) - FIRST_DAY).days
+
+
+@dataclass
+class Library:
+    """A generated content tree and one page of each kind to measure."""
+
+    root: Path
+    entries: int
+    topic_slug: str
+    entry_path: str
+
+
+@dataclass
+class SyncTiming:
+    full_s: float
+    nochange_s: float
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    errors: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class PageResult:
+    label: str
+    path: str
+    size: int
+    load: LoadResult
+
+
+@dataclass
+class SizeResult:
+    size: int
+    sync: SyncTiming
+    pages: list[PageResult] = field(default_factory=list)
+
+
+class ServerFailed(RuntimeError):
+    """``casebook serve`` did not answer /healthz."""
+
+
+# --- content generation -----------------------------------------------------------------
+
+
+class Writer:
+    """Plausible-looking Chinese prose from a seeded generator."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def sentence(self) -> str:
+        r = self.rng
+        parts = [r.choice(LINKS), r.choice(NOUNS), "，", r.choice(NOUNS), r.choice(VERBS), r.choice(NOUNS)]
+        if r.random() < 0.5:
+            parts += ["和", r.choice(NOUNS)]
+        if r.random() < 0.15:
+            parts[3] = f"**{parts[3]}**"
+        parts += ["，", r.choice(TAILS), r.choice("。。。；！")]
+        return "".join(parts)
+
+    def paragraph(self, budget: int) -> str:
+        text = ""
+        while cjk_len(text) < budget:
+            text += self.sentence()
+        return text
+
+    def name(self) -> str:
+        return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+
+    def body(self, kind: str, chars: int) -> str:
+        """Markdown with ``##`` headings, paragraphs and one list, about ``chars`` CJK characters."""
+        r = self.rng
+        headings = HEADINGS[kind]
+        per_section = chars // len(headings)
+        list_at = r.randrange(len(headings))
+        blocks: list[str] = []
+        for index, heading in enumerate(headings):
+            blocks.append(f"## {heading}")
+            budget = per_section - cjk_len(heading)
+            if index == list_at:
+                items = [self.paragraph(budget // 8) for _ in range(4)]
+                marker = "1." if kind == "case" else "-"
+                blocks.append("\n".join(f"{marker} {item}" for item in items))
+                budget -= sum(cjk_len(i) for i in items)
+            while budget > 0:
+                size = min(budget, r.randint(90, 180))
+                paragraph = self.paragraph(size)
+                blocks.append(paragraph)
+                budget -= cjk_len(paragraph)
+        return "\n\n".join(blocks) + "\n"
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def cjk_len(text: str) -> int:
+    return len(_CJK.findall(text))
+
+
+def _front_matter(fields: dict[str, object]) -> str:
+    lines = ["---"]
+    for key, value in fields.items():
+        if isinstance(value, list):
+            lines.append(f"{key}: [{', '.join(map(str, value))}]")
+        elif isinstance(value, bool):
+            lines.append(f"{key}: {'true' if value else 'false'}")
+        else:
+            lines.append(f"{key}: {value}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def generate(root: Path, count: int, seed: int) -> Library:
+    """Write topics.yml, places.yml, ``count`` entries and media/probe.bin under ``root``."""
+    rng = random.Random(seed)
+    writer = Writer(rng)
+    for folder in ("interviews", "salons", "cases", "media"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    topics_yml = "".join(
+        f"- slug: {slug}\n  number: {n}\n  title: {title}\n  summary: {writer.paragraph(40)}\n"
+        for n, (slug, title) in enumerate(TOPICS, start=1)
+    )
+    (root / "topics.yml").write_text(topics_yml, encoding="utf-8")
+    places_yml = "".join(f"{street}:\n" + "".join(f"  - {c}\n" for c in communities)
+                         for street, communities in PLACES.items())
+    (root / "places.yml").write_text(places_yml, encoding="utf-8")
+    # Before the first sync, so the media listing (part of the rules fingerprint) never changes.
+    (root / "media" / "probe.bin").write_bytes(b"\0")
+
+    streets = list(PLACES)
+    entry_path = ""
+    for i in range(count):
+        topic, topic_title = TOPICS[i % len(TOPICS)]
+        kind = rng.choices(("interview", "salon", "case"), weights=(3, 2, 5))[0]
+        street = rng.choice(streets)
+        community = rng.choice(PLACES[street])
+        fields: dict[str, object] = {
+            "title": f"{community}：{writer.paragraph(10).rstrip('。；！')}",
+            "topic": topic,
+            "date": (FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS + 1))).isoformat(),
+            "summary": f"围绕{topic_title}，{writer.paragraph(50)}",
+            "tags": rng.sample(TAGS, rng.randint(2, 4)),
+        }
+        if kind == "case" and rng.random() < 0.4:
+            fields.update(region=rng.choice(REGIONS), scope="national")
+        else:
+            fields.update(street=street, community=community)
+            if kind == "case":
+                fields["scope"] = "local"
+        if kind == "interview":
+            fields["people"] = [f"{writer.name()}（{community}{rng.choice(ROLES)}）" for _ in range(2)]
+        elif kind == "salon":
+            fields["participants"] = [f"{writer.name()}（{rng.choice(ROLES)}）" for _ in range(5)]
+        if rng.random() < 0.05:
+            fields["sample"] = True
+        slug = f"{topic}-{kind}-{i:05d}"
+        folder = {"interview": "interviews", "salon": "salons", "case": "cases"}[kind]
+        text = _front_matter(fields) + writer.body(kind, BODY_CHARS)
+        (root / folder / f"{slug}.md").write_text(text, encoding="utf-8")
+        if not entry_path and kind == "case" and i >= count // 2:
+            entry_path = f"/cases/{slug}"
+    return Library(root, count, TOPICS[0][0], entry_path)
+
+
+# --- the CLI and the server -------------------------------------------------------------
+
+
+def _env(library: Library, data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(CASEBOOK_CONTENT_DIR=str(library.root), CASEBOOK_DATA_DIR=str(data_dir),
+               CASEBOOK_SITE_URL="https://cases.example.org")
+    return env
+
+
+def time_sync(env: dict[str, str], cwd: Path) -> float:
+    """Seconds for one ``casebook sync -q`` subprocess."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CLI, "sync", "-q"], env=env, cwd=cwd,
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"casebook sync failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def fetch(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def start_server(env: dict[str, str], cwd: Path, port: int, workers: int, threads: int,
+                 log: Path) -> subprocess.Popen[bytes]:
+    """Start ``casebook serve``; gunicorn's access log (stdout) is discarded, stderr kept in ``log``."""
+    command = [sys.executable, "-c", CLI, "serve", "--host", HOST, "--port", str(port),
+               "--workers", str(workers), "--threads", str(threads)]
+    with log.open("wb") as err:
+        return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
+                                start_new_session=True)
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            status, _ = fetch(port, "/healthz", timeout=2)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+    raise ServerFailed(f"casebook serve did not become healthy on port {port}:\n{tail}")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the gunicorn arbiter (graceful); SIGKILL its process group if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    proc.wait(timeout=5)
+
+
+# --- load generators --------------------------------------------------------------------
+
+
+def run_wrk(port: int, path: str, seconds: int, connections: int, threads: int) -> LoadResult:
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
+         f"http://{HOST}:{port}{path}"],
+        capture_output=True, text=True, timeout=seconds + 60, check=True,
+    ).stdout
+    total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", out)
+    if total is None:
+        raise RuntimeError(f"cannot parse wrk output:\n{out}")
+    scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[total.group(3)]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    requests = int(total.group(1))
+    return LoadResult(max(0, requests - errors), errors, float(total.group(2)) * scale)
+
+
+def run_builtin(port: int, path: str, seconds: float, connections: int) -> LoadResult:
+    """``connections`` threads, each looping GETs over one persistent connection until time is up."""
+    ok = [0] * connections
+    bad = [0] * connections
+    ready = threading.Barrier(connections + 1)
+    deadline = [0.0]
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        ready.wait()
+        while time.perf_counter() < deadline[0]:
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    ok[index] += 1
+                else:
+                    bad[index] += 1
+                if response.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                bad[index] += 1
+                conn.close()
+        conn.close()
+
+    workers = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(connections)]
+    for worker in workers:
+        worker.start()
+    start = time.perf_counter()
+    deadline[0] = start + seconds
+    ready.wait()
+    for worker in workers:
+        worker.join(timeout=seconds + 60)
+    elapsed = time.perf_counter() - start
+    return LoadResult(sum(ok), sum(bad), elapsed)
+
+
+@dataclass
+class LoadGen:
+    name: str
+    connections: int
+    threads: int
+
+    def run(self, port: int, path: str, seconds: int) -> LoadResult:
+        if self.name == "wrk":
+            return run_wrk(port, path, seconds, self.connections, self.threads)
+        return run_builtin(port, path, seconds, self.connections)
+
+    def describe(self) -> str:
+        if self.name == "wrk":
+            version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()
+            label = " ".join(version[:2]) if version else "wrk"
+            return f"{label} ({self.threads} threads, {self.connections} connections)"
+        return f"built-in http.client ({self.connections} threads, one keep-alive connection each)"
+
+
+def pick_loadgen(choice: str, connections: int, threads: int) -> LoadGen:
+    has_wrk = shutil.which("wrk") is not None
+    if choice == "wrk" and not has_wrk:
+        print("wrk is not on PATH; using the built-in load generator", file=sys.stderr)
+    name = "wrk" if choice in ("auto", "wrk") and has_wrk else "builtin"
+    return LoadGen(name, connections, threads)
+
+
+# --- one size ---------------------------------------------------------------------------
+
+
+def bench_size(size: int, args: argparse.Namespace, loadgen: LoadGen) -> SizeResult:
+    work = Path(tempfile.mkdtemp(prefix=f"casebook-bench-{size}-"))
+    try:
+        started = time.perf_counter()
+        library = generate(work / "content", size, args.seed)
+        print(f"[{size}] generated {size} entries in {time.perf_counter() - started:.1f} s "
+              f"under {work}", flush=True)
+        env = _env(library, work / "data")
+        full = time_sync(env, work)
+        print(f"[{size}] full sync {full:.2f} s", flush=True)
+        nochange = time_sync(env, work)
+        print(f"[{size}] no-change sync {nochange:.2f} s", flush=True)
+        result = SizeResult(size, SyncTiming(full, nochange))
+
+        port = free_port()
+        log = work / "server.log"
+        proc = start_server(env, work, port, args.workers, args.server_threads, log)
+        try:
+            wait_healthy(proc, port, log)
+            status, page = fetch(port, library.entry_path)
+            if status != 200:
+                raise ServerFailed(f"{library.entry_path} answered {status}")
+            # Same name as before the syncs, so the rules fingerprint is unchanged.
+            probe = random.Random(args.seed).randbytes(len(page))
+            (library.root / "media" / "probe.bin").write_bytes(probe)
+            targets = [("home", "/"), ("topic", f"/topics/{library.topic_slug}"),
+                       ("entry", library.entry_path), ("static probe", "/media/probe.bin")]
+            for label, path in targets:
+                status, body = fetch(port, path)
+                if status != 200:
+                    print(f"[{size}] warning: {path} answered {status}", file=sys.stderr)
+                loadgen.run(port, path, 1)  # warm-up, untimed
+                load = loadgen.run(port, path, args.duration)
+                result.pages.append(PageResult(label, path, len(body), load))
+                print(f"[{size}] {path}: {load.rate:.1f} req/s", flush=True)
+        finally:
+            stop_server(proc)
+    finally:
+        if args.keep:
+            print(f"[{size}] kept {work}", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def report(results: Sequence[SizeResult], args: argparse.Namespace, loadgen: LoadGen) -> str:
+    lines = [
+        "",
+        f"casebook benchmark — seed {args.seed}, {os.cpu_count()} CPUs, server {args.workers} workers "
+        f"x {args.server_threads} threads",
+        f"load generator: {loadgen.describe()}, {args.duration} s per page after a 1 s warm-up",
+        "",
+        f"{'size':>6}  {'full sync':>10}  {'entries/s':>9}  {'no-change sync':>14}  {'entries/s':>9}  target",
+    ]
+    for r in results:
+        target = ""
+        if r.size >= SYNC_TARGET_SIZE:
+            target = f"≤ {SYNC_TARGET_S:g} s: {'met' if r.sync.nochange_s <= SYNC_TARGET_S else 'MISSED'}"
+        lines.append(
+            f"{r.size:>6}  {r.sync.full_s:>8.2f} s  {r.size / r.sync.full_s:>9.0f}  "
+            f"{r.sync.nochange_s:>12.2f} s  {r.size / r.sync.nochange_s:>9.0f}  {target}"
+        )
+    lines += ["", f"{'size':>6}  {'page':<42} {'bytes':>9}  {'req/s':>8}  {'errors':>6}  "
+                  f"{'vs static':>9}  target ≥ {RATIO_TARGET:.2f}"]
+    for r in results:
+        static = next((p.load.rate for p in r.pages if p.label == "static probe"), 0.0)
+        for p in r.pages:
+            page = f"{p.label} {p.path}"
+            if p.label == "static probe":
+                ratio, verdict = "1.00", ""
+            else:
+                value = p.load.rate / static if static else 0.0
+                ratio, verdict = f"{value:.2f}", "met" if value >= RATIO_TARGET else "MISSED"
+            lines.append(f"{r.size:>6}  {page:<42} {p.size:>9,}  {p.load.rate:>8.1f}  "
+                         f"{p.load.errors:>6}  {ratio:>9}  {verdict}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000],
+                        help="library sizes (entries) to benchmark")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the content generator")
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "builtin"), default="auto",
+                        help="wrk if on PATH (auto), or the built-in http.client generator")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--keep", action="store_true", help="keep each generated tree and database")
+    args = parser.parse_args(argv)
+    if args.duration < 1:
+        parser.error("--duration must be at least 1 second")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    loadgen = pick_loadgen(args.loadgen, args.connections, args.wrk_threads)
+    print(f"seed {args.seed}; sizes {args.sizes}; load generator {loadgen.name}", flush=True)
+    results: list[SizeResult] = []
+    try:
+        for size in args.sizes:
+            results.append(bench_size(size, args, loadgen))
+    except ServerFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if results:
+            print(report(results, args, loadgen))
+        return 1
+    print(report(results, args, loadgen))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
