@@ -13,6 +13,7 @@ from flask import Flask
 
 from . import config as settings
 from .db import db
+from .search import SearchIndex
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -48,6 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             app.config[key] = overrides[key]
     conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
     from . import web
     from .cli import register_cli

@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -39,6 +39,10 @@ class SyncReport:
     invalid: int = 0
     problems: int = 0
     full: bool = False
+    changed: set[str] = field(default_factory=set)
+    """Keys whose row was added or updated."""
+    gone: set[str] = field(default_factory=set)
+    """Keys whose row was removed."""
 
     def summary(self) -> str:
         return (
@@ -132,7 +136,8 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
     stored_fp = session.get(Setting, RULES_KEY)
     report.full = stored_fp is None or stored_fp.value != fingerprint
     _sync_topics(session, rules)
-    for name in ("topics.yml", "places.yml"):
+    rule_problems += content.load_glossary(root)[1]
+    for name in ("topics.yml", "places.yml", "glossary.yml"):
         _replace_problems(session, name, [p for p in rule_problems if p.path.name == name], root)
 
     files: dict[str, tuple[str, Path]] = {}
@@ -153,6 +158,7 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
         session.execute(delete(SourceFile).where(SourceFile.path == rel))
         row = session.scalars(select(EntryRow).where(EntryRow.path == rel)).one_or_none()
         if row is not None:
+            report.gone.add(row.key)
             session.delete(row)
             report.removed += 1
 
@@ -207,6 +213,7 @@ def _apply_file(
     if entry is None:
         report.invalid += 1
         if existing is not None:
+            report.gone.add(existing.key)
             session.delete(existing)
             session.flush()
             report.removed += 1
@@ -216,4 +223,5 @@ def _apply_file(
     else:
         report.updated += 1
     upsert_entry(session, entry, rel)
+    report.changed.add(entry.key)
     session.flush()

@@ -13,7 +13,8 @@ import click
 from flask import Flask, current_app, has_app_context
 
 from . import config as settings
-from . import content
+from . import content, indexing
+from .search import SearchIndex
 
 
 def _app() -> Flask:
@@ -35,6 +36,12 @@ def _content_dir() -> Path:
     return settings.content_dir()
 
 
+def search_index(app: Flask) -> SearchIndex:
+    """The app's search index."""
+    index: SearchIndex = app.extensions["casebook.search"]
+    return index
+
+
 def run_sync(app: Flask, quiet: bool = False) -> None:
     """Sync the catalog with the content folder, printing progress and a summary."""
     from .catalog import sync
@@ -44,12 +51,24 @@ def run_sync(app: Flask, quiet: bool = False) -> None:
         if not quiet and total >= 1000:
             click.echo(f"\r同步中 {done}/{total}", nl=done == total, err=True)
 
-    report = sync(db.session, app.config["CASEBOOK_CONTENT_DIR"], progress)
+    content_dir = app.config["CASEBOOK_CONTENT_DIR"]
+    report = sync(db.session, content_dir, progress)
     db.session.commit()
     if not quiet:
         click.echo(f"同步完成：{report.summary()}" + ("（全量）" if report.full else ""))
         if report.problems:
             click.echo("运行 casebook check 查看问题详情。", err=True)
+    index = search_index(app)
+    try:
+        if indexing.needs_rebuild(index, content_dir):
+            count = indexing.rebuild(db.session, index, content_dir, progress)
+            if not quiet:
+                click.echo(f"搜索索引已重建：{count} 篇")
+        else:
+            indexing.update(db.session, index, content_dir, report.changed | report.gone)
+    except (OSError, TimeoutError) as exc:
+        click.echo(f"搜索索引更新失败：{exc}；目录已同步。稍后运行 casebook reindex。", err=True)
+        sys.exit(1)
 
 
 @click.group(help="社区治理案例库 casebook: content files → catalog → pages.")
@@ -63,6 +82,19 @@ def main() -> None:
 def sync(quiet: bool) -> None:
     """Sync the catalog with the content folder (unchanged files are skipped)."""
     run_sync(_app(), quiet)
+
+
+@main.command()
+def reindex() -> None:
+    """Rebuild the search index into a fresh directory and swap it in atomically."""
+    app = _app()
+    from .db import db
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\r索引中 {done}/{total}", nl=False, err=True)
+
+    count = indexing.rebuild(db.session, search_index(app), app.config["CASEBOOK_CONTENT_DIR"], progress)
+    click.echo(f"搜索索引已重建：{count} 篇")
 
 
 @main.command()

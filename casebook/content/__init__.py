@@ -13,6 +13,7 @@ from .files import (
     skeleton,
     write_atomic,
 )
+from .glossary import Glossary, load_glossary
 from .model import (
     KIND_DIRS,
     KIND_LABELS,
@@ -44,7 +45,7 @@ __all__ = [
     "entry_path",
     "iter_entry_files",
     "list_media",
-    "load",
+    "load", "load_glossary",
     "load_rules",
     "parse_file",
     "parse_text",

@@ -44,10 +44,11 @@ def split_front_matter(text: str) -> tuple[str, str] | None:
 
 @dataclass
 class Document:
-    """A parsed YAML document with the line of every top-level key."""
+    """A parsed YAML document with the line of every top-level key (or list item)."""
 
     data: Any
     lines: dict[str, int]
+    item_lines: list[int] = field(default_factory=list)
 
 
 def read_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Document | None, list[Problem]]:
@@ -68,6 +69,7 @@ def read_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Document | No
         loader.dispose()
     lines: dict[str, int] = {}
     problems: list[Problem] = []
+    item_lines = [first_line + n.start_mark.line for n in node.value] if isinstance(node, yaml.SequenceNode) else []
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             key = str(key_node.value)
@@ -75,7 +77,7 @@ def read_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Document | No
             if key in lines:
                 problems.append(Problem(path, line, f"字段“{key}”重复出现，只保留最后一个"))
             lines[key] = line
-    return Document(data, lines), problems
+    return Document(data, lines, item_lines), problems
 
 
 def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> tuple[Entry | None, list[Problem]]:
@@ -128,14 +130,9 @@ def _load_topics(path: Path) -> tuple[dict[str, Topic], list[Problem]]:
         return {}, problems
     if not isinstance(doc.data, list):
         return {}, [*problems, Problem(path, 1, "topics.yml 应为主题列表")]
-    loader = _Loader(path.read_text(encoding="utf-8"))
-    try:
-        item_lines = [n.start_mark.line + 1 for n in loader.get_single_node().value]
-    finally:
-        loader.dispose()
     topics: dict[str, Topic] = {}
     numbers: set[int] = set()
-    for line, item in zip(item_lines, doc.data, strict=True):
+    for line, item in zip(doc.item_lines, doc.data, strict=True):
         if not isinstance(item, dict):
             problems.append(Problem(path, line, "每个主题应为映射：slug、number、title、summary"))
             continue
@@ -211,7 +208,10 @@ class Library:
 
 def load(root: Path) -> Library:
     """Load the whole content folder; broken files are reported and skipped."""
+    from .glossary import load_glossary
+
     rules, problems = load_rules(root)
+    problems += load_glossary(root)[1]
     library = Library(rules, problems=problems)
     seen: dict[str, Path] = {}
     for kind, path in iter_entry_files(root):

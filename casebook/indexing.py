@@ -1,0 +1,86 @@
+"""Keeping the search index in step with the catalog: one-entry updates and full rebuilds.
+
+Called after the catalog commit (write file → catalog → commit → index), never from session
+events. Only published entries, and only their public fields, ever reach the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from sqlalchemy import func, select, tuple_
+
+from .content.glossary import Glossary, load_glossary
+from .db import DbSession
+from .models import EntryRow
+from .render import plain_text
+from .search import IndexDoc, SearchIndex
+
+logger = logging.getLogger(__name__)
+
+
+def index_doc(row: EntryRow) -> IndexDoc:
+    """The public, searchable fields of a catalog row."""
+    return IndexDoc(
+        key=row.key,
+        kind=row.kind,
+        slug=row.slug,
+        title=row.title,
+        topic=row.topic,
+        date=row.date.isoformat(),
+        body=plain_text(row.body_html),
+        summary=row.summary,
+        scope=row.scope or "",
+        street=row.street or "",
+        community=row.community or "",
+        region=row.region or "",
+        tags=tuple(row.tags),
+        people=tuple(row.people or row.participants or ()),
+    )
+
+
+def _glossary_stamp(glossary: Glossary) -> str:
+    return hashlib.sha256("\n".join(glossary.words).encode()).hexdigest()[:16]
+
+
+def _published(session: DbSession) -> Iterator[EntryRow]:
+    stmt = select(EntryRow).where(EntryRow.status == "published").order_by(EntryRow.id)
+    yield from session.scalars(stmt.execution_options(yield_per=500))
+
+
+def rebuild(
+    session: DbSession, index: SearchIndex, content_dir: Path, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Rebuild the whole index from the catalog into a fresh directory and swap it in."""
+    glossary, _ = load_glossary(content_dir)
+    total = session.scalar(select(func.count()).where(EntryRow.status == "published")) or 0
+    docs = (index_doc(row) for row in _published(session))
+    count = index.rebuild(docs, glossary.words, total=total, progress=progress)
+    (index.root / "glossary.stamp").write_text(_glossary_stamp(glossary), encoding="ascii")
+    return count
+
+
+def needs_rebuild(index: SearchIndex, content_dir: Path) -> bool:
+    """No index yet, or the glossary (the segmenter's dictionary) changed since it was built."""
+    if not index.exists():
+        return True
+    glossary, _ = load_glossary(content_dir)
+    stamp = index.root / "glossary.stamp"
+    return not stamp.is_file() or stamp.read_text(encoding="ascii") != _glossary_stamp(glossary)
+
+
+def update(session: DbSession, index: SearchIndex, content_dir: Path, keys: Iterable[str]) -> None:
+    """Bring the given keys up to date: published rows are (re)indexed, anything else removed."""
+    keys = set(keys)
+    if not keys:
+        return
+    glossary, _ = load_glossary(content_dir)
+    pairs = [tuple(key.split("/", 1)) for key in keys]
+    stmt = select(EntryRow).where(EntryRow.status == "published", tuple_(EntryRow.kind, EntryRow.slug).in_(pairs))
+    rows = {row.key: row for row in session.scalars(stmt)}
+    docs = [index_doc(row) for row in rows.values()]
+    index.update(docs, remove=keys - set(rows), user_words=glossary.words)
+

@@ -1,0 +1,11 @@
+"""Chinese full-text search on Whoosh: exact substring matching, ranked, with facets."""
+
+from .index import IndexMissing, SearchIndex
+from .query import FACETS, Hit, SearchResult, search
+from .schema import IndexDoc
+from .text import ParsedQuery, Term, fold, parse_query
+
+__all__ = [
+    "FACETS", "Hit", "IndexDoc", "IndexMissing", "ParsedQuery", "SearchIndex", "SearchResult", "Term", "fold",
+    "parse_query", "search",
+]

@@ -1,0 +1,225 @@
+"""The on-disk index: one live directory behind a symlink, writers serialized by a file lock.
+
+``rebuild`` builds into a fresh sibling directory and swaps the ``current`` symlink atomically,
+so searchers keep reading the old directory until they next refresh. ``update`` changes the live
+index in place. Both take an exclusive ``flock``, so two writers (threads or processes) wait for
+each other instead of failing; readers never lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from .schema import SCHEMA_VERSION, SEP, IndexDoc, make_schema, to_fields
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+class IndexMissing(RuntimeError):
+    """There is no usable index yet (run ``casebook sync`` or ``casebook reindex``)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Per-generation arrays of small per-document values, shared by all threads of a process."""
+
+    generation: tuple[str, int]
+    live: tuple[int, ...]
+    key: tuple[str, ...]
+    kind: tuple[str, ...]
+    topic: tuple[str, ...]
+    scope: tuple[str, ...]
+    street: tuple[str, ...]
+    year: tuple[str, ...]
+    date: tuple[str, ...]
+    tags: tuple[tuple[str, ...], ...]
+    title: tuple[str, ...]
+    title_f: tuple[str, ...]
+    meta_f: tuple[str, ...]
+
+
+class SearchIndex:
+    """The index under ``root`` (``DATA_DIR/search``)."""
+
+    def __init__(self, root: Path, write_timeout: float = 120.0) -> None:
+        self.root = root
+        self.write_timeout = write_timeout
+        self._local = threading.local()
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
+
+    # -- locations -------------------------------------------------------------------------
+    @property
+    def _link(self) -> Path:
+        return self.root / "current"
+
+    def _live_dir(self) -> Path | None:
+        try:
+            target = os.readlink(self._link)
+        except OSError:
+            return None
+        path = self.root / target
+        return path if (path / f"v{SCHEMA_VERSION}").exists() else None
+
+    def exists(self) -> bool:
+        """True when a live index of the current schema version is in place."""
+        return self._live_dir() is not None
+
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "write.lock", "a+b") as handle:
+            deadline = time.monotonic() + self.write_timeout
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"search index busy for {self.write_timeout:.0f}s") from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    # -- writing ---------------------------------------------------------------------------
+    def rebuild(self, docs: Iterable[IndexDoc], user_words: Iterable[str] = (), total: int = 0,
+                progress: Progress | None = None) -> int:
+        """Build a complete index in a fresh directory, then swap it in; return the document count."""
+        words = tuple(user_words)
+        with self._write_lock():
+            fresh = self.root / f"gen-{time.time_ns()}"
+            fresh.mkdir(parents=True)
+            ix = whoosh_index.create_in(str(fresh), make_schema())
+            count = 0
+            writer = ix.writer(limitmb=128)
+            try:
+                for doc in docs:
+                    writer.add_document(**to_fields(doc, words))
+                    count += 1
+                    if progress is not None and count % 500 == 0:
+                        progress(count, total)
+                writer.commit(optimize=True)
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
+            (fresh / f"v{SCHEMA_VERSION}").touch()
+            old = self._live_dir()
+            temp_link = self.root / f".current-{os.getpid()}"
+            temp_link.unlink(missing_ok=True)
+            temp_link.symlink_to(fresh.name)
+            os.replace(temp_link, self._link)
+            for stale in self.root.glob("gen-*"):
+                if stale not in (fresh, old):
+                    shutil.rmtree(stale, ignore_errors=True)  # open readers keep their files (POSIX)
+            if old is not None and old != fresh:
+                shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    def update(self, docs: Iterable[IndexDoc], remove: Iterable[str] = (), user_words: Iterable[str] = ()) -> None:
+        """Add or replace ``docs`` and delete the ``remove`` keys in the live index."""
+        docs, remove, words = list(docs), list(remove), tuple(user_words)
+        if not docs and not remove:
+            return
+        prepared = [to_fields(doc, words) for doc in docs]  # the slow part, outside the lock
+        with self._write_lock():
+            live = self._live_dir()
+            if live is None:
+                raise IndexMissing("no search index yet")
+            writer = whoosh_index.open_dir(str(live)).writer()
+            try:
+                for key in remove:
+                    writer.delete_by_term("key", key)
+                for fields in prepared:
+                    writer.update_document(**fields)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+
+    # -- reading ---------------------------------------------------------------------------
+    def view(self) -> View:
+        """This thread's view of the live index, refreshed when the index has changed."""
+        live = self._live_dir()
+        if live is None:
+            raise IndexMissing("no search index yet")
+        local = self._local
+        current: View | None = getattr(local, "view", None)
+        if current is not None and current.dir == live and current.searcher.up_to_date():
+            return current
+        if current is not None and current.dir == live:
+            searcher = current.searcher.refresh()
+        else:
+            if current is not None:
+                current.searcher.close()
+            searcher = whoosh_index.open_dir(str(live)).searcher()
+        local.view = View(live, searcher, self._snapshot_for(searcher, live))
+        return local.view
+
+    def _snapshot_for(self, searcher: Searcher, live: Path) -> Snapshot:
+        generation = (live.name, searcher.reader().generation())
+        with self._snapshot_lock:
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = _read_snapshot(searcher, generation)
+            return self._snapshot
+
+
+class View:
+    """One thread's searcher over one index generation, with that generation's snapshot."""
+
+    def __init__(self, live: Path, searcher: Searcher, snapshot: Snapshot) -> None:
+        self.dir = live
+        self.searcher = searcher
+        self.snapshot = snapshot
+        self._columns: dict[str, Any] = {}
+
+    def body(self, docnum: int, folded: bool) -> str:
+        """A document's body text: folded for matching, or as written for snippets."""
+        name = "body_f" if folded else "body"
+        reader = self._columns.get(name)
+        if reader is None:
+            reader = self._columns[name] = self.searcher.reader().column_reader(name)
+        return bytes(reader[docnum]).decode()
+
+
+def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
+    reader = searcher.reader()
+
+    def column(name: str) -> list[Any]:
+        return list(reader.column_reader(name))
+
+    def text(name: str) -> tuple[str, ...]:
+        return tuple(bytes(v).decode() for v in column(name))
+
+    return Snapshot(
+        generation=generation,
+        live=tuple(reader.all_doc_ids()),
+        key=tuple(column("key")),
+        kind=tuple(column("kind")),
+        topic=tuple(column("topic")),
+        scope=tuple(column("scope")),
+        street=tuple(column("street")),
+        year=tuple(column("year")),
+        date=tuple(column("date")),
+        tags=tuple(tuple(t for t in bytes(v).decode().split(SEP) if t) for v in column("tags")),
+        title=text("title"),
+        title_f=text("title_f"),
+        meta_f=text("meta_f"),
+    )

@@ -1,0 +1,116 @@
+"""The one Whoosh schema, and how an entry becomes an index document.
+
+Matching uses the ``grams`` field: every character unigram and bigram of the folded text,
+without positions (cheap to build and to intersect). Candidates are verified against the folded
+text kept in columns, so results are exact substrings. ``words`` holds segmenter words (jieba,
+with the glossary as user dictionary) and whole tag/place values, used only for ranking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from whoosh import columns, fields
+
+from .text import clean, fold, grams
+
+SCHEMA_VERSION = 1
+SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """The public, searchable part of one published entry."""
+
+    key: str
+    kind: str
+    slug: str
+    title: str
+    topic: str
+    date: str
+    body: str
+    summary: str = ""
+    scope: str = ""
+    street: str = ""
+    community: str = ""
+    region: str = ""
+    tags: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+    @property
+    def meta(self) -> str:
+        """Summary, tags, people, street, community, region: one per line, never matched across."""
+        parts = [self.summary, *self.tags, *self.people, self.street, self.community, self.region]
+        return "\n".join(clean(p) for p in parts if p)
+
+
+def make_schema() -> fields.Schema:
+    def column() -> fields.COLUMN:
+        return fields.COLUMN(columns.VarBytesColumn())
+
+    return fields.Schema(
+        key=fields.ID(stored=True, unique=True, sortable=True),
+        kind=fields.ID(sortable=True),
+        topic=fields.ID(sortable=True),
+        scope=fields.ID(sortable=True),
+        street=fields.ID(sortable=True),
+        year=fields.ID(sortable=True),
+        date=fields.ID(sortable=True),
+        grams=fields.KEYWORD(lowercase=False, commas=False, scorable=False),
+        words=fields.KEYWORD(lowercase=False, commas=False, scorable=False),
+        tags=column(),
+        title=column(),
+        title_f=column(),
+        meta_f=column(),
+        body=fields.COLUMN(columns.CompressedBytesColumn()),
+        body_f=column(),
+    )
+
+
+_WORD = re.compile(r"^\w+$")
+
+
+@lru_cache(maxsize=4)
+def _segmenter(user_words: tuple[str, ...]) -> Any:
+    import jieba
+
+    jieba.setLogLevel(60)
+    tokenizer = jieba.Tokenizer()
+    for word in user_words:
+        tokenizer.add_word(word, freq=2000)
+    return tokenizer
+
+
+def words_of(text: str, user_words: Iterable[str] = ()) -> set[str]:
+    """Segmenter words of folded text (search-engine mode: long words and their parts)."""
+    segmenter = _segmenter(tuple(sorted(fold(w) for w in user_words)))
+    return {w for w in segmenter.cut_for_search(text, HMM=False) if len(w) > 1 and _WORD.match(w)}
+
+
+def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
+    """Whoosh field values for ``doc``."""
+    title_f, meta_f, body_f = fold(clean(doc.title)), fold(doc.meta), fold(clean(doc.body))
+    all_grams = grams(title_f) | grams(meta_f) | grams(body_f)
+    whole = {fold(clean(v)) for v in (*doc.tags, doc.street, doc.community) if v}
+    words = words_of(f"{title_f}\n{meta_f}\n{body_f}", user_words) | {w for w in whole if " " not in w}
+    return {
+        "key": doc.key,
+        "kind": doc.kind,
+        "topic": doc.topic,
+        "scope": doc.scope,
+        "street": doc.street,
+        "year": doc.date[:4],
+        "date": doc.date,
+        "grams": " ".join(all_grams),
+        "words": " ".join(words),
+        "tags": SEP.join(doc.tags).encode(),
+        "title": doc.title.encode(),
+        "title_f": title_f.encode(),
+        "meta_f": meta_f.encode(),
+        "body": clean(doc.body).encode(),
+        "body_f": body_f.encode(),
+    }
