@@ -53,11 +53,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from . import web
     from .cli import register_cli
-    from .views import meta, public
+    from .views import api, meta, public, search
 
     web.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
     register_cli(app)
     with app.app_context():
         db.create_all()

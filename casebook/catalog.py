@@ -192,6 +192,26 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
     return report
 
 
+def refresh_file(session: Session, root: Path, path: Path) -> SyncReport:
+    """Re-read one entry file (after a save) exactly as ``sync`` would, without scanning the rest."""
+    report = SyncReport()
+    rules, _ = content.load_rules(root)
+    rel = path.relative_to(root).as_posix()
+    kind = next(k for k, d in content.KIND_DIRS.items() if rel.split("/")[0] == d)
+    same_key = [
+        p.relative_to(root).as_posix() for k, p in content.iter_entry_files(root) if k == kind and p.stem == path.stem
+    ]
+    _apply_file(session, root, rules, rel, kind, path, same_key or [rel], report)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    source = session.get(SourceFile, rel)
+    if source is None:
+        session.add(SourceFile(path=rel, sha256=sha))
+    else:
+        source.sha256 = sha
+    session.flush()
+    return report
+
+
 def _apply_file(
     session: Session,
     root: Path,

@@ -60,12 +60,9 @@ def run_sync(app: Flask, quiet: bool = False) -> None:
             click.echo("运行 casebook check 查看问题详情。", err=True)
     index = search_index(app)
     try:
-        if indexing.needs_rebuild(index, content_dir):
-            count = indexing.rebuild(db.session, index, content_dir, progress)
-            if not quiet:
-                click.echo(f"搜索索引已重建：{count} 篇")
-        else:
-            indexing.update(db.session, index, content_dir, report.changed | report.gone)
+        count = indexing.follow(db.session, index, content_dir, report.changed | report.gone, progress)
+        if count is not None and not quiet:
+            click.echo(f"搜索索引已重建：{count} 篇")
     except (OSError, TimeoutError) as exc:
         click.echo(f"搜索索引更新失败：{exc}；目录已同步。稍后运行 casebook reindex。", err=True)
         sys.exit(1)

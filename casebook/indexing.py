@@ -84,3 +84,16 @@ def update(session: DbSession, index: SearchIndex, content_dir: Path, keys: Iter
     docs = [index_doc(row) for row in rows.values()]
     index.update(docs, remove=keys - set(rows), user_words=glossary.words)
 
+
+def follow(
+    session: DbSession,
+    index: SearchIndex,
+    content_dir: Path,
+    keys: Iterable[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> int | None:
+    """After a committed sync: rebuild when needed (returns the count), else update ``keys``."""
+    if needs_rebuild(index, content_dir):
+        return rebuild(session, index, content_dir, progress)
+    update(session, index, content_dir, keys)
+    return None

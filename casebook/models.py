@@ -119,3 +119,13 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class SearchMiss(Base):
+    """A query that found nothing, counted so staff can see what readers look for in vain."""
+
+    __tablename__ = "search_miss"
+
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    last_seen: Mapped[dt.datetime]

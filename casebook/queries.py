@@ -171,15 +171,16 @@ def listing(
     kind: str | None = None,
     page: int = 1,
     facet_names: tuple[str, ...] = FILTERS,
+    per_page: int = PER_PAGE,
 ) -> Listing:
     """Entries matching every filter, newest first; each facet counts under the other filters."""
     base = public() if kind is None else public().where(EntryRow.kind == kind)
     stmt = _apply(base, filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
+    pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = session.scalars(
-        stmt.order_by(EntryRow.date.desc(), EntryRow.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+        stmt.order_by(EntryRow.date.desc(), EntryRow.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     result = Listing(list(rows), total, page, pages, dict(filters))
     for name in facet_names:

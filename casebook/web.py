@@ -93,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["cndate"] = chinese_date
     app.jinja_env.globals.update(
         KIND_LABELS=KIND_LABELS,
+        KIND_ENDPOINT=KIND_ENDPOINT,
         KIND_NAMES=KIND_NAMES,
         PART_NAMES=PART_NAMES,
         entry_url=entry_url,

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from casebook import create_app
+from casebook import create_app, indexing
 from casebook.catalog import sync
 from casebook.db import db
 
@@ -102,6 +102,7 @@ def resync(app: Flask, content_dir: Path) -> Callable[[], Any]:
         with app.app_context():
             report = sync(db.session, content_dir)
             db.session.commit()
+            indexing.follow(db.session, app.extensions["casebook.search"], content_dir, report.changed | report.gone)
             return report
 
     return run

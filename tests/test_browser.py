@@ -65,8 +65,14 @@ def browser(live_server: str) -> Iterator[Any]:
         browser.close()
 
 
-PAGES = ["/", "/topics/wuzhuguan-louyuan", "/interviews/louyuan-nongyeyinhang", "/cases/?topic=wuzhuguan-louyuan",
-         "/cases/chengdu-louyuan", "/no-such-page"]
+PAGES = [
+    "/",
+    "/topics/wuzhuguan-louyuan",
+    "/interviews/louyuan-nongyeyinhang",
+    "/cases/?topic=wuzhuguan-louyuan",
+    "/cases/chengdu-louyuan",
+    "/no-such-page",
+]
 
 
 @pytest.mark.browser

@@ -94,3 +94,12 @@ def test_flask_app_cli_runs_the_same_commands(content_dir: Path, write_entry: Wr
     )
     assert result.returncode == 0, result.stderr
     assert "新增 1" in result.stdout
+
+
+def test_sync_builds_the_search_index_and_reindex_rebuilds_it(runner: CliRunner, write_entry: WriteEntry) -> None:
+    write_entry("case", "a", body="可以搜索的正文。")
+    first = runner.invoke(main, ["sync"])
+    assert "搜索索引已重建：1 篇" in first.stdout
+    assert "搜索索引已重建" not in runner.invoke(main, ["sync"]).stdout  # incremental afterwards
+    again = runner.invoke(main, ["reindex"])
+    assert again.exit_code == 0 and "搜索索引已重建：1 篇" in again.stdout

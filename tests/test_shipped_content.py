@@ -106,3 +106,17 @@ def test_every_shipped_page_renders_with_sample_notice(tmp_path: Path) -> None:
         assert "示例内容" in page, url
     for topic in LIBRARY.rules.topics:
         assert client.get(f"/topics/{topic}").status_code == 200
+
+
+def test_shipped_library_is_searchable(tmp_path: Path) -> None:
+    from casebook import indexing
+
+    app = create_app({"TESTING": True, "CONTENT_DIR": ROOT, "DATA_DIR": tmp_path, "SITE_URL": "https://x.example"})
+    with app.app_context():
+        sync(db.session, ROOT)
+        db.session.commit()
+        indexing.rebuild(db.session, app.extensions["casebook.search"], ROOT)
+    client = app.test_client()
+    found = client.get("/api/search?q=陇海西路386号院").json
+    assert "interview/louyuan-nongyeyinhang" in {f"{r['kind']}/{r['slug']}" for r in found["results"]}
+    assert client.get("/api/search?q=三无楼院").json["total"] >= 5  # the glossary's synonym for 无主管楼院

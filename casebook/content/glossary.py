@@ -73,4 +73,3 @@ def load_glossary(root: Path) -> tuple[Glossary, list[Problem]]:
         if kept:
             groups.append(tuple(kept))
     return Glossary(tuple(groups)), problems
-

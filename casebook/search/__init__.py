@@ -6,6 +6,15 @@ from .schema import IndexDoc
 from .text import ParsedQuery, Term, fold, parse_query
 
 __all__ = [
-    "FACETS", "Hit", "IndexDoc", "IndexMissing", "ParsedQuery", "SearchIndex", "SearchResult", "Term", "fold",
-    "parse_query", "search",
+    "FACETS",
+    "Hit",
+    "IndexDoc",
+    "IndexMissing",
+    "ParsedQuery",
+    "SearchIndex",
+    "SearchResult",
+    "Term",
+    "fold",
+    "parse_query",
+    "search",
 ]

@@ -99,8 +99,9 @@ class SearchIndex:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     # -- writing ---------------------------------------------------------------------------
-    def rebuild(self, docs: Iterable[IndexDoc], user_words: Iterable[str] = (), total: int = 0,
-                progress: Progress | None = None) -> int:
+    def rebuild(
+        self, docs: Iterable[IndexDoc], user_words: Iterable[str] = (), total: int = 0, progress: Progress | None = None
+    ) -> int:
         """Build a complete index in a fresh directory, then swap it in; return the document count."""
         words = tuple(user_words)
         with self._write_lock():
@@ -170,8 +171,8 @@ class SearchIndex:
             if current is not None:
                 current.searcher.close()
             searcher = whoosh_index.open_dir(str(live)).searcher()
-        local.view = View(live, searcher, self._snapshot_for(searcher, live))
-        return local.view
+        view = local.view = View(live, searcher, self._snapshot_for(searcher, live))
+        return view
 
     def _snapshot_for(self, searcher: Searcher, live: Path) -> Snapshot:
         generation = (live.name, searcher.reader().generation())

@@ -181,9 +181,7 @@ def _values(snap: Snapshot, name: str, docnum: int) -> tuple[str, ...]:
     return (value,) if value else ()
 
 
-def _filter_and_count(
-    snap: Snapshot, matched: set[int], filters: Mapping[str, str], result: SearchResult
-) -> list[int]:
+def _filter_and_count(snap: Snapshot, matched: set[int], filters: Mapping[str, str], result: SearchResult) -> list[int]:
     """Apply filters; count each facet over documents failing no filter but its own."""
     counters = {name: Counter[str]() for name in FACETS}
     rows: list[int] = []

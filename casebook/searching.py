@@ -1,0 +1,92 @@
+"""Search as the pages use it: filters from request arguments, glossary, misses, suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import logging
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from .content.glossary import Glossary, load_glossary
+from .db import DbSession
+from .models import SearchMiss
+from .search import FACETS, SearchIndex, SearchResult, fold, search
+
+logger = logging.getLogger(__name__)
+MAX_PER_PAGE = 100
+
+
+def glossary_for(content_dir: Path) -> Glossary:
+    """The glossary, re-read only when the file changes."""
+    path = content_dir / "glossary.yml"
+    try:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = (0, 0)
+    return _glossary(content_dir, stamp)
+
+
+@lru_cache(maxsize=4)
+def _glossary(content_dir: Path, stamp: tuple[int, int]) -> Glossary:
+    return load_glossary(content_dir)[0]
+
+
+def bounded_int(value: str | None, default: int, low: int, high: int) -> int:
+    """A number from a request argument, clamped to [low, high]; junk gives the default."""
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        number = default
+    return max(low, min(high, number))
+
+
+def run(index: SearchIndex, args: Mapping[str, str], content_dir: Path) -> SearchResult:
+    """Search with the request's ``q``, filters, ``page`` and ``per_page`` (all forgiving)."""
+    filters = {name: args.get(name, "").strip()[:100] for name in FACETS if args.get(name, "").strip()}
+    page = bounded_int(args.get("page"), 1, 1, 10_000)
+    per_page = bounded_int(args.get("per_page"), 20, 1, MAX_PER_PAGE)
+    return search(index, args.get("q", ""), filters, page, per_page, glossary_for(content_dir))
+
+
+def suggestions(index: SearchIndex, result: SearchResult, content_dir: Path) -> list[str]:
+    """Glossary terms close to a query that found nothing, and that do find something."""
+    text = " ".join(t.text for t in result.query.positive)
+    if not text:
+        return []
+    words = glossary_for(content_dir).words
+    folded = {fold(w): w for w in words}
+    close = difflib.get_close_matches(text, list(folded), n=5, cutoff=0.4)
+    close += [f for f in folded if len(text) >= 2 and (text in f or f in text) and f != text]
+    found: list[str] = []
+    for candidate in dict.fromkeys(close):
+        if search(index, candidate, per_page=1).total:
+            found.append(folded[candidate])
+        if len(found) == 3:
+            break
+    return found
+
+
+def record_miss(session: DbSession, query: str) -> None:
+    """Count a query that found nothing; a failure is logged, never shown to the reader."""
+    query = query.strip()[:200]
+    if not query:
+        return
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        bump = update(SearchMiss).where(SearchMiss.query == query).values(count=SearchMiss.count + 1, last_seen=now)
+        if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+            try:
+                with session.begin_nested():
+                    session.add(SearchMiss(query=query, count=1, last_seen=now))
+            except IntegrityError:  # another process inserted it first
+                session.execute(bump)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        logger.exception("could not record a search miss")

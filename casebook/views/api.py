@@ -1,0 +1,148 @@
+"""Read-only JSON API: search, topics, entries, and its OpenAPI description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from .. import queries, searching
+from ..content import KINDS
+from ..db import db
+from ..models import EntryRow, TopicRow
+from ..search import IndexMissing
+from ..web import KIND_ENDPOINT, absolute, media_url, site_url
+from .openapi import spec
+from .search import search_index
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _page_args() -> tuple[int, int]:
+    return (
+        searching.bounded_int(request.args.get("page"), 1, 1, 10_000),
+        searching.bounded_int(request.args.get("per_page"), 20, 1, searching.MAX_PER_PAGE),
+    )
+
+
+def _topic_json(topic: TopicRow, progress: dict[str, int] | None = None) -> dict[str, Any]:
+    return {
+        "slug": topic.slug,
+        "number": topic.number,
+        "title": topic.title,
+        "label": topic.label,
+        "summary": topic.summary,
+        "example": topic.example,
+        "url": absolute("public.topic", slug=topic.slug),
+        "parts": progress or dict.fromkeys(queries.PART_TARGET, 0),
+    }
+
+
+def _entry_json(row: EntryRow, full: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": row.kind,
+        "slug": row.slug,
+        "title": row.title,
+        "url": absolute(KIND_ENDPOINT[row.kind], slug=row.slug),
+        "topic": row.topic,
+        "date": row.date.isoformat(),
+        "summary": row.summary,
+        "tags": row.tags,
+        "street": row.street,
+        "community": row.community,
+        "region": row.region,
+        "scope": row.scope,
+        "sample": row.sample,
+    }
+    if full:
+        cover = media_url(row.cover)
+        data.update(
+            people=row.people,
+            participants=row.participants,
+            video=row.video,
+            cover=(site_url() + cover) if cover and cover.startswith("/") else cover,
+            html=row.body_html,
+        )
+    return data
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    try:
+        result = searching.run(search_index(), request.args, current_app.config["CASEBOOK_CONTENT_DIR"])
+    except IndexMissing:
+        return jsonify(error="search index not built yet"), 503
+    if result.total == 0 and result.query.positive:
+        searching.record_miss(db.session, result.query.text)
+    return jsonify(
+        query=result.query.text,
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        results=[
+            {
+                "kind": hit.kind,
+                "slug": hit.slug,
+                "title": hit.title,
+                "url": absolute(KIND_ENDPOINT[hit.kind], slug=hit.slug),
+                "topic": hit.topic,
+                "date": hit.date.isoformat(),
+                "snippet": hit.snippet,
+            }
+            for hit in result.hits
+        ],
+        facets=result.facets,
+    )
+
+
+@bp.get("/topics")
+def topics() -> ResponseReturnValue:
+    progress = queries.topic_progress(db.session)
+    items = [_topic_json(t, progress.get(t.slug)) for t in queries.topics(db.session)]
+    page, per_page = _page_args()
+    start = (page - 1) * per_page
+    return jsonify(total=len(items), page=page, per_page=per_page, results=items[start : start + per_page])
+
+
+@bp.get("/topics/<slug>")
+def topic(slug: str) -> ResponseReturnValue:
+    row = db.session.get(TopicRow, slug)
+    if row is None:
+        abort(404)
+    parts = queries.topic_entries(db.session, slug)
+    data = _topic_json(row, {part: len(items) for part, items in parts.items()})
+    data["entries"] = {part: [_entry_json(e) for e in items] for part, items in parts.items()}
+    return jsonify(data)
+
+
+@bp.get("/entries")
+def entries() -> ResponseReturnValue:
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        return jsonify(error=f"kind must be one of {', '.join(KINDS)}"), 400
+    page, per_page = _page_args()
+    listing = queries.listing(
+        db.session, queries.clean_filters(request.args), kind=kind, page=page, facet_names=(), per_page=per_page
+    )
+    return jsonify(
+        total=listing.total, page=listing.page, per_page=per_page, results=[_entry_json(e) for e in listing.entries]
+    )
+
+
+@bp.get("/entries/<kind>/<slug>")
+def entry(kind: str, slug: str) -> ResponseReturnValue:
+    row = queries.get_entry(db.session, kind, slug) if kind in KINDS else None
+    if row is None:
+        abort(404)
+    return jsonify(_entry_json(row, full=True))
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(spec(site_url()))
+
+
+@bp.errorhandler(404)
+def not_found(_: Exception) -> ResponseReturnValue:
+    return jsonify(error="not found"), 404

@@ -1,0 +1,147 @@
+"""The OpenAPI 3.1 description of the read-only JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_FILTERS = ["kind", "topic", "scope", "street", "tag", "year"]
+
+
+def _param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+_PAGING = [
+    _param("page", "页码，从 1 开始", {"type": "integer", "minimum": 1, "default": 1}),
+    _param("per_page", "每页条数（最多 100）", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+]
+_KIND = {"type": "string", "enum": ["interview", "salon", "case"]}
+_ENTRY: dict[str, Any] = {
+    "type": "object",
+    "required": ["kind", "slug", "title", "url", "topic", "date"],
+    "properties": {
+        "kind": _KIND,
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "topic": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "summary": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "street": {"type": ["string", "null"]},
+        "community": {"type": ["string", "null"]},
+        "region": {"type": ["string", "null"]},
+        "scope": {"type": ["string", "null"], "enum": ["local", "national", None]},
+        "sample": {"type": "boolean"},
+    },
+}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+def _list_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["total", "page", "per_page", "results"],
+        "properties": {
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "results": {"type": "array", "items": item},
+        },
+    }
+
+
+def _ok(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def spec(server: str) -> dict[str, Any]:
+    """The API description, with ``server`` as the base URL."""
+    search_result = {
+        "type": "object",
+        "required": ["kind", "slug", "title", "url", "topic", "date", "snippet"],
+        "properties": {
+            **{k: _ENTRY["properties"][k] for k in ("kind", "slug", "title", "url", "topic", "date")},
+            "snippet": {"type": "string", "description": "HTML：转义后的文字，命中处包在 <mark> 中"},
+        },
+    }
+    search = _list_of(search_result)
+    search["properties"] |= {
+        "query": {"type": "string"},
+        "facets": {"type": "object", "properties": {f: _COUNTS for f in _FILTERS}},
+    }
+    search["required"] = [*search["required"], "query", "facets"]
+    topic = {
+        "type": "object",
+        "required": ["slug", "number", "title", "url"],
+        "properties": {
+            "slug": {"type": "string"},
+            "number": {"type": "integer"},
+            "title": {"type": "string"},
+            "label": {"type": "string"},
+            "summary": {"type": "string"},
+            "example": {"type": "boolean"},
+            "url": {"type": "string", "format": "uri"},
+            "parts": _COUNTS,
+        },
+    }
+    not_found = {"description": "不存在或未发布"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "casebook 社区治理案例库 API",
+            "version": "1",
+            "description": "只读接口。只返回已发布（published）的内容。",
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "全文搜索（中文子串匹配）",
+                    "parameters": [
+                        _param("q", '查询：空格分隔的词须同时出现；"…" 为精确短语；-词 表示排除'),
+                        *(_param(f, f"按 {f} 筛选") for f in _FILTERS),
+                        *_PAGING,
+                    ],
+                    "responses": {"200": _ok(search), "503": {"description": "索引尚未建立"}},
+                }
+            },
+            "/api/topics": {
+                "get": {"summary": "全部主题（期）", "parameters": _PAGING, "responses": {"200": _ok(_list_of(topic))}}
+            },
+            "/api/topics/{slug}": {
+                "get": {
+                    "summary": "一期主题及其闭环内容",
+                    "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": _ok(topic), "404": not_found},
+                }
+            },
+            "/api/entries": {
+                "get": {
+                    "summary": "条目列表（新的在前）",
+                    "parameters": [
+                        _param("kind", "类型", _KIND),
+                        *(_param(f, f"按 {f} 筛选") for f in _FILTERS if f != "kind"),
+                        *_PAGING,
+                    ],
+                    "responses": {"200": _ok(_list_of(_ENTRY)), "400": {"description": "kind 无效"}},
+                }
+            },
+            "/api/entries/{kind}/{slug}": {
+                "get": {
+                    "summary": "单个条目（含正文 HTML）",
+                    "parameters": [
+                        {"name": "kind", "in": "path", "required": True, "schema": _KIND},
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "responses": {"200": _ok(_ENTRY), "404": not_found},
+                }
+            },
+        },
+    }

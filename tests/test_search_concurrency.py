@@ -1,0 +1,105 @@
+"""Several processes writing the index at once, and rebuilds swapped in under readers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from casebook import indexing
+from casebook.db import db
+
+from .conftest import WriteEntry
+
+Resync = Callable[[], Any]
+
+SAVER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from casebook import create_app, content, indexing
+    from casebook.catalog import refresh_file
+    from casebook.db import db
+
+    root, data, worker = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    app = create_app({"CONTENT_DIR": root, "DATA_DIR": data})
+    index = app.extensions["casebook.search"]
+    with app.app_context():
+        for n in range(5):
+            path = root / "cases" / f"w{worker}-{n}.md"
+            content.write_atomic(path, f"---\\ntitle: 并发{worker}-{n}\\ntopic: louyuan\\ndate: 2022-01-01\\n---\\n"
+                                       f"唯一词甲{worker}乙{n}丙。\\n")
+            report = refresh_file(db.session, root, path)
+            db.session.commit()
+            indexing.update(db.session, index, root, report.changed | report.gone)
+    print("ok", worker)
+    """
+)
+
+
+def test_three_processes_saving_at_once_lose_nothing(
+    app: Flask, client: FlaskClient, content_dir: Path, tmp_path: Path, write_entry: WriteEntry, resync: Resync
+) -> None:
+    write_entry("case", "seed")
+    resync()
+    env = {**os.environ}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(content_dir), str(tmp_path / "instance"), str(w)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(3)
+    ]
+    outputs = [w.communicate(timeout=180) for w in workers]
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err
+        assert "LockError" not in err
+    for w in range(3):
+        for n in range(5):
+            found = client.get("/api/search", query_string={"q": f"甲{w}乙{n}丙"}).json
+            assert [r["slug"] for r in found["results"]] == [f"w{w}-{n}"]
+    assert client.get("/api/search?q=唯一词&per_page=100").json["total"] == 15
+
+
+def test_rebuild_swaps_in_a_fresh_directory_while_readers_keep_working(
+    app: Flask, client: FlaskClient, content_dir: Path, write_entry: WriteEntry, resync: Resync
+) -> None:
+    write_entry("case", "one", body="第一版本的正文。")
+    resync()
+    index = app.extensions["casebook.search"]
+    before = os.readlink(index.root / "current")
+    assert client.get("/api/search?q=第一版本").json["total"] == 1  # a searcher is now open
+    write_entry("case", "two", body="第二篇。")
+    with app.app_context():
+        from casebook.catalog import sync
+
+        sync(db.session, content_dir)
+        db.session.commit()
+        assert indexing.rebuild(db.session, index, content_dir) == 2
+    after = os.readlink(index.root / "current")
+    assert after != before and not (index.root / before).exists()
+    assert client.get("/api/search?q=第二篇").json["total"] == 1  # readers move to the new directory
+    assert client.get("/api/search?q=第一版本").json["total"] == 1
+
+
+def test_glossary_change_rebuilds_the_index(
+    content_dir: Path, write_entry: WriteEntry, resync: Resync, client: FlaskClient, app: Flask
+) -> None:
+    write_entry("case", "x", body="居民议事厅每周开放。")
+    resync()
+    index = app.extensions["casebook.search"]
+    first = os.readlink(index.root / "current")
+    (content_dir / "glossary.yml").write_text("- term: 议事厅\n  synonyms: [议事室]\n", "utf-8")
+    resync()
+    assert os.readlink(index.root / "current") != first
+    assert client.get("/api/search?q=议事室").json["total"] == 1
