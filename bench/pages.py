@@ -4,7 +4,8 @@ What it measures, for each library size (default 1,000 and 10,000 entries):
 
 * ``casebook sync`` run as the real CLI in a subprocess: a full first sync into an empty
   database, then a second sync with nothing changed (target: at most 2 s at 10k entries).
-  Both figures include interpreter start-up and app creation, as a user would see them.
+  Both figures include interpreter start-up and app creation, as a user would see them, and
+  everything ``sync`` does (the catalog and, when the app has one, its search index).
 * ``casebook serve`` (gunicorn, 2 workers x 4 threads by default) on 127.0.0.1: requests per
   second for the home page ``/``, a topic page ``/topics/<slug>``, an entry page
   ``/cases/<slug>``, and ``/media/probe.bin``, a file served by the same app whose size
@@ -27,13 +28,16 @@ Keeping the figures honest:
   worker) before its timed run. The load generator shares the machine's CPUs with the
   server; ``wrk`` (used when on PATH) costs far less CPU than the built-in generator
   (threads with persistent ``http.client`` connections), so prefer it.
+* The report names the casebook commit (``+changes`` when its code is modified, and a warning
+  if that changed during the run) and the 1-min load average before and after: other work on
+  the machine lowers every req/s figure, so compare runs only when those match.
 
 Run from the repository root with the virtualenv that has casebook installed::
 
     python bench/pages.py                       # sizes 1000 and 10000, 5 s per page
     python bench/pages.py --sizes 1000 --duration 3 --loadgen builtin
 
-The exit status is 0 unless the server failed to start; no figure is asserted.
+The exit status is 0 unless the server failed to start (or a sync crashed); no figure is asserted.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
+import importlib.util
 import os
 import random
 import re
@@ -86,17 +91,90 @@ PLACES: dict[str, tuple[str, ...]] = {
     "中原西路街道": ("绿都社区", "西流湖社区"),
 }
 REGIONS = ("北京市", "上海市", "成都市", "杭州市", "南京市", "深圳市", "青岛市", "重庆市")
-TAGS = ("党建引领", "议事协商", "楼院自治", "志愿服务", "阵地建设", "老旧小区改造", "物业管理",
-        "社会组织", "居家养老", "网格化管理", "资源整合", "项目化", "应急管理", "文明创建", "青少年")
-NOUNS = ("社区", "居民", "楼院", "楼栋长", "党员", "志愿者", "网格员", "物业企业", "业委会", "驻区单位",
-         "社会组织", "老年人", "党群服务中心", "议事会", "居民公约", "公共空间", "维修资金", "助餐点",
-         "服务清单", "积分制度", "微心愿", "矛盾纠纷", "停车难题", "环境卫生", "加装电梯", "需求清单",
-         "项目资金", "协商机制", "骨干队伍", "活动阵地")
-VERBS = ("组织", "推动", "建立", "完善", "摸清", "协调", "回应", "培育", "整合", "动员", "梳理",
-         "落实", "公开", "引导", "化解", "链接", "评估", "改造", "规范", "激活")
+TAGS = (
+    "党建引领",
+    "议事协商",
+    "楼院自治",
+    "志愿服务",
+    "阵地建设",
+    "老旧小区改造",
+    "物业管理",
+    "社会组织",
+    "居家养老",
+    "网格化管理",
+    "资源整合",
+    "项目化",
+    "应急管理",
+    "文明创建",
+    "青少年",
+)
+NOUNS = (
+    "社区",
+    "居民",
+    "楼院",
+    "楼栋长",
+    "党员",
+    "志愿者",
+    "网格员",
+    "物业企业",
+    "业委会",
+    "驻区单位",
+    "社会组织",
+    "老年人",
+    "党群服务中心",
+    "议事会",
+    "居民公约",
+    "公共空间",
+    "维修资金",
+    "助餐点",
+    "服务清单",
+    "积分制度",
+    "微心愿",
+    "矛盾纠纷",
+    "停车难题",
+    "环境卫生",
+    "加装电梯",
+    "需求清单",
+    "项目资金",
+    "协商机制",
+    "骨干队伍",
+    "活动阵地",
+)
+VERBS = (
+    "组织",
+    "推动",
+    "建立",
+    "完善",
+    "摸清",
+    "协调",
+    "回应",
+    "培育",
+    "整合",
+    "动员",
+    "梳理",
+    "落实",
+    "公开",
+    "引导",
+    "化解",
+    "链接",
+    "评估",
+    "改造",
+    "规范",
+    "激活",
+)
 LINKS = ("通过", "围绕", "依托", "针对", "借助", "结合", "按照", "面对")
-TAILS = ("形成长效机制", "取得明显成效", "赢得居民认可", "让服务更贴近群众", "逐步走上正轨",
-         "减少了反复扯皮", "把小事办在楼院里", "让居民说了算", "成为可复制的经验", "持续发挥作用")
+TAILS = (
+    "形成长效机制",
+    "取得明显成效",
+    "赢得居民认可",
+    "让服务更贴近群众",
+    "逐步走上正轨",
+    "减少了反复扯皮",
+    "把小事办在楼院里",
+    "让居民说了算",
+    "成为可复制的经验",
+    "持续发挥作用",
+)
 HEADINGS = {
     "interview": ("访谈背景", "一问：先从哪里入手", "二问：钱从哪里来", "三问：居民怎么参与", "访谈后记"),
     "salon": ("沙龙概况", "观点摘录", "争议与分歧", "共识与下一步"),
@@ -239,8 +317,9 @@ def generate(root: Path, count: int, seed: int) -> Library:
         for n, (slug, title) in enumerate(TOPICS, start=1)
     )
     (root / "topics.yml").write_text(topics_yml, encoding="utf-8")
-    places_yml = "".join(f"{street}:\n" + "".join(f"  - {c}\n" for c in communities)
-                         for street, communities in PLACES.items())
+    places_yml = "".join(
+        f"{street}:\n" + "".join(f"  - {c}\n" for c in communities) for street, communities in PLACES.items()
+    )
     (root / "places.yml").write_text(places_yml, encoding="utf-8")
     # Before the first sync, so the media listing (part of the rules fingerprint) never changes.
     (root / "media" / "probe.bin").write_bytes(b"\0")
@@ -285,8 +364,11 @@ def generate(root: Path, count: int, seed: int) -> Library:
 
 def _env(library: Library, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(CASEBOOK_CONTENT_DIR=str(library.root), CASEBOOK_DATA_DIR=str(data_dir),
-               CASEBOOK_SITE_URL="https://cases.example.org")
+    env.update(
+        CASEBOOK_CONTENT_DIR=str(library.root),
+        CASEBOOK_DATA_DIR=str(data_dir),
+        CASEBOOK_SITE_URL="https://cases.example.org",
+    )
     return env
 
 
@@ -315,14 +397,28 @@ def fetch(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def start_server(env: dict[str, str], cwd: Path, port: int, workers: int, threads: int,
-                 log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str], cwd: Path, port: int, workers: int, threads: int, log: Path
+) -> subprocess.Popen[bytes]:
     """Start ``casebook serve``; gunicorn's access log (stdout) is discarded, stderr kept in ``log``."""
-    command = [sys.executable, "-c", CLI, "serve", "--host", HOST, "--port", str(port),
-               "--workers", str(workers), "--threads", str(threads)]
+    command = [
+        sys.executable,
+        "-c",
+        CLI,
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+    ]
     with log.open("wb") as err:
-        return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+        )
 
 
 def wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 120) -> None:
@@ -357,14 +453,37 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=5)
 
 
+def code_version() -> str:
+    """The git commit of the casebook being measured, ``+changes`` if its code is modified."""
+    spec = importlib.util.find_spec("casebook")
+    if spec is None or spec.origin is None:
+        return "unknown"
+    checkout = Path(spec.origin).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(checkout), "status", "--porcelain", "--", "casebook", "templates", "static"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return commit + ("+changes" if dirty.strip() else "")
+
+
 # --- load generators --------------------------------------------------------------------
 
 
 def run_wrk(port: int, path: str, seconds: int, connections: int, threads: int) -> LoadResult:
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
-         f"http://{HOST}:{port}{path}"],
-        capture_output=True, text=True, timeout=seconds + 60, check=True,
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", f"http://{HOST}:{port}{path}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
     ).stdout
     total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", out)
     if total is None:
@@ -451,8 +570,7 @@ def bench_size(size: int, args: argparse.Namespace, loadgen: LoadGen) -> SizeRes
     try:
         started = time.perf_counter()
         library = generate(work / "content", size, args.seed)
-        print(f"[{size}] generated {size} entries in {time.perf_counter() - started:.1f} s "
-              f"under {work}", flush=True)
+        print(f"[{size}] generated {size} entries in {time.perf_counter() - started:.1f} s under {work}", flush=True)
         env = _env(library, work / "data")
         full = time_process([CLI, "sync", "-q"], env, work)
         print(f"[{size}] full sync {full:.2f} s", flush=True)
@@ -472,8 +590,12 @@ def bench_size(size: int, args: argparse.Namespace, loadgen: LoadGen) -> SizeRes
             # Same name as before the syncs, so the rules fingerprint is unchanged.
             probe = random.Random(args.seed).randbytes(len(page))
             (library.root / "media" / "probe.bin").write_bytes(probe)
-            targets = [("home", "/"), ("topic", f"/topics/{library.topic_slug}"),
-                       ("entry", library.entry_path), ("static probe", "/media/probe.bin")]
+            targets = [
+                ("home", "/"),
+                ("topic", f"/topics/{library.topic_slug}"),
+                ("entry", library.entry_path),
+                ("static probe", "/media/probe.bin"),
+            ]
             for label, path in targets:
                 status, body = fetch(port, path)
                 if status != 200:
@@ -495,10 +617,18 @@ def bench_size(size: int, args: argparse.Namespace, loadgen: LoadGen) -> SizeRes
 # --- report -----------------------------------------------------------------------------
 
 
-def report(results: Sequence[SizeResult], args: argparse.Namespace, loadgen: LoadGen,
-           load_before: float) -> str:
+def report(
+    results: Sequence[SizeResult], args: argparse.Namespace, loadgen: LoadGen, load_before: float, version: str
+) -> str:
+    now = code_version()
     lines = [
         "",
+        f"casebook {version}"
+        + (
+            ""
+            if now == version
+            else f" at the start, {now} at the end: the code changed during the run, so the figures mix versions"
+        ),
         f"casebook benchmark — seed {args.seed}, {os.cpu_count()} CPUs (1-min load average "
         f"{load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after), server {args.workers} workers "
         f"x {args.server_threads} threads",
@@ -516,10 +646,12 @@ def report(results: Sequence[SizeResult], args: argparse.Namespace, loadgen: Loa
             f"{r.sync.nochange_s:>12.2f} s  {r.size / r.sync.nochange_s:>9.0f}  "
             f"{r.sync.startup_s:>6.2f} s  {target}"
         )
-    lines.append("(start-up: a process that only imports casebook and creates the app; "
-                 "both syncs include it)")
-    lines += ["", f"{'size':>6}  {'page':<42} {'bytes':>9}  {'req/s':>8}  {'errors':>6}  "
-                  f"{'vs static':>9}  target ≥ {RATIO_TARGET:.2f}"]
+    lines.append("(start-up: a process that only imports casebook and creates the app; both syncs include it)")
+    lines += [
+        "",
+        f"{'size':>6}  {'page':<42} {'bytes':>9}  {'req/s':>8}  {'errors':>6}  "
+        f"{'vs static':>9}  target ≥ {RATIO_TARGET:.2f}",
+    ]
     for r in results:
         static = next((p.load.rate for p in r.pages if p.label == "static probe"), 0.0)
         for p in r.pages:
@@ -529,19 +661,25 @@ def report(results: Sequence[SizeResult], args: argparse.Namespace, loadgen: Loa
             else:
                 value = p.load.rate / static if static else 0.0
                 ratio, verdict = f"{value:.2f}", "met" if value >= RATIO_TARGET else "MISSED"
-            lines.append(f"{r.size:>6}  {page:<42} {p.size:>9,}  {p.load.rate:>8.1f}  "
-                         f"{p.load.errors:>6}  {ratio:>9}  {verdict}")
+            lines.append(
+                f"{r.size:>6}  {page:<42} {p.size:>9,}  {p.load.rate:>8.1f}  {p.load.errors:>6}  {ratio:>9}  {verdict}"
+            )
     return "\n".join(lines)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000],
-                        help="library sizes (entries) to benchmark")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1000, 10000], help="library sizes (entries) to benchmark"
+    )
     parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the content generator")
-    parser.add_argument("--loadgen", choices=("auto", "wrk", "builtin"), default="auto",
-                        help="wrk if on PATH (auto), or the built-in http.client generator")
+    parser.add_argument(
+        "--loadgen",
+        choices=("auto", "wrk", "builtin"),
+        default="auto",
+        help="wrk if on PATH (auto), or the built-in http.client generator",
+    )
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -557,8 +695,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     loadgen = pick_loadgen(args.loadgen, args.connections, args.wrk_threads)
     load_before = os.getloadavg()[0]
-    print(f"seed {args.seed}; sizes {args.sizes}; load generator {loadgen.name}; "
-          f"1-min load average {load_before:.2f} (other work on this machine skews req/s)", flush=True)
+    version = code_version()
+    print(
+        f"casebook {version}; seed {args.seed}; sizes {args.sizes}; load generator {loadgen.name}; "
+        f"1-min load average {load_before:.2f} (other work on this machine skews req/s)",
+        flush=True,
+    )
     results: list[SizeResult] = []
     try:
         for size in args.sizes:
@@ -566,9 +708,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ServerFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         if results:
-            print(report(results, args, loadgen, load_before))
+            print(report(results, args, loadgen, load_before, version))
         return 1
-    print(report(results, args, loadgen, load_before))
+    print(report(results, args, loadgen, load_before, version))
     return 0
 
 

@@ -60,8 +60,8 @@ def make_schema() -> fields.Schema:
         street=fields.ID(sortable=True),
         year=fields.ID(sortable=True),
         date=fields.ID(sortable=True),
-        grams=fields.KEYWORD(lowercase=False, commas=False, scorable=False),
-        words=fields.KEYWORD(lowercase=False, commas=False, scorable=False),
+        grams=fields.KEYWORD(lowercase=False, commas=False, scorable=True),
+        words=fields.KEYWORD(lowercase=False, commas=False, scorable=True),
         tags=column(),
         title=column(),
         title_f=column(),
@@ -88,7 +88,7 @@ def _segmenter(user_words: tuple[str, ...]) -> Any:
 def words_of(text: str, user_words: Iterable[str] = ()) -> set[str]:
     """Segmenter words of folded text (search-engine mode: long words and their parts)."""
     segmenter = _segmenter(tuple(sorted(fold(w) for w in user_words)))
-    return {w for w in segmenter.cut_for_search(text, HMM=False) if len(w) > 1 and _WORD.match(w)}
+    return {w for w in segmenter.cut(text, HMM=False) if len(w) > 1 and _WORD.match(w)}
 
 
 def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
