@@ -51,11 +51,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
-    from . import web
+    from . import pagecache, web
     from .cli import register_cli
     from .views import api, meta, public, search
 
     web.init_app(app)
+    pagecache.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(search.bp)

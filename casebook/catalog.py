@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from . import content
 from .db import DbSession as Session
@@ -25,6 +25,7 @@ from .render import excerpt, plain_text, render_markdown
 logger = logging.getLogger(__name__)
 
 RULES_KEY = "rules_fingerprint"
+GENERATION_KEY = "catalog_generation"
 Progress = Callable[[int, int], None]
 
 
@@ -90,6 +91,7 @@ def entry_row_values(entry: content.Entry, rel_path: str, media_url: str = "/med
         community=entry.community,
         region=entry.region,
         scope=entry.scope,
+        part=content.LOOP_PARTS.index(content.loop_part(entry.kind, entry.scope)),
         people=list(entry.people),
         participants=list(entry.participants),
         video=entry.video,
@@ -187,9 +189,26 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
         session.add(Setting(key=RULES_KEY, value=fingerprint))
     else:
         stored_fp.value = fingerprint
+    if report.full or report.changed or report.gone:
+        bump_generation(session)
     session.flush()
-    report.problems = len(session.scalars(select(ProblemRow.id)).all())
+    report.problems = session.scalar(select(func.count()).select_from(ProblemRow)) or 0
     return report
+
+
+def bump_generation(session: Session) -> None:
+    """Mark the public pages as changed, for every server process (pages are cached per generation)."""
+    row = session.get(Setting, GENERATION_KEY)
+    if row is None:
+        session.add(Setting(key=GENERATION_KEY, value=1))
+    else:
+        row.value = int(row.value) + 1
+
+
+def generation(session: Session) -> int:
+    """The catalog's current generation (0 before the first sync)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == GENERATION_KEY))
+    return int(value or 0)
 
 
 def refresh_file(session: Session, root: Path, path: Path) -> SyncReport:
@@ -208,6 +227,7 @@ def refresh_file(session: Session, root: Path, path: Path) -> SyncReport:
         session.add(SourceFile(path=rel, sha256=sha))
     else:
         source.sha256 = sha
+    bump_generation(session)
     session.flush()
     return report
 

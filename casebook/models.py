@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .db import Base
 
@@ -34,8 +34,10 @@ class EntryRow(Base):
     __tablename__ = "entry"
     __table_args__ = (
         UniqueConstraint("kind", "slug"),
-        Index("ix_entry_public", "status", "kind", "date"),
-        Index("ix_entry_topic", "topic", "kind"),
+        Index("ix_entry_latest", "status", "date", "id"),
+        Index("ix_entry_kind_latest", "status", "kind", "date", "id"),
+        Index("ix_entry_loop", "status", "topic", "part", "date", "slug"),
+        Index("ix_entry_progress", "status", "topic", "kind", "scope"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,20 +54,22 @@ class EntryRow(Base):
     community: Mapped[str | None] = mapped_column(String(100), index=True)
     region: Mapped[str | None] = mapped_column(String(100))
     scope: Mapped[str | None] = mapped_column(String(20))
+    part: Mapped[int] = mapped_column(default=0)
+    """Position in the topic's loop: 0 一谈, 1 微沙龙, 2 微案例, 3 微分享."""
     people: Mapped[list[str]] = mapped_column(JSON, default=list)
     participants: Mapped[list[str]] = mapped_column(JSON, default=list)
     video: Mapped[str | None] = mapped_column(String(1000))
     cover: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(20), default="published")
     sample: Mapped[bool] = mapped_column(default=False)
-    body: Mapped[str] = mapped_column(Text, default="")
-    body_html: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = deferred(mapped_column(Text, default=""))
+    body_html: Mapped[str] = deferred(mapped_column(Text, default=""))
 
     tag_rows: Mapped[list[TagRow]] = relationship(
         back_populates="entry",
         cascade="all, delete-orphan",
         order_by="TagRow.position",
-        lazy="selectin",
+        lazy="select",
     )
 
     @property

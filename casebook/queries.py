@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy.orm import load_only, selectinload, undefer
 
+from .content import LOOP_PARTS
 from .db import DbSession as Session
 from .models import EntryRow, TagRow, TopicRow
 
@@ -15,31 +17,34 @@ PER_PAGE = 20
 FILTERS = ("topic", "street", "tag", "year", "scope")
 
 # The loop's order: 一谈 → 微沙龙 → 微案例 → 微分享.
-PARTS: tuple[tuple[str, str], ...] = (
-    ("interview", "一谈·社区书记谈治理"),
-    ("salon", "微沙龙"),
-    ("local", "微案例"),
-    ("national", "微分享"),
+PARTS: tuple[tuple[str, str], ...] = tuple(
+    zip(LOOP_PARTS, ("一谈·社区书记谈治理", "微沙龙", "微案例", "微分享"), strict=True)
 )
 PART_TARGET = {"interview": 1, "salon": 1, "local": 1, "national": 2}
+PART_LIMIT = 12
+"""At most this many entries per part on a topic page; the rest are one click away."""
 
-
-def part_of(kind: str, scope: str | None) -> str:
-    """Which part of a topic's loop an entry fills."""
-    return (scope or "local") if kind == "case" else kind
-
-
-_PART_ORDER = case(
-    (EntryRow.kind == "interview", 0),
-    (EntryRow.kind == "salon", 1),
-    (EntryRow.scope == "national", 3),
-    else_=2,
+# Columns a card needs; list queries load only these (bodies stay in the database).
+_CARD = load_only(
+    EntryRow.kind,
+    EntryRow.slug,
+    EntryRow.title,
+    EntryRow.topic,
+    EntryRow.date,
+    EntryRow.excerpt,
+    EntryRow.street,
+    EntryRow.community,
+    EntryRow.region,
+    EntryRow.scope,
+    EntryRow.sample,
+    EntryRow.part,
 )
 
 
-def public() -> Select[EntryRow]:
-    """Published entries, newest first."""
-    return select(EntryRow).where(EntryRow.status == "published")
+def public(cards: bool = True) -> Select[EntryRow]:
+    """Published entries; ``cards`` loads only the columns a list card shows."""
+    stmt = select(EntryRow).where(EntryRow.status == "published")
+    return stmt.options(_CARD) if cards else stmt
 
 
 def topics(session: Session) -> list[TopicRow]:
@@ -53,83 +58,103 @@ def topic_map(session: Session) -> dict[str, TopicRow]:
 def topic_progress(session: Session) -> dict[str, dict[str, int]]:
     """Topic slug → part → number of published entries."""
     rows = session.execute(
-        select(EntryRow.topic, EntryRow.kind, EntryRow.scope, func.count())
+        select(EntryRow.topic, EntryRow.part, func.count())
         .where(EntryRow.status == "published")
-        .group_by(EntryRow.topic, EntryRow.kind, EntryRow.scope)
+        .group_by(EntryRow.topic, EntryRow.part)
     )
     progress: dict[str, dict[str, int]] = {}
-    for topic, kind, scope, count in rows:
-        parts = progress.setdefault(topic, dict.fromkeys(PART_TARGET, 0))
-        parts[part_of(kind, scope)] += count
+    for topic, part, count in rows:
+        progress.setdefault(topic, dict.fromkeys(PART_TARGET, 0))[LOOP_PARTS[part]] = count
     return progress
 
 
-def latest(session: Session, limit: int = 8) -> list[EntryRow]:
-    stmt = public().order_by(EntryRow.date.desc(), EntryRow.id.desc()).limit(limit)
+def latest(session: Session, limit: int = 8, cards: bool = True) -> list[EntryRow]:
+    """The newest published entries."""
+    stmt = public(cards).order_by(EntryRow.date.desc(), EntryRow.id.desc()).limit(limit)
+    if not cards:
+        stmt = stmt.options(undefer(EntryRow.body_html))
     return list(session.scalars(stmt))
 
 
-def topic_entries(session: Session, slug: str) -> dict[str, list[EntryRow]]:
-    """The topic's published entries grouped by loop part, oldest first within a part."""
-    stmt = public().where(EntryRow.topic == slug).order_by(_PART_ORDER, EntryRow.date, EntryRow.slug)
-    grouped: dict[str, list[EntryRow]] = {part: [] for part, _ in PARTS}
-    for row in session.scalars(stmt):
-        grouped[part_of(row.kind, row.scope)].append(row)
+def topic_entries(session: Session, slug: str) -> dict[str, tuple[list[EntryRow], int]]:
+    """The topic's published entries per loop part (oldest first, at most PART_LIMIT) and each part's total."""
+    counts = topic_progress_of(session, slug)
+    grouped: dict[str, tuple[list[EntryRow], int]] = {}
+    for number, part in enumerate(LOOP_PARTS):
+        rows: list[EntryRow] = []
+        if counts[part]:
+            stmt = public().where(EntryRow.topic == slug, EntryRow.part == number)
+            rows = list(session.scalars(stmt.order_by(EntryRow.date, EntryRow.slug).limit(PART_LIMIT)))
+        grouped[part] = (rows, counts[part])
     return grouped
 
 
+def topic_progress_of(session: Session, slug: str) -> dict[str, int]:
+    """Part → number of published entries, for one topic."""
+    rows = session.execute(
+        select(EntryRow.part, func.count())
+        .where(EntryRow.status == "published", EntryRow.topic == slug)
+        .group_by(EntryRow.part)
+    )
+    counts = dict.fromkeys(PART_TARGET, 0)
+    for part, count in rows:
+        counts[LOOP_PARTS[part]] = count
+    return counts
+
+
 def get_entry(session: Session, kind: str, slug: str) -> EntryRow | None:
-    stmt = public().where(EntryRow.kind == kind, EntryRow.slug == slug)
+    """A published entry with everything its page shows."""
+    stmt = (
+        public(cards=False)
+        .where(EntryRow.kind == kind, EntryRow.slug == slug)
+        .options(undefer(EntryRow.body_html), selectinload(EntryRow.tag_rows))
+    )
     return session.scalars(stmt).one_or_none()
 
 
 def neighbours(session: Session, entry: EntryRow) -> tuple[EntryRow | None, EntryRow | None]:
     """Previous and next entry within the topic, in loop order."""
-    order = tuple_(_PART_ORDER, EntryRow.date, EntryRow.slug)
-    here = tuple_(literal(_part_rank(entry)), literal(entry.date), literal(entry.slug))
+    order = tuple_(EntryRow.part, EntryRow.date, EntryRow.slug)
+    here = tuple_(literal(entry.part), literal(entry.date), literal(entry.slug))
     base = public().where(EntryRow.topic == entry.topic)
     before = session.scalars(
-        base.where(order < here).order_by(_PART_ORDER.desc(), EntryRow.date.desc(), EntryRow.slug.desc()).limit(1)
+        base.where(order < here).order_by(EntryRow.part.desc(), EntryRow.date.desc(), EntryRow.slug.desc()).limit(1)
     ).first()
     after = session.scalars(
-        base.where(order > here).order_by(_PART_ORDER, EntryRow.date, EntryRow.slug).limit(1)
+        base.where(order > here).order_by(EntryRow.part, EntryRow.date, EntryRow.slug).limit(1)
     ).first()
     return before, after
 
 
-def _part_rank(entry: EntryRow) -> int:
-    return [p for p, _ in PARTS].index(part_of(entry.kind, entry.scope))
+RELATED_POOL = 40
+"""Candidates taken per shared trait (newest first) before scoring: keeps related() bounded."""
 
 
 def related(session: Session, entry: EntryRow, limit: int = 4) -> list[EntryRow]:
-    """Other entries sharing topic, tags, street or community — more in common first."""
-    tags = entry.tags
-    shared_tags = (
-        select(func.count())
-        .select_from(TagRow)
-        .where(TagRow.entry_id == EntryRow.id, TagRow.tag.in_(tags))
-        .scalar_subquery()
-        if tags
-        else literal(0)
-    )
-    score: ColumnElement[int] = (
-        case((EntryRow.topic == entry.topic, 3), else_=0)
-        + case((and_(EntryRow.community.is_not(None), EntryRow.community == entry.community), 2), else_=0)
-        + case((and_(EntryRow.street.is_not(None), EntryRow.street == entry.street), 1), else_=0)
-        + shared_tags * 2
-    )
-    candidates = [EntryRow.topic == entry.topic]
+    """Other entries sharing topic, tags, street or community — more in common first, then newer."""
+    tags = set(entry.tags)
+    pools = [select(EntryRow.id).where(EntryRow.topic == entry.topic)]
+    if entry.community:
+        pools.append(select(EntryRow.id).where(EntryRow.community == entry.community))
     if entry.street:
-        candidates.append(EntryRow.street == entry.street)
-    if tags:
-        candidates.append(EntryRow.id.in_(select(TagRow.entry_id).where(TagRow.tag.in_(tags))))
-    stmt = (
-        public()
-        .where(EntryRow.id != entry.id, or_(*candidates))
-        .order_by(score.desc(), EntryRow.date.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+        pools.append(select(EntryRow.id).where(EntryRow.street == entry.street))
+    pools += [select(TagRow.entry_id).where(TagRow.tag == tag) for tag in tags]
+    ids: set[int] = set()
+    for pool in pools:
+        column = pool.selected_columns[0]
+        newest = pool.where(column != entry.id).order_by(column.desc()).limit(RELATED_POOL)
+        ids.update(session.scalars(newest))
+    if not ids:
+        return []
+    candidates = session.scalars(public().where(EntryRow.id.in_(ids)).options(selectinload(EntryRow.tag_rows))).all()
+
+    def score(other: EntryRow) -> tuple[int, dt.date]:
+        points = 3 * (other.topic == entry.topic) + 2 * len(tags & set(other.tags))
+        points += 2 * bool(entry.community and other.community == entry.community)
+        points += bool(entry.street and other.street == entry.street)
+        return points, other.date
+
+    return sorted(candidates, key=score, reverse=True)[:limit]
 
 
 @dataclass

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
 import nh3
 
-_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+_EXTENSIONS = ["extra", "sane_lists"]
+_local = threading.local()
 _ALLOWED_TAGS = {
     "a",
     "abbr",
@@ -93,8 +95,10 @@ def sanitize(fragment: str, media_url: str = "/media/") -> str:
 
 def render_markdown(text: str, media_url: str = "/media/") -> str:
     """Render Markdown to sanitized HTML; body headings start at ``<h2>`` (the page owns h1)."""
-    md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
-    rendered = md.convert(text)
+    md: markdown.Markdown | None = getattr(_local, "markdown", None)
+    if md is None:  # building a Markdown instance costs more than converting a page: one per thread
+        md = _local.markdown = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    rendered = md.reset().convert(text)
     rendered = re.sub(r"<(/?)h1\b", r"<\1h2", rendered)
     return sanitize(rendered, media_url)
 

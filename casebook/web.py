@@ -9,8 +9,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .content import KIND_DIRS, KIND_LABELS
-from .queries import part_of
+from .content import KIND_DIRS, KIND_LABELS, LOOP_PARTS
 from .render import chinese_date, video_embed
 
 logger = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ def entry_url(entry: Any, external: bool = False) -> str:
 
 def part_name(entry: Any) -> str:
     """一谈 / 微沙龙 / 微案例 / 微分享: the loop part an entry row fills."""
-    return PART_NAMES[part_of(entry.kind, entry.scope)]
+    return PART_NAMES[LOOP_PARTS[entry.part]]
 
 
 def media_url(path: str | None) -> str | None:

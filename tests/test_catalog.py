@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload, undefer
 
 from casebook.db import db
 from casebook.models import EntryRow, ProblemRow, TopicRow
@@ -19,7 +20,8 @@ Resync = Callable[[], Any]
 
 def rows(app: Flask) -> dict[str, EntryRow]:
     with app.app_context():
-        return {r.key: r for r in db.session.scalars(select(EntryRow))}
+        stmt = select(EntryRow).options(undefer(EntryRow.body_html), selectinload(EntryRow.tag_rows))
+        return {r.key: r for r in db.session.scalars(stmt)}
 
 
 def problems(app: Flask) -> list[str]:

@@ -254,3 +254,23 @@ def test_site_url_falls_back_to_request_host_with_warning(
         robots = app.test_client().get("/robots.txt", base_url="http://lan-host:8000").get_data(as_text=True)
     assert "Sitemap: http://lan-host:8000/sitemap.xml" in robots
     assert "CASEBOOK_SITE_URL is not set" in caplog.text
+
+
+def test_cached_pages_follow_every_change(
+    app: Flask, client: FlaskClient, content_dir: Path, write_entry: WriteEntry, resync: Resync, tmp_path: Path
+) -> None:
+    write_entry("case", "c", title="第一版标题")
+    resync()
+    assert "第一版标题" in text(client, "/cases/c")
+    assert "第一版标题" in text(client, "/cases/c")  # served from this process's cache
+    other = create_app({"TESTING": True, "CONTENT_DIR": content_dir, "DATA_DIR": tmp_path / "instance"})
+    assert "第一版标题" in text(other.test_client(), "/cases/c")  # a second server process
+    write_entry("case", "c", title="第二版标题")
+    resync()
+    for each in (client, other.test_client()):
+        assert "第二版标题" in text(each, "/cases/c")
+        assert "第二版标题" in text(each, "/")
+    write_entry("case", "c", title="第二版标题", status="draft")
+    resync()
+    text(client, "/cases/c", 404)
+    assert "第二版标题" not in text(client, "/")

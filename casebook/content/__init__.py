@@ -18,6 +18,7 @@ from .model import (
     KIND_DIRS,
     KIND_LABELS,
     KINDS,
+    LOOP_PARTS,
     SCOPES,
     SLUG_RE,
     STATUSES,
@@ -25,6 +26,7 @@ from .model import (
     Problem,
     Rules,
     Topic,
+    loop_part,
 )
 from .slugs import slugify
 from .validate import FIELDS, validate_entry
@@ -34,6 +36,7 @@ __all__ = [
     "KINDS",
     "KIND_DIRS",
     "KIND_LABELS",
+    "LOOP_PARTS",
     "SCOPES",
     "SLUG_RE",
     "STATUSES",
@@ -49,6 +52,7 @@ __all__ = [
     "load",
     "load_glossary",
     "load_rules",
+    "loop_part",
     "parse_file",
     "parse_text",
     "serialize",

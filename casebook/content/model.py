@@ -16,6 +16,13 @@ KIND_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "cas
 STATUSES: tuple[str, ...] = ("published", "draft", "submitted")
 SCOPES: tuple[str, ...] = ("local", "national")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+LOOP_PARTS: tuple[str, ...] = ("interview", "salon", "local", "national")
+"""A topic's loop in order: 一谈 → 微沙龙 → 微案例 → 微分享."""
+
+
+def loop_part(kind: str, scope: str | None) -> str:
+    """Which part of a topic's loop an entry fills."""
+    return (scope or "local") if kind == "case" else kind
 
 
 @dataclass(frozen=True)

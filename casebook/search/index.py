@@ -165,17 +165,16 @@ class SearchIndex:
         current: View | None = getattr(local, "view", None)
         if current is not None and current.dir == live and current.searcher.up_to_date():
             return current
-        if current is not None and current.dir == live:
-            searcher = current.searcher.refresh()
-        else:
-            if current is not None:
-                current.searcher.close()
-            searcher = whoosh_index.open_dir(str(live)).searcher()
+        if current is not None:
+            current.searcher.close()
+        # A fresh searcher, never Searcher.refresh(): in every current Whoosh fork refresh() keeps
+        # the old segments too and returns replaced or merged documents twice.
+        searcher = whoosh_index.open_dir(str(live)).searcher()
         view = local.view = View(live, searcher, self._snapshot_for(searcher, live))
         return view
 
     def _snapshot_for(self, searcher: Searcher, live: Path) -> Snapshot:
-        generation = (live.name, searcher.reader().generation())
+        generation = (live.name, int(searcher.reader().generation() or 0))
         with self._snapshot_lock:
             if self._snapshot is None or self._snapshot.generation != generation:
                 self._snapshot = _read_snapshot(searcher, generation)

@@ -111,8 +111,8 @@ def topic(slug: str) -> ResponseReturnValue:
     if row is None:
         abort(404)
     parts = queries.topic_entries(db.session, slug)
-    data = _topic_json(row, {part: len(items) for part, items in parts.items()})
-    data["entries"] = {part: [_entry_json(e) for e in items] for part, items in parts.items()}
+    data = _topic_json(row, {part: total for part, (_, total) in parts.items()})
+    data["entries"] = {part: [_entry_json(e) for e in items] for part, (items, _) in parts.items()}
     return jsonify(data)
 
 

@@ -20,7 +20,7 @@ FEED_SIZE = 30
 
 @bp.get("/feed.xml")
 def feed() -> ResponseReturnValue:
-    entries = queries.latest(db.session, FEED_SIZE)
+    entries = queries.latest(db.session, FEED_SIZE, cards=False)
     body = render_template("meta/feed.xml", entries=entries, topics=queries.topic_map(db.session), base=site_url())
     return Response(body, mimetype="application/atom+xml")
 

@@ -1,0 +1,94 @@
+"""A per-process cache of rendered public pages, keyed by the catalog generation in the database.
+
+Pages only change when the catalog does, and every change bumps the generation stored in the
+database, so each server process checks one small row per request and reuses what it already
+rendered for that generation. Nothing here is shared state: a process that never saw a page
+simply renders it, and all processes agree because the generation lives in the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import Flask, Response, g, request
+from flask.typing import ResponseReturnValue
+
+from .catalog import generation
+from .db import db
+
+CACHEABLE = frozenset(
+    {
+        "public.home",
+        "public.topic",
+        "public.interviews",
+        "public.salons",
+        "public.cases",
+        "public.interview",
+        "public.salon",
+        "public.case",
+        "public.tag",
+        "public.street",
+        "meta.feed",
+        "meta.sitemap",
+        "meta.robots",
+    }
+)
+_Key = tuple[int, str, str]
+_Entry = tuple[bytes, int, list[tuple[str, str]]]
+
+
+class PageCache:
+    """Least-recently-used rendered responses, bounded by count and bytes."""
+
+    def __init__(self, max_pages: int = 512, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_pages, self.max_bytes = max_pages, max_bytes
+        self._pages: OrderedDict[_Key, _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: _Key) -> _Entry | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: _Key, value: _Entry) -> None:
+        size = len(value[0])
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._pages:
+                return
+            self._pages[key] = value
+            self._bytes += size
+            while len(self._pages) > self.max_pages or self._bytes > self.max_bytes:
+                _, (body, _, _) = self._pages.popitem(last=False)
+                self._bytes -= len(body)
+
+
+def init_app(app: Flask) -> None:
+    """Serve cached copies of public GET pages; store fresh ones."""
+    cache = PageCache()
+    app.extensions["casebook.pagecache"] = cache
+
+    @app.before_request
+    def _serve_cached() -> ResponseReturnValue | None:
+        if request.method != "GET" or request.endpoint not in CACHEABLE or app.config.get("CASEBOOK_NO_PAGE_CACHE"):
+            return None
+        key = (generation(db.session), request.host_url, request.full_path)
+        g.page_cache_key = key
+        found = cache.get(key)
+        if found is None:
+            return None
+        body, status, headers = found
+        return Response(body, status=status, headers=headers)
+
+    @app.after_request
+    def _store(response: Response) -> Response:
+        key = g.pop("page_cache_key", None)
+        if key is not None and response.status_code == 200 and not response.direct_passthrough:
+            headers = [(k, v) for k, v in response.headers.items() if k.lower() not in ("set-cookie", "content-length")]
+            cache.put(key, (response.get_data(), response.status_code, headers))
+        return response
