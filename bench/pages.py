@@ -11,6 +11,9 @@ What it measures, for each library size (default 1,000 and 10,000 entries):
   ``/cases/<slug>``, and ``/media/probe.bin``, a file served by the same app whose size
   equals the entry page's. Each page's rate is also given as a ratio to the probe's rate
   (target: at least 0.40), i.e. the cost of rendering compared with sending the same bytes.
+  Each page is measured twice: as served (public pages are cached per process, keyed by the
+  catalog generation in the database) and with ``CASEBOOK_PAGE_CACHE=0``, i.e. rendered on
+  every request — the cost of the first view after each change.
 
 The library is generated from a seeded random generator (``--seed``, printed): ten topics, a
 few streets and communities, and entries spread over interviews, salons and cases (some
@@ -579,33 +582,36 @@ def bench_size(size: int, args: argparse.Namespace, loadgen: LoadGen) -> SizeRes
         startup = time_process(["from casebook import create_app; create_app()"], env, work)
         result = SizeResult(size, SyncTiming(full, nochange, startup))
 
-        port = free_port()
-        log = work / "server.log"
-        proc = start_server(env, work, port, args.workers, args.server_threads, log)
-        try:
-            wait_healthy(proc, port, log)
-            status, page = fetch(port, library.entry_path)
-            if status != 200:
-                raise ServerFailed(f"{library.entry_path} answered {status}")
-            # Same name as before the syncs, so the rules fingerprint is unchanged.
-            probe = random.Random(args.seed).randbytes(len(page))
-            (library.root / "media" / "probe.bin").write_bytes(probe)
-            targets = [
-                ("home", "/"),
-                ("topic", f"/topics/{library.topic_slug}"),
-                ("entry", library.entry_path),
-                ("static probe", "/media/probe.bin"),
-            ]
-            for label, path in targets:
-                status, body = fetch(port, path)
+        for cached in (True, False):
+            port = free_port()
+            log = work / "server.log"
+            mode_env = {**env, "CASEBOOK_PAGE_CACHE": "1" if cached else "0"}
+            suffix = "" if cached else " (no cache)"
+            proc = start_server(mode_env, work, port, args.workers, args.server_threads, log)
+            try:
+                wait_healthy(proc, port, log)
+                status, page = fetch(port, library.entry_path)
                 if status != 200:
-                    print(f"[{size}] warning: {path} answered {status}", file=sys.stderr)
-                loadgen.run(port, path, 1)  # warm-up, untimed
-                load = loadgen.run(port, path, args.duration)
-                result.pages.append(PageResult(label, path, len(body), load))
-                print(f"[{size}] {path}: {load.rate:.1f} req/s", flush=True)
-        finally:
-            stop_server(proc)
+                    raise ServerFailed(f"{library.entry_path} answered {status}")
+                # Same name as before the syncs, so the rules fingerprint is unchanged.
+                probe = random.Random(args.seed).randbytes(len(page))
+                (library.root / "media" / "probe.bin").write_bytes(probe)
+                targets = [
+                    ("home" + suffix, "/"),
+                    ("topic" + suffix, f"/topics/{library.topic_slug}"),
+                    ("entry" + suffix, library.entry_path),
+                    ("static probe", "/media/probe.bin"),
+                ]
+                for label, path in targets:
+                    status, body = fetch(port, path)
+                    if status != 200:
+                        print(f"[{size}] warning: {path} answered {status}", file=sys.stderr)
+                    loadgen.run(port, path, 1)  # warm-up, untimed
+                    load = loadgen.run(port, path, args.duration)
+                    result.pages.append(PageResult(label, path, len(body), load))
+                    print(f"[{size}] {label} {path}: {load.rate:.1f} req/s", flush=True)
+            finally:
+                stop_server(proc)
     finally:
         if args.keep:
             print(f"[{size}] kept {work}", flush=True)
@@ -653,7 +659,8 @@ def report(
         f"{'vs static':>9}  target ≥ {RATIO_TARGET:.2f}",
     ]
     for r in results:
-        static = next((p.load.rate for p in r.pages if p.label == "static probe"), 0.0)
+        statics = [p.load.rate for p in r.pages if p.label == "static probe"]
+        static = sum(statics) / len(statics) if statics else 0.0
         for p in r.pages:
             page = f"{p.label} {p.path}"
             if p.label == "static probe":

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-ENV_KEYS = ("CONTENT_DIR", "DATA_DIR", "SECRET_KEY", "DATABASE_URL", "SITE_URL", "SITE_NAME", "ICP")
+ENV_KEYS = ("CONTENT_DIR", "DATA_DIR", "SECRET_KEY", "DATABASE_URL", "SITE_URL", "SITE_NAME", "ICP", "PAGE_CACHE")
 
 
 def defaults() -> dict[str, Any]:
@@ -20,6 +20,7 @@ def defaults() -> dict[str, Any]:
         "SITE_URL": None,
         "SITE_NAME": "社区治理案例库",
         "ICP": None,
+        "PAGE_CACHE": True,
     }
 
 
@@ -34,6 +35,7 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config.update(overrides or {})
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
+    config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
     if config["SITE_URL"]:
         config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
     if not config["DATABASE_URL"]:

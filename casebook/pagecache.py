@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _serve_cached() -> ResponseReturnValue | None:
-        if request.method != "GET" or request.endpoint not in CACHEABLE or app.config.get("CASEBOOK_NO_PAGE_CACHE"):
+        if request.method != "GET" or request.endpoint not in CACHEABLE or not app.config["CASEBOOK_PAGE_CACHE"]:
             return None
         key = (generation(db.session), request.host_url, request.full_path)
         g.page_cache_key = key

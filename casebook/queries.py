@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy import Row, Select, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import load_only, selectinload, undefer
 
 from .content import LOOP_PARTS
@@ -126,35 +126,44 @@ def neighbours(session: Session, entry: EntryRow) -> tuple[EntryRow | None, Entr
     return before, after
 
 
-RELATED_POOL = 40
+RELATED_POOL = 24
 """Candidates taken per shared trait (newest first) before scoring: keeps related() bounded."""
 
 
 def related(session: Session, entry: EntryRow, limit: int = 4) -> list[EntryRow]:
     """Other entries sharing topic, tags, street or community — more in common first, then newer."""
-    tags = set(entry.tags)
+    tags = list(entry.tags)
     pools = [select(EntryRow.id).where(EntryRow.topic == entry.topic)]
     if entry.community:
         pools.append(select(EntryRow.id).where(EntryRow.community == entry.community))
     if entry.street:
         pools.append(select(EntryRow.id).where(EntryRow.street == entry.street))
     pools += [select(TagRow.entry_id).where(TagRow.tag == tag) for tag in tags]
-    ids: set[int] = set()
+    newest = []
     for pool in pools:
         column = pool.selected_columns[0]
-        newest = pool.where(column != entry.id).order_by(column.desc()).limit(RELATED_POOL)
-        ids.update(session.scalars(newest))
+        newest.append(select(pool.where(column != entry.id).order_by(column.desc()).limit(RELATED_POOL).subquery()))
+    ids = set(session.scalars(union_all(*newest)))  # one round trip for every pool
     if not ids:
         return []
-    candidates = session.scalars(public().where(EntryRow.id.in_(ids)).options(selectinload(EntryRow.tag_rows))).all()
+    shared: dict[int, int] = {}
+    if tags:
+        counts = select(TagRow.entry_id, func.count()).where(TagRow.entry_id.in_(ids), TagRow.tag.in_(tags))
+        shared = {entry_id: n for entry_id, n in session.execute(counts.group_by(TagRow.entry_id))}
+    traits = select(EntryRow.id, EntryRow.topic, EntryRow.community, EntryRow.street, EntryRow.date).where(
+        EntryRow.status == "published", EntryRow.id.in_(ids)
+    )
 
-    def score(other: EntryRow) -> tuple[int, dt.date]:
-        points = 3 * (other.topic == entry.topic) + 2 * len(tags & set(other.tags))
-        points += 2 * bool(entry.community and other.community == entry.community)
-        points += bool(entry.street and other.street == entry.street)
-        return points, other.date
+    def score(row: Row[int, str, str | None, str | None, dt.date]) -> tuple[int, dt.date, int]:
+        entry_id, topic, community, street, date = row
+        points = 3 * (topic == entry.topic) + 2 * shared.get(entry_id, 0)
+        points += 2 * bool(entry.community and community == entry.community)
+        points += bool(entry.street and street == entry.street)
+        return points, date, entry_id
 
-    return sorted(candidates, key=score, reverse=True)[:limit]
+    best = [row[0] for row in sorted(session.execute(traits).all(), key=score, reverse=True)[:limit]]
+    found = {row.id: row for row in session.scalars(public().where(EntryRow.id.in_(best)))}
+    return [found[i] for i in best if i in found]
 
 
 @dataclass
