@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,13 +19,13 @@ from sqlalchemy import delete, func, select
 from . import content
 from .db import DbSession as Session
 from .models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
+from .progress import Progress
 from .render import excerpt, plain_text, render_markdown
 
 logger = logging.getLogger(__name__)
 
 RULES_KEY = "rules_fingerprint"
 GENERATION_KEY = "catalog_generation"
-Progress = Callable[[int, int], None]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from flask import Flask, current_app, has_app_context
 
 from . import config as settings
 from . import content, indexing
+from .progress import Progress
 from .search import SearchIndex
 
 
@@ -42,17 +43,23 @@ def search_index(app: Flask) -> SearchIndex:
     return index
 
 
+def _progress(label: str) -> Progress:
+    """A progress line on stderr for long runs (1,000 files or more), rewritten in place."""
+
+    def show(done: int, total: int) -> None:
+        if total >= 1000:
+            click.echo(f"\r{label} {done}/{total}", nl=done >= total, err=True)
+
+    return show
+
+
 def run_sync(app: Flask, quiet: bool = False) -> None:
     """Sync the catalog with the content folder, printing progress and a summary."""
     from .catalog import sync
     from .db import db
 
-    def progress(done: int, total: int) -> None:
-        if not quiet and total >= 1000:
-            click.echo(f"\r同步中 {done}/{total}", nl=done == total, err=True)
-
     content_dir = app.config["CASEBOOK_CONTENT_DIR"]
-    report = sync(db.session, content_dir, progress)
+    report = sync(db.session, content_dir, None if quiet else _progress("同步中"))
     db.session.commit()
     if not quiet:
         click.echo(f"同步完成：{report.summary()}" + ("（全量）" if report.full else ""))
@@ -60,7 +67,8 @@ def run_sync(app: Flask, quiet: bool = False) -> None:
             click.echo("运行 casebook check 查看问题详情。", err=True)
     index = search_index(app)
     try:
-        count = indexing.follow(db.session, index, content_dir, report.changed | report.gone, progress)
+        keys = report.changed | report.gone
+        count = indexing.follow(db.session, index, content_dir, keys, None if quiet else _progress("索引中"))
         if count is not None and not quiet:
             click.echo(f"搜索索引已重建：{count} 篇")
     except (OSError, TimeoutError) as exc:
@@ -87,10 +95,8 @@ def reindex() -> None:
     app = _app()
     from .db import db
 
-    def progress(done: int, total: int) -> None:
-        click.echo(f"\r索引中 {done}/{total}", nl=False, err=True)
-
-    count = indexing.rebuild(db.session, search_index(app), app.config["CASEBOOK_CONTENT_DIR"], progress)
+    content_dir = app.config["CASEBOOK_CONTENT_DIR"]
+    count = indexing.rebuild(db.session, search_index(app), content_dir, _progress("索引中"))
     click.echo(f"搜索索引已重建：{count} 篇")
 
 

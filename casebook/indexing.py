@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import func, select, tuple_
@@ -16,6 +16,7 @@ from sqlalchemy import func, select, tuple_
 from .content.glossary import Glossary, load_glossary
 from .db import DbSession
 from .models import EntryRow
+from .progress import Progress
 from .render import plain_text
 from .search import IndexDoc, SearchIndex
 
@@ -51,9 +52,7 @@ def _published(session: DbSession) -> Iterator[EntryRow]:
     yield from session.scalars(stmt.execution_options(yield_per=500))
 
 
-def rebuild(
-    session: DbSession, index: SearchIndex, content_dir: Path, progress: Callable[[int, int], None] | None = None
-) -> int:
+def rebuild(session: DbSession, index: SearchIndex, content_dir: Path, progress: Progress | None = None) -> int:
     """Rebuild the whole index from the catalog into a fresh directory and swap it in."""
     glossary, _ = load_glossary(content_dir)
     total = session.scalar(select(func.count()).where(EntryRow.status == "published")) or 0
@@ -90,7 +89,7 @@ def follow(
     index: SearchIndex,
     content_dir: Path,
     keys: Iterable[str],
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> int | None:
     """After a committed sync: rebuild when needed (returns the count), else update ``keys``."""
     if needs_rebuild(index, content_dir):

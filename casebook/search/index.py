@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,10 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from ..progress import Progress
 from .schema import SCHEMA_VERSION, SEP, IndexDoc, make_schema, to_fields
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[int, int], None]
 
 
 class IndexMissing(RuntimeError):
@@ -116,6 +115,8 @@ class SearchIndex:
                     count += 1
                     if progress is not None and count % 500 == 0:
                         progress(count, total)
+                if progress is not None:
+                    progress(count, total)
                 writer.commit(optimize=True)
             except BaseException:
                 writer.cancel()
