@@ -38,6 +38,7 @@ class EntryRow(Base):
         Index("ix_entry_kind_latest", "status", "kind", "date", "id"),
         Index("ix_entry_loop", "status", "topic", "part", "date", "slug"),
         Index("ix_entry_progress", "status", "topic", "kind", "scope"),
+        Index("ix_entry_topic_id", "topic", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,9 +86,10 @@ class TagRow(Base):
     """A tag on an entry, kept in its own table so tag filters and facets use an index."""
 
     __tablename__ = "entry_tag"
+    __table_args__ = (Index("ix_entry_tag_tag", "tag", "entry_id"),)
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
 
     entry: Mapped[EntryRow] = relationship(back_populates="tag_rows")

@@ -29,6 +29,9 @@ from .schema import SCHEMA_VERSION, SEP, IndexDoc, make_schema, to_fields
 logger = logging.getLogger(__name__)
 
 
+PARALLEL_FROM = 1000
+
+
 class IndexMissing(RuntimeError):
     """There is no usable index yet (run ``casebook sync`` or ``casebook reindex``)."""
 
@@ -108,7 +111,9 @@ class SearchIndex:
             fresh.mkdir(parents=True)
             ix = whoosh_index.create_in(str(fresh), make_schema())
             count = 0
-            writer = ix.writer(limitmb=128)
+            # Large builds index in two worker processes (this one prepares the documents).
+            parallel = {"procs": 2, "multisegment": True} if total >= PARALLEL_FROM else {}
+            writer = ix.writer(limitmb=128, **parallel)
             try:
                 for doc in docs:
                     writer.add_document(**to_fields(doc, words))

@@ -9,16 +9,17 @@ with the glossary as user dictionary) and whole tag/place values, used only for 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from whoosh import columns, fields
+from whoosh import analysis, columns, fields, formats
+from whoosh.system import pack_uint
 
 from .text import clean, fold, grams
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SEP = "\x1f"
 
 
@@ -48,6 +49,23 @@ class IndexDoc:
         return "\n".join(clean(p) for p in parts if p)
 
 
+class TermSet(fields.FieldType):  # type: ignore[misc]
+    """An indexed field fed the set of its terms directly: no analyzer runs while indexing.
+
+    Scorable on purpose: Whoosh looks up field lengths for every posting it flushes, and for a
+    field without a lengths column each look-up is a failed ``stat`` on disk.
+    """
+
+    _ONE = pack_uint(1)  # the Frequency format's value for a term seen once
+
+    def __init__(self) -> None:
+        super().__init__(formats.Frequency(), analysis.IDAnalyzer(), scorable=True)
+
+    def index(self, value: Iterable[str], **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        one = self._ONE
+        return ((term.encode(), 1, 1.0, one) for term in value)
+
+
 def make_schema() -> fields.Schema:
     def column() -> fields.COLUMN:
         return fields.COLUMN(columns.VarBytesColumn())
@@ -60,8 +78,8 @@ def make_schema() -> fields.Schema:
         street=fields.ID(sortable=True),
         year=fields.ID(sortable=True),
         date=fields.ID(sortable=True),
-        grams=fields.KEYWORD(lowercase=False, commas=False, scorable=True),
-        words=fields.KEYWORD(lowercase=False, commas=False, scorable=True),
+        grams=TermSet(),
+        words=TermSet(),
         tags=column(),
         title=column(),
         title_f=column(),
@@ -86,7 +104,7 @@ def _segmenter(user_words: tuple[str, ...]) -> Any:
 
 
 def words_of(text: str, user_words: Iterable[str] = ()) -> set[str]:
-    """Segmenter words of folded text (search-engine mode: long words and their parts)."""
+    """Segmenter words (two characters or more) of folded text."""
     segmenter = _segmenter(tuple(sorted(fold(w) for w in user_words)))
     return {w for w in segmenter.cut(text, HMM=False) if len(w) > 1 and _WORD.match(w)}
 
@@ -94,9 +112,8 @@ def words_of(text: str, user_words: Iterable[str] = ()) -> set[str]:
 def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
     """Whoosh field values for ``doc``."""
     title_f, meta_f, body_f = fold(clean(doc.title)), fold(doc.meta), fold(clean(doc.body))
-    all_grams = grams(title_f) | grams(meta_f) | grams(body_f)
-    whole = {fold(clean(v)) for v in (*doc.tags, doc.street, doc.community) if v}
-    words = words_of(f"{title_f}\n{meta_f}\n{body_f}", user_words) | {w for w in whole if " " not in w}
+    text = f"{title_f}\n{meta_f}\n{body_f}"  # newlines end character runs: no gram spans two fields
+    whole = {w for w in (fold(clean(v)) for v in (*doc.tags, doc.street, doc.community) if v) if " " not in w}
     return {
         "key": doc.key,
         "kind": doc.kind,
@@ -105,8 +122,8 @@ def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
         "street": doc.street,
         "year": doc.date[:4],
         "date": doc.date,
-        "grams": " ".join(all_grams),
-        "words": " ".join(words),
+        "grams": grams(text),
+        "words": words_of(text, user_words) | whole,
         "tags": SEP.join(doc.tags).encode(),
         "title": doc.title.encode(),
         "title_f": title_f.encode(),
