@@ -103,3 +103,26 @@ def test_glossary_change_rebuilds_the_index(
     resync()
     assert os.readlink(index.root / "current") != first
     assert client.get("/api/search?q=议事室").json["total"] == 1
+
+
+def test_parallel_rebuild_gives_the_same_answers(tmp_path: Path) -> None:
+    from casebook.search import IndexDoc, SearchIndex, search
+
+    docs = [
+        IndexDoc(
+            key=f"case/d{i}",
+            kind="case",
+            slug=f"d{i}",
+            title=f"标题{i}",
+            topic="t",
+            date="2022-01-01",
+            body=f"第{i}篇正文，楼院{'自管会' if i % 3 == 0 else '物业'}的故事。编号{i:04d}。",
+        )
+        for i in range(60)
+    ]
+    serial, parallel = SearchIndex(tmp_path / "a"), SearchIndex(tmp_path / "b", parallel_from=10)
+    assert serial.rebuild(docs, total=60) == parallel.rebuild(docs, total=60) == 60
+    for query in ("楼院", "自管会", "编号0042", "物业 -自管会", "院"):
+        one, two = search(serial, query, per_page=100), search(parallel, query, per_page=100)
+        assert one.total == two.total > 0
+        assert [h.key for h in one.hits] == [h.key for h in two.hits]

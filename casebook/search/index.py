@@ -58,9 +58,10 @@ class Snapshot:
 class SearchIndex:
     """The index under ``root`` (``DATA_DIR/search``)."""
 
-    def __init__(self, root: Path, write_timeout: float = 120.0) -> None:
+    def __init__(self, root: Path, write_timeout: float = 120.0, parallel_from: int = PARALLEL_FROM) -> None:
         self.root = root
         self.write_timeout = write_timeout
+        self.parallel_from = parallel_from
         self._local = threading.local()
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
@@ -112,7 +113,7 @@ class SearchIndex:
             ix = whoosh_index.create_in(str(fresh), make_schema())
             count = 0
             # Large builds index in two worker processes (this one prepares the documents).
-            parallel = {"procs": 2, "multisegment": True} if total >= PARALLEL_FROM else {}
+            parallel = {"procs": 2, "multisegment": True} if total >= self.parallel_from else {}
             writer = ix.writer(limitmb=128, **parallel)
             try:
                 for doc in docs:
