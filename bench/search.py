@@ -31,25 +31,38 @@ a one-entry update until a fresh searcher finds it (median of ``--updates``); pe
 (1 char, 2 chars, 3–4 chars, 5+ chars, two words; each with common and rare terms) the p50/p95
 latency of a results page (total + first 20 hits with snippets; one untimed warm-up pass, then
 ``--repeat`` timed passes, percentiles over all timed runs); and recall/precision against ground
-truth, a substring scan of ``casebook.search.fold`` of title and body, over *complete* result
-sets (casebook's by paging ``search()`` at ``per_page=100`` and checking the count against
-``SearchResult.total``). Then ratios against the targets (casebook p95 ≤ 0.2 × whoosh-ngram's at
-10k, ≥ 5× faster than the scan on rare terms and ≤ 2× slower on common ones, build ≥ 2× the
-entries/s, update ≤ 0.5× the time), a write-lock test (3 processes × 20 ``SearchIndex.update``
-calls at once on a 1k index: failures must be 0) and a search worker's peak RSS (a subprocess
-that opens the casebook index and runs every query; target < 300 MB at 10k). Every query where
-casebook's recall or precision is not 1.00 is listed with the keys it missed or added.
+truth (a substring scan of ``casebook.search.fold`` of title and body; both words for two-word
+queries) over *complete* result sets. casebook's set is read by paging ``search()`` at
+``per_page=100`` (checked against ``SearchResult.total``: no key twice, none lost); a result set
+of more than ``--verify-pages`` pages would cost a whole search per page, so for those the rows
+that one ``search()`` call ranks are captured from inside it (a wrapper around the private
+``casebook.search.query._filter_and_count``; it falls back to paging if that is gone) and
+cross-checked against ``total`` and the first pages. Every query where casebook's recall or
+precision is not 1.00 is listed with the keys it missed or added.
+
+Then, per size: ratios against the targets (at 10k: casebook p95 ≤ 0.2 × whoosh-ngram's, build
+entries/s ≥ 2 ×, update time ≤ 0.5 ×; against the scan: ≥ 5× faster on rare terms, at most 2×
+slower on common ones, judged on p50), the FTS5 comparison, and a search worker's peak RSS: a
+subprocess that opens the casebook index and runs every query, reading its own ``VmHWM``
+(``ru_maxrss`` would report this big parent's size: it survives fork + exec); target < 300 MB
+at 10k. Finally a write-lock test: 3 processes × 20 ``SearchIndex.update`` calls at once on a
+1k casebook index; failures (exceptions, updates not found afterwards) must be 0.
+
+The header names the casebook that was imported and a hash of its code; if that code changes
+during the run (someone editing it), the report says so: the figures then mix versions.
 
 Run from the repository root with the virtualenv that has casebook installed::
 
-    python bench/search.py                        # sizes 1000 10000 100000
-    python bench/search.py --sizes 300 1000       # a smoke test, about 2 minutes
+    python bench/search.py                        # sizes 1000 10000 100000: 1.5–2 hours
+    python bench/search.py --sizes 300 1000       # a smoke test: about 4 minutes
+    python bench/search.py --sizes 10000 --setups casebook scan fts5-trigram
 
-Rough run time on a 2-core machine: about 2 minutes at 1k, 20–30 minutes at 10k (most of it
-the two Whoosh baselines' builds and highlighting), and an hour or more at 100k (casebook's
-build, FTS5 and the scan; casebook's correctness check pages through every result set). It
-prints a progress line per phase. The exit status is 0 unless a setup crashed; no target is
-asserted.
+Rough run time on a 2-core machine: about 3 minutes at 1k, 25–35 minutes at 10k (mostly the
+two Whoosh baselines: builds of 5–8 minutes each, and highlighting), an hour or more at 100k
+(corpus and ground truth a few minutes, then mostly casebook's build; the Whoosh baselines are
+skipped there). Memory: casebook's and Whoosh's searchers hold a copy of their index in RAM, so
+100k needs several GB free. It prints a progress line per phase. The exit status is 0 unless a
+setup crashed; no target is asserted.
 """
 
 from __future__ import annotations
@@ -479,8 +492,8 @@ class CasebookSetup(Setup):
 
     def config(self) -> str:
         return (
-            "casebook.search: SearchIndex.rebuild (Whoosh, 1+2-gram keyword field + jieba words, folded text "
-            "in columns), update([doc]), search(q, per_page=20, expand=False): verified, ranked, facets, snippets"
+            "casebook.search: SearchIndex.rebuild(docs, total=n) (Whoosh: character 1+2-grams and jieba words as "
+            "terms, folded text in columns), update([doc]), search(q, per_page=20, expand=False)"
         )
 
     @staticmethod
@@ -541,9 +554,10 @@ class CasebookSetup(Setup):
             if not paged <= found:
                 notes.append(f"{len(paged - found)} keys on the first pages are not among the ranked rows")
         else:
-            self.methods["paging"] += 1
-            if first.pages > self.max_pages:
-                notes.append(f"(rows not capturable: {box.get('error', 'no hook')}; paged {first.pages} pages)")
+            if first.pages > self.max_pages:  # the hook is gone: page anyway, however long it takes
+                self.methods[f"paging (rows not capturable: {box.get('error', 'no hook')})"] += 1
+            else:
+                self.methods["paging"] += 1
             pages += [
                 search(self.index, query.text, page=n, per_page=VERIFY_PAGE, expand=False)
                 for n in range(2, first.pages + 1)
@@ -567,6 +581,15 @@ class CasebookSetup(Setup):
         entry = corpus.entries[i]
         self.index.update([self.doc(_with_marker(entry, marker))])
         return entry.key in {h.key for h in search(self.index, marker, expand=False).hits}
+
+    def close(self) -> None:
+        """Drop the index object: its per-thread searcher and that searcher's buffers go with it."""
+        import gc
+
+        from casebook.search import SearchIndex
+
+        self.index = SearchIndex(self.work)
+        gc.collect()
 
 
 class WhooshSetup(Setup):
@@ -891,8 +914,7 @@ def measure(setup: Setup, corpus: Corpus, queries: list[Query], args: argparse.N
     result.disk_mb = setup.disk_bytes() / 1e6
     log(f"{tag} built in {result.build_s:.1f} s ({result.rate:.0f} entries/s), {result.disk_mb:.1f} MB")
 
-    for query in queries:  # warm-up pass, untimed
-        setup.page(query)
+    totals = [setup.page(query)[0] for query in queries]  # warm-up pass, untimed
     timings: dict[int, list[float]] = {i: [] for i in range(len(queries))}
     started = time.perf_counter()
     for _ in range(args.repeat):
@@ -903,8 +925,11 @@ def measure(setup: Setup, corpus: Corpus, queries: list[Query], args: argparse.N
     log(f"{tag} {len(queries)} queries × {args.repeat} timed in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
+    notes: dict[str, list[str]] = {}
     for i, query in enumerate(queries):
         found = setup.matched(query)
+        if totals[i] != len(found):
+            notes[query.text] = [f"the results page said {totals[i]} results, the complete set has {len(found)}"]
         missing = sorted(query.truth - found)
         extra = sorted(found - query.truth)
         hit = len(query.truth) - len(missing)
@@ -920,8 +945,10 @@ def measure(setup: Setup, corpus: Corpus, queries: list[Query], args: argparse.N
             )
         )
     log(f"{tag} complete result sets checked against ground truth in {time.perf_counter() - started:.1f} s")
+    result.notes = notes
     if isinstance(setup, CasebookSetup):
-        result.notes = dict(setup.notes)
+        for text, more in setup.notes.items():
+            notes.setdefault(text, []).extend(more)
         result.verified_by = ", ".join(f"{n} by {how}" for how, n in sorted(setup.methods.items()))
 
     rng = random.Random(args.seed + corpus.size)
@@ -985,18 +1012,31 @@ def worker_update(root: str, worker: int, count: int, start_at: float) -> int:
     return 0
 
 
+def rss_split_mb() -> tuple[float, float]:
+    """Current anonymous and file-backed RSS (Linux; zeros elsewhere)."""
+    found = {"RssAnon:": 0.0, "RssFile:": 0.0}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            parts = line.split()
+            if parts and parts[0] in found:
+                found[parts[0]] = int(parts[1]) / 1024
+    return found["RssAnon:"], found["RssFile:"]
+
+
 def worker_rss(root: str, queries_file: str, repeat: int) -> int:
     from casebook.search import SearchIndex, search
 
     queries = json.loads(Path(queries_file).read_text(encoding="utf-8"))
+    imported = peak_rss_mb()
     index = SearchIndex(Path(root))
     index.view()
     opened = peak_rss_mb()
     for _ in range(repeat):
         for text in queries:
             search(index, text, per_page=PAGE, expand=False)
-    peak = peak_rss_mb()
-    print(json.dumps({"opened_mb": opened, "peak_mb": peak}), flush=True)
+    anon, mapped = rss_split_mb()
+    data = {"imported": imported, "opened": opened, "peak": peak_rss_mb(), "anon": anon, "file": mapped}
+    print(json.dumps(data), flush=True)
     return 0
 
 
@@ -1056,7 +1096,7 @@ def lock_test(root: Path, size: int) -> LockResult:
     )
 
 
-def rss_test(root: Path, queries: list[Query], work: Path, repeat: int) -> tuple[float, float] | str:
+def rss_test(root: Path, queries: list[Query], work: Path, repeat: int) -> dict[str, float] | str:
     qfile = work / "queries.json"
     qfile.write_text(json.dumps([q.text for q in queries], ensure_ascii=False), encoding="utf-8")
     done = subprocess.run(
@@ -1064,8 +1104,8 @@ def rss_test(root: Path, queries: list[Query], work: Path, repeat: int) -> tuple
     )
     if done.returncode != 0:
         return f"worker failed: {done.stderr.strip()[-300:]}"
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    return float(data["opened_mb"]), float(data["peak_mb"])
+    data: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return data
 
 
 # --- one size ---------------------------------------------------------------------------
@@ -1077,7 +1117,7 @@ class SizeReport:
     corpus_chars: int
     queries: list[Query]
     results: dict[str, SetupResult] = field(default_factory=dict)
-    rss: tuple[float, float] | str | None = None
+    rss: dict[str, float] | str | None = None
     lock: LockResult | None = None
 
 
@@ -1103,6 +1143,7 @@ def bench_size(size: int, args: argparse.Namespace, work: Path) -> SizeReport:
         try:
             report.results[name] = measure(setup, corpus, queries, args)
             if name == "casebook":
+                setup.close()  # this process's searcher and its buffers go before the worker's start
                 log(f"[{size}] casebook: search worker RSS (subprocess) …")
                 report.rss = rss_test(setup.work, queries, work, args.repeat)
                 if size == LOCK_SIZE:
@@ -1163,6 +1204,9 @@ def _verdict(ok: bool) -> str:
 
 def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockResult | None, version: str) -> str:
     names = [n for n in SETUPS if n in args.setups]
+    now = f"{code_version()} ({code_fingerprint()})"
+    if now != version:
+        version += f" at the start, {now} at the end: CASEBOOK CHANGED DURING THE RUN, the figures mix versions"
     lines = [
         "",
         f"casebook {version}; seed {args.seed}; {os.cpu_count()} CPUs; 1-min load average {os.getloadavg()[0]:.2f}",
@@ -1222,12 +1266,16 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
             cells = [_rp(r.correctness(_is(c))) for c in CLASSES] + [_rp(r.correctness(_is()))]
             imperfect = sum(1 for o in r.outcomes if o.missing or o.extra)
             lines.append(f"{name:<13} " + " ".join(f"{c:>13}" for c in cells) + f"  {imperfect}/{len(r.outcomes)}")
-        if isinstance(rep.rss, tuple):
+        if isinstance(rep.rss, dict):
+            rss = rep.rss
+            cb = rep.results.get("casebook")
+            disk = f"; index {cb.disk_mb:.0f} MB on disk" if cb is not None and cb.disk_mb else ""
             lines.append(
-                f"casebook search worker (subprocess, every query {args.repeat}×): RSS {rep.rss[0]:.0f} MB after "
-                f"opening the index, peak {rep.rss[1]:.0f} MB"
+                f"casebook search worker (subprocess, every query {args.repeat}×; VmHWM): {rss['imported']:.0f} MB "
+                f"after imports, {rss['opened']:.0f} MB with the index open, peak {rss['peak']:.0f} MB (at the end "
+                f"{rss['anon']:.0f} MB anonymous + {rss['file']:.0f} MB file-backed{disk})"
                 + (
-                    f" — target < {RSS_TARGET_MB} MB: {_verdict(rep.rss[1] < RSS_TARGET_MB)}"
+                    f" — target < {RSS_TARGET_MB} MB: {_verdict(rss['peak'] < RSS_TARGET_MB)}"
                     if rep.size == TARGET_SIZE
                     else ""
                 )
@@ -1321,11 +1369,28 @@ def _discrepancies(rep: SizeReport, names: Sequence[str], args: argparse.Namespa
                     f"casebook DISCREPANCY {o.query.text!r} ({o.query.cls}, truth {len(o.query.truth)}): "
                     f"recall {o.recall:.3f}, precision {o.precision:.3f}; missing {o.missing[:5]}, extra {o.extra[:5]}"
                 )
-        elif bad:
-            worst = sorted(bad, key=lambda o: min(o.recall, o.precision))[:4]
-            shown = "; ".join(f"{o.query.text!r} R {o.recall:.2f} P {o.precision:.2f}" for o in worst)
-            out.append(f"{name}: {len(bad)} queries not exact, worst: {shown}")
+        else:
+            if bad:
+                worst = sorted(bad, key=lambda o: min(o.recall, o.precision))[:4]
+                shown = "; ".join(f"{o.query.text!r} R {o.recall:.2f} P {o.precision:.2f}" for o in worst)
+                out.append(f"{name}: {len(bad)} queries not exact, worst: {shown}")
+            for text, notes in r.notes.items():
+                out.append(f"{name} inconsistency {text!r}: {'; '.join(notes)}")
     return out
+
+
+def code_fingerprint() -> str:
+    """Where the imported casebook lives and a hash of its Python files (to notice edits mid-run)."""
+    import hashlib
+
+    import casebook
+
+    root = Path(casebook.__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{root} #{digest.hexdigest()[:10]}"
 
 
 def code_version() -> str:
@@ -1378,7 +1443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return worker_update(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
         return worker_rss(argv[2], argv[3], int(argv[4]))
     args = parse_args(argv)
-    version = code_version()
+    version = f"{code_version()} ({code_fingerprint()})"
     log(
         f"casebook {version}; seed {args.seed}; sizes {args.sizes}; setups {' '.join(args.setups)}; "
         f"1-min load average {os.getloadavg()[0]:.2f}"

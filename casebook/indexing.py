@@ -40,6 +40,7 @@ def index_doc(row: EntryRow) -> IndexDoc:
         region=row.region or "",
         tags=tuple(row.tags),
         people=tuple(row.people or row.participants or ()),
+        sample=row.sample,
     )
 
 

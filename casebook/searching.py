@@ -59,13 +59,13 @@ def suggestions(index: SearchIndex, result: SearchResult, content_dir: Path) -> 
     text = " ".join(t.text for t in result.query.positive)
     if not text:
         return []
-    words = glossary_for(content_dir).words
-    folded = {fold(w): w for w in words}
+    glossary = glossary_for(content_dir)
+    folded = {fold(w): w for w in glossary.words}
     close = difflib.get_close_matches(text, list(folded), n=5, cutoff=0.4)
     close += [f for f in folded if len(text) >= 2 and (text in f or f in text) and f != text]
     found: list[str] = []
     for candidate in dict.fromkeys(close):
-        if search(index, candidate, per_page=1).total:
+        if search(index, candidate, per_page=1, glossary=glossary).total:
             found.append(folded[candidate])
         if len(found) == 3:
             break

@@ -36,6 +36,7 @@ def library(content_dir: Path, write_entry: WriteEntry, resync: Resync) -> None:
         street="林山寨街道",
         people=["王慧敏（社区党委书记）"],
         tags=["居民自治"],
+        sample=True,
         body="陇海西路386号院成立了自管会。居民自治让楼院焕然一新。AED设备已安装，服务电话12345。",
     )
     write_entry(
@@ -251,11 +252,15 @@ def test_search_page_shows_results_facets_and_help(client: FlaskClient, library:
     page = client.get("/search?q=楼院").get_data(as_text=True)
     assert "找到 <strong>2</strong> 篇" in page and "<mark>楼院</mark>" in page
     assert "无主管楼院的治理经验" in page and "草稿" not in page
+    assert "示例内容" in page  # a sample entry says so in results too
+    assert "示例内容" not in client.get("/search?q=物业").get_data(as_text=True)
     assert "筛选结果" in page
     empty = client.get("/search?q=无主管楼").get_data(as_text=True)
     assert "找到 <strong>1</strong> 篇" in empty
     nothing = client.get("/search?q=三无小区").get_data(as_text=True)
     assert "没有找到" in nothing and "三无楼院" in nothing  # did-you-mean from the glossary
+    synonym_only = client.get("/search?q=老旧散小区").get_data(as_text=True)
+    assert "q=%E8%80%81%E6%97%A7%E6%95%A3%E6%A5%BC%E9%99%A2" in synonym_only  # 老旧散楼院 finds entries via synonyms
     filtered = client.get("/search?q=楼院&year=2023").get_data(as_text=True)
     assert "去掉筛选条件后有 2 篇结果" in filtered
 

@@ -49,6 +49,7 @@ class Snapshot:
     street: tuple[str, ...]
     year: tuple[str, ...]
     date: tuple[str, ...]
+    sample: tuple[bool, ...]
     tags: tuple[tuple[str, ...], ...]
     title: tuple[str, ...]
     title_f: tuple[str, ...]
@@ -225,6 +226,7 @@ def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
         street=tuple(column("street")),
         year=tuple(column("year")),
         date=tuple(column("date")),
+        sample=tuple(v == "1" for v in column("sample")),
         tags=tuple(tuple(t for t in bytes(v).decode().split(SEP) if t) for v in column("tags")),
         title=text("title"),
         title_f=text("title_f"),

@@ -41,6 +41,7 @@ class Hit:
     date: dt.date
     snippet: str
     score: float
+    sample: bool = False
 
 
 @dataclass
@@ -169,6 +170,7 @@ def search(
                 date=dt.date.fromisoformat(snap.date[docnum]),
                 snippet=snippet(body, fold(body), needles),
                 score=score,
+                sample=snap.sample[docnum],
             )
         )
     return result

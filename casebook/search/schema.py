@@ -19,7 +19,7 @@ from whoosh.system import pack_uint
 
 from .text import clean, fold, grams
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SEP = "\x1f"
 
 
@@ -41,6 +41,7 @@ class IndexDoc:
     region: str = ""
     tags: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
+    sample: bool = False
 
     @property
     def meta(self) -> str:
@@ -78,6 +79,7 @@ def make_schema() -> fields.Schema:
         street=fields.ID(sortable=True),
         year=fields.ID(sortable=True),
         date=fields.ID(sortable=True),
+        sample=fields.ID(sortable=True),
         grams=TermSet(),
         words=TermSet(),
         tags=column(),
@@ -122,6 +124,7 @@ def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
         "street": doc.street,
         "year": doc.date[:4],
         "date": doc.date,
+        "sample": "1" if doc.sample else "",
         "grams": grams(text),
         "words": words_of(text, user_words) | whole,
         "tags": SEP.join(doc.tags).encode(),
