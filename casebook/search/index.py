@@ -115,7 +115,7 @@ class SearchIndex:
             count = 0
             # Large builds index in two worker processes (this one prepares the documents).
             parallel = {"procs": 2, "multisegment": True} if total >= self.parallel_from else {}
-            writer = ix.writer(limitmb=128, **parallel)
+            writer = ix.writer(limitmb=128, compound=False, **parallel)
             try:
                 for doc in docs:
                     writer.add_document(**to_fields(doc, words))

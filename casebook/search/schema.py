@@ -15,11 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 from whoosh import analysis, columns, fields, formats
-from whoosh.system import pack_uint
 
 from .text import clean, fold, grams
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SEP = "\x1f"
 
 
@@ -57,14 +56,11 @@ class TermSet(fields.FieldType):  # type: ignore[misc]
     field without a lengths column each look-up is a failed ``stat`` on disk.
     """
 
-    _ONE = pack_uint(1)  # the Frequency format's value for a term seen once
-
     def __init__(self) -> None:
-        super().__init__(formats.Frequency(), analysis.IDAnalyzer(), scorable=True)
+        super().__init__(formats.Existence(), analysis.IDAnalyzer(), scorable=True)
 
     def index(self, value: Iterable[str], **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        one = self._ONE
-        return ((term.encode(), 1, 1.0, one) for term in value)
+        return ((term.encode(), 1, 1.0, b"") for term in value)
 
 
 def make_schema() -> fields.Schema:
