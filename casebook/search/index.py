@@ -16,7 +16,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,14 @@ logger = logging.getLogger(__name__)
 
 
 PARALLEL_FROM = 1000
+BODY_CACHE_CHARS = 24_000_000  # ≈ 50 MB of Chinese text per process
 
 
 class IndexMissing(RuntimeError):
     """There is no usable index yet (run ``casebook sync`` or ``casebook reindex``)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Snapshot:
     """Per-generation arrays of small per-document values, shared by all threads of a process."""
 
@@ -54,6 +55,11 @@ class Snapshot:
     title: tuple[str, ...]
     title_f: tuple[str, ...]
     meta_f: tuple[str, ...]
+    order: tuple[int, ...]
+    """Each document's rank by date, newest first (then key): the tie-breaker of every ranking."""
+    bodies: dict[int, str] = field(default_factory=dict, compare=False)
+    """Folded bodies read so far (bounded): verification of common terms then needs no I/O."""
+    cached_chars: int = 0
 
 
 class SearchIndex:
@@ -200,11 +206,18 @@ class View:
 
     def body(self, docnum: int, folded: bool) -> str:
         """A document's body text: folded for matching, or as written for snippets."""
+        cache = self.snapshot.bodies
+        if folded and docnum in cache:
+            return cache[docnum]
         name = "body_f" if folded else "body"
         reader = self._columns.get(name)
         if reader is None:
             reader = self._columns[name] = self.searcher.reader().column_reader(name)
-        return bytes(reader[docnum]).decode()
+        text: str = bytes(reader[docnum]).decode()
+        if folded and self.snapshot.cached_chars + len(text) <= BODY_CACHE_CHARS:
+            cache[docnum] = text  # a benign race: two threads may store the same text
+            self.snapshot.cached_chars += len(text)
+        return text
 
 
 def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
@@ -216,19 +229,30 @@ def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
     def text(name: str) -> tuple[str, ...]:
         return tuple(bytes(v).decode() for v in column(name))
 
+    keys, dates = column("key"), column("date")
+    newest_first = sorted(range(len(keys)), key=lambda d: (_negated(dates[d]), keys[d]))
+    order = [0] * len(keys)
+    for rank, docnum in enumerate(newest_first):
+        order[docnum] = rank
     return Snapshot(
         generation=generation,
         live=tuple(reader.all_doc_ids()),
-        key=tuple(column("key")),
+        key=tuple(keys),
         kind=tuple(column("kind")),
         topic=tuple(column("topic")),
         scope=tuple(column("scope")),
         street=tuple(column("street")),
         year=tuple(column("year")),
-        date=tuple(column("date")),
+        date=tuple(dates),
         sample=tuple(v == "1" for v in column("sample")),
         tags=tuple(tuple(t for t in bytes(v).decode().split(SEP) if t) for v in column("tags")),
         title=text("title"),
         title_f=text("title_f"),
         meta_f=text("meta_f"),
+        order=tuple(order),
     )
+
+
+def _negated(iso_date: str) -> tuple[int, ...]:
+    """Sort key that puts newer dates first."""
+    return tuple(-int(part) for part in iso_date.split("-"))

@@ -168,7 +168,7 @@ def search(
                 title=snap.title[docnum],
                 topic=snap.topic[docnum],
                 date=dt.date.fromisoformat(snap.date[docnum]),
-                snippet=snippet(body, fold(body), needles),
+                snippet=snippet(body, view.body(docnum, folded=True), needles),
                 score=score,
                 sample=snap.sample[docnum],
             )
@@ -185,17 +185,26 @@ def _values(snap: Snapshot, name: str, docnum: int) -> tuple[str, ...]:
 
 def _filter_and_count(snap: Snapshot, matched: set[int], filters: Mapping[str, str], result: SearchResult) -> list[int]:
     """Apply filters; count each facet over documents failing no filter but its own."""
-    counters = {name: Counter[str]() for name in FACETS}
     rows: list[int] = []
-    for docnum in matched:
-        failed = [name for name, want in filters.items() if want not in _values(snap, name, docnum)]
-        if len(failed) > 1:
-            continue
-        for name in failed or FACETS:
-            counters[name].update(_values(snap, name, docnum))
-        if not failed:
-            rows.append(docnum)
-    result.facets = {name: dict(counters[name].most_common()) for name in FACETS}
+    near: dict[str, list[int]] = {name: [] for name in FACETS}  # failing only this facet's filter
+    if filters:
+        for docnum in matched:
+            failed = [name for name, want in filters.items() if want not in _values(snap, name, docnum)]
+            if not failed:
+                rows.append(docnum)
+            elif len(failed) == 1:
+                near[failed[0]].append(docnum)
+    else:
+        rows = list(matched)
+    for name in FACETS:
+        docs = rows + near[name] if near[name] else rows
+        if name == "tag":
+            counts = Counter(tag for d in docs for tag in snap.tags[d])
+        else:
+            values = getattr(snap, name)
+            counts = Counter(values[d] for d in docs)
+            counts.pop("", None)
+        result.facets[name] = dict(counts.most_common())
     return rows
 
 
@@ -224,10 +233,6 @@ def _rank(
                     best = max(best, weight if rank == 0 else weight * SYNONYM_FACTOR)
             score += best
         scored.append((score, docnum))
-    scored.sort(key=lambda item: (-item[0], _negated(snap.date[item[1]]), snap.key[item[1]]))
+    order = snap.order
+    scored.sort(key=lambda item: (-item[0], order[item[1]]))
     return scored
-
-
-def _negated(iso_date: str) -> tuple[int, ...]:
-    """Sort key that puts newer dates first."""
-    return tuple(-int(part) for part in iso_date.split("-"))
