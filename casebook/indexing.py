@@ -65,7 +65,7 @@ def rebuild(session: DbSession, index: SearchIndex, content_dir: Path, progress:
 
 def needs_rebuild(index: SearchIndex, content_dir: Path) -> bool:
     """No index yet, or the glossary (the segmenter's dictionary) changed since it was built."""
-    if not index.exists():
+    if not index.usable():
         return True
     glossary, _ = load_glossary(content_dir)
     stamp = index.root / "glossary.stamp"

@@ -126,3 +126,18 @@ def test_parallel_rebuild_gives_the_same_answers(tmp_path: Path) -> None:
         one, two = search(serial, query, per_page=100), search(parallel, query, per_page=100)
         assert one.total == two.total > 0
         assert [h.key for h in one.hits] == [h.key for h in two.hits]
+
+
+def test_an_index_that_no_longer_opens_is_rebuilt(
+    app: Flask, client: FlaskClient, write_entry: WriteEntry, resync: Resync
+) -> None:
+    write_entry("case", "x", body="可以找到的正文。")
+    resync()
+    index = app.extensions["casebook.search"]
+    live = index.root / os.readlink(index.root / "current")
+    toc = next(live.glob("_MAIN_*.toc"))
+    toc.write_bytes(b"garbage")  # e.g. an index written by an incompatible version
+    assert not index.usable()
+    resync()
+    assert index.usable()
+    assert client.get("/api/search?q=可以找到").json["total"] == 1

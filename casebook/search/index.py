@@ -90,6 +90,18 @@ class SearchIndex:
         """True when a live index of the current schema version is in place."""
         return self._live_dir() is not None
 
+    def usable(self) -> bool:
+        """True when the live index exists and opens (its pickled schema matches this code)."""
+        live = self._live_dir()
+        if live is None:
+            return False
+        try:
+            whoosh_index.open_dir(str(live)).searcher().close()
+        except Exception:  # any failure to open means: rebuild it
+            logger.warning("search index at %s does not open; it will be rebuilt", live, exc_info=True)
+            return False
+        return True
+
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
