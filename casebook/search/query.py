@@ -67,22 +67,17 @@ class _Matcher:
     def __init__(self, view: View) -> None:
         self.view = view
         self.snapshot: Snapshot = view.snapshot
-        self._body: dict[int, str] = {}
 
     def candidates(self, needle: str) -> set[int]:
         grams = needed_grams(needle)
         query = And([Term("grams", g) for g in grams]) if len(grams) > 1 else Term("grams", grams[0])
         return set(self.view.searcher.docs_for_query(query))
 
-    def body(self, docnum: int) -> str:
-        text = self._body.get(docnum)
-        if text is None:
-            text = self._body[docnum] = self.view.body(docnum, folded=True)
-        return text
-
     def occurs(self, docnum: int, needle: str) -> bool:
         snap = self.snapshot
-        return needle in snap.title_f[docnum] or needle in snap.meta_f[docnum] or needle in self.body(docnum)
+        if needle in snap.title_f[docnum] or needle in snap.meta_f[docnum]:
+            return True
+        return needle in self.view.body(docnum, folded=True)
 
     def containing(self, needle: str, within: set[int] | None = None) -> set[int]:
         """Documents (among ``within``) that contain ``needle`` exactly."""
@@ -156,8 +151,8 @@ def search(
     result.total = len(rows)
     scored = _rank(matcher, rows, parsed, alternatives, holders)
     start = (result.page - 1) * result.per_page
+    needles = [n for options in alternatives for n in options]
     for score, docnum in scored[start : start + result.per_page]:
-        needles = [n for options in alternatives for n in options]
         body = view.body(docnum, folded=False)
         kind, _, slug = snap.key[docnum].partition("/")
         result.hits.append(
