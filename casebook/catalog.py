@@ -178,11 +178,7 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
             report.unchanged += 1
             continue
         _apply_file(session, root, rules, rel, kind, path, by_key[key], report)
-        source = session.get(SourceFile, rel)
-        if source is None:
-            session.add(SourceFile(path=rel, sha256=sha))
-        else:
-            source.sha256 = sha
+        _record_source(session, rel, sha)
 
     if stored_fp is None:
         session.add(Setting(key=RULES_KEY, value=fingerprint))
@@ -220,15 +216,19 @@ def refresh_file(session: Session, root: Path, path: Path) -> SyncReport:
         p.relative_to(root).as_posix() for k, p in content.iter_entry_files(root) if k == kind and p.stem == path.stem
     ]
     _apply_file(session, root, rules, rel, kind, path, same_key or [rel], report)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    _record_source(session, rel, hashlib.sha256(path.read_bytes()).hexdigest())
+    bump_generation(session)
+    session.flush()
+    return report
+
+
+def _record_source(session: Session, rel: str, sha: str) -> None:
+    """Remember the hash the catalog now reflects for ``rel``, so the next sync can skip it."""
     source = session.get(SourceFile, rel)
     if source is None:
         session.add(SourceFile(path=rel, sha256=sha))
     else:
         source.sha256 = sha
-    bump_generation(session)
-    session.flush()
-    return report
 
 
 def _apply_file(

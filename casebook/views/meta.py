@@ -28,7 +28,7 @@ def feed() -> ResponseReturnValue:
 @bp.get("/sitemap.xml")
 def sitemap() -> ResponseReturnValue:
     entries = db.session.execute(
-        queries.public()
+        queries.public(cards=False)
         .with_only_columns(EntryRow.kind, EntryRow.slug, EntryRow.date)
         .order_by(EntryRow.kind, EntryRow.slug)
     ).all()
