@@ -42,6 +42,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         JSON_AS_ASCII=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
+        # Deliberately raised: a 200,000-character transcript is ~600 KB of form data (Werkzeug's
+        # default cap is 500 KB), and an image upload may be 15 MB plus form overhead.
+        MAX_FORM_MEMORY_SIZE=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     for key in ("TESTING",):
@@ -53,10 +57,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from . import pagecache, web
     from .cli import register_cli
-    from .views import api, meta, public, search
+    from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
+    from .views import api, auth, meta, public, search, staff
 
     web.init_app(app)
+    auth.init_app(app)
     pagecache.init_app(app)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(search.bp)

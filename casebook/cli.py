@@ -158,6 +158,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     run({"bind": f"{host}:{port}", "workers": workers, "threads": threads})
 
 
+from .cli_users import user  # noqa: E402  (the group needs ``main`` defined above)
+
+main.add_command(user)
+
+
 def register_cli(app: Flask) -> None:
     """Make the commands available under ``flask --app casebook``."""
     for command in main.commands.values():

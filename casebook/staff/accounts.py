@@ -1,0 +1,159 @@
+"""Staff accounts: roles, argon2id password hashes, and the login check with its throttle."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+
+from ..db import DbSession
+from .models import LoginAttempt, LoginLock, User, utcnow
+
+ROLES: tuple[str, ...] = ("editor", "reviewer", "admin")
+ROLE_NAMES = {"editor": "编辑", "reviewer": "审核", "admin": "管理员"}
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+THROTTLE_WINDOW = 60.0
+"""Attempts are counted over this many seconds …"""
+THROTTLE_LIMIT = 5
+"""… and the attempt after this many within the window is refused …"""
+LOCKOUT = 300.0
+"""… as is every attempt for this many seconds after it."""
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("casebook: a password nobody has")
+
+
+class AccountError(ValueError):
+    """A refused account change, with a message for the user."""
+
+
+def name_key(name: str) -> str:
+    """The form of a user name used for lookups and the throttle: NFKC, trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()[:100]
+
+
+def can(role: str, needed: str) -> bool:
+    """Whether ``role`` includes ``needed``: admin ⊇ reviewer ⊇ editor."""
+    return role in ROLES and needed in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"密码不能超过 {MAX_PASSWORD} 个字符")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"未知角色“{role}”，应为 {' | '.join(ROLES)}")
+
+
+def find(session: DbSession, name: str) -> User | None:
+    return session.scalar(select(User).where(User.name_key == name_key(name)))
+
+
+def add_user(session: DbSession, name: str, role: str, password: str) -> User:
+    clean = unicodedata.normalize("NFKC", name).strip()
+    if not clean or len(clean) > 100 or any(c.isspace() for c in clean):
+        raise AccountError("用户名不能为空、不能含空格，且不超过 100 个字符")
+    _check_role(role)
+    check_password(password)
+    if find(session, clean) is not None:
+        raise AccountError(f"用户“{clean}”已存在")
+    user = User(name=clean, name_key=name_key(clean), role=role, password_hash=_hasher.hash(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get(session: DbSession, name: str) -> User:
+    user = find(session, name)
+    if user is None:
+        raise AccountError(f"没有用户“{name}”")
+    return user
+
+
+def set_password(session: DbSession, name: str, password: str) -> User:
+    check_password(password)
+    user = get(session, name)
+    user.password_hash = _hasher.hash(password)
+    user.session_version += 1
+    return user
+
+
+def set_role(session: DbSession, name: str, role: str) -> User:
+    _check_role(role)
+    user = get(session, name)
+    user.role = role
+    return user
+
+
+def set_active(session: DbSession, name: str, active: bool) -> User:
+    user = get(session, name)
+    user.active = active
+    if not active:
+        user.session_version += 1
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None = None
+    retry_after: int | None = None
+    """Seconds until the name may try again; set when the attempt was throttled."""
+
+
+def login(session: DbSession, name: str, password: str, now: float | None = None) -> LoginResult:
+    """Check a login; the caller commits. Throttled per name before the password is looked at.
+
+    Every attempt is recorded in the database, so all server processes share the count. A
+    wrong password, an unknown name and a disabled account give the same (empty) result, and
+    cost the same argon2 verification.
+    """
+    now = time.time() if now is None else now
+    key = name_key(name) or "<empty>"
+    retry = _throttle(session, key, now)
+    if retry is not None:
+        return LoginResult(retry_after=retry)
+    user = session.scalar(select(User).where(User.name_key == key))
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    ok: bool
+    try:
+        ok = _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or not user.active:
+        return LoginResult()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login = utcnow()
+    return LoginResult(user=user)
+
+
+def _throttle(session: DbSession, key: str, now: float) -> int | None:
+    """Record this attempt; return the seconds to wait if it is refused."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - max(THROTTLE_WINDOW, LOCKOUT)))
+    session.add(LoginAttempt(name_key=key, at=now))
+    session.flush()  # takes SQLite's write lock: concurrent attempts are serialized from here
+    lock = session.get(LoginLock, key)
+    if lock is not None and lock.until > now:
+        return max(1, int(lock.until - now + 0.999))
+    recent = session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.name_key == key, LoginAttempt.at > now - THROTTLE_WINDOW)
+    )
+    if (recent or 0) > THROTTLE_LIMIT:
+        if lock is None:
+            session.add(LoginLock(name_key=key, until=now + LOCKOUT))
+        else:
+            lock.until = now + LOCKOUT
+        return int(LOCKOUT)
+    return None

@@ -1,0 +1,489 @@
+"""Saving entries from the editor: validate, write the file, mirror, index — and never lose work.
+
+The content file stays the source of truth. A save goes: conflict check against the version
+the form was based on → the one validator (``content.validate_entry``) → atomic file write →
+catalog row (``catalog.refresh_file``) → revision + audit rows → commit → search index update.
+An edit of a published entry is kept as a *pending* revision instead, and only publishing it
+writes the file. Saves are serialized across processes with a lock file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fcntl
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from .. import catalog, content, indexing
+from ..content.files import read_yaml, split_front_matter
+from ..db import DbSession
+from ..models import EntryRow
+from ..search import SearchIndex
+from .models import Revision, audit
+
+LIST_SPLIT = re.compile(r"[,，、;；\n]+")
+
+
+@dataclass(frozen=True)
+class FormField:
+    key: str
+    label: str
+    widget: str
+    kinds: tuple[str, ...] = content.KINDS
+    hint: str = ""
+
+
+FORM_FIELDS: tuple[FormField, ...] = (
+    FormField("title", "标题", "text"),
+    FormField("topic", "主题", "topic"),
+    FormField("date", "日期", "date"),
+    FormField("summary", "摘要", "textarea", hint="一两句话，显示在列表和分享卡片上"),
+    FormField("tags", "标签", "list", hint="用逗号或顿号分隔"),
+    FormField("street", "街道", "street"),
+    FormField("community", "社区", "community"),
+    FormField("scope", "范围", "scope", kinds=("case",)),
+    FormField("region", "地区", "text", kinds=("case",), hint="微分享案例所在地，如：四川省成都市"),
+    FormField("people", "受访者", "list", kinds=("interview",), hint="姓名和职务，用逗号分隔"),
+    FormField("participants", "参与者", "list", kinds=("salon",), hint="用逗号或换行分隔"),
+    FormField("video", "视频链接", "text", hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页"),
+    FormField("cover", "封面图", "cover", hint="上传图片，或填写 media/ 下的文件名"),
+    FormField("sample", "示例内容", "checkbox", hint="虚构的示例，页面上会标注“示例内容”"),
+)
+LIST_KEYS = {"tags", "people", "participants"}
+
+
+def fields_for(kind: str) -> list[FormField]:
+    return [f for f in FORM_FIELDS if kind in f.kinds]
+
+
+def version_of(text: str) -> str:
+    """The version token a form carries: a hash of the text it was based on."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def form_values(entry: content.Entry) -> dict[str, str]:
+    """An entry as the editor's form values (lists joined with 、)."""
+    values: dict[str, str] = {}
+    for spec in fields_for(entry.kind):
+        value = getattr(entry, spec.key)
+        if isinstance(value, tuple):
+            values[spec.key] = "、".join(value)
+        elif isinstance(value, bool):
+            values[spec.key] = "1" if value else ""
+        else:
+            values[spec.key] = "" if value is None else str(value)
+    values["body"] = entry.body
+    return values
+
+
+def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """Front-matter values from form strings, and a line number per key to map problems back."""
+    meta: dict[str, Any] = {}
+    for spec in fields_for(kind):
+        raw = (form.get(spec.key) or "").strip()
+        if spec.widget == "checkbox":
+            if raw:
+                meta[spec.key] = True
+        elif spec.key in LIST_KEYS:
+            items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
+            if items:
+                meta[spec.key] = items
+        elif raw or spec.key in ("title", "topic", "date"):
+            meta[spec.key] = raw
+    meta["status"] = status
+    lines = {spec.key: n for n, spec in enumerate(FORM_FIELDS, start=2)}
+    lines["status"] = len(FORM_FIELDS) + 2
+    return meta, lines
+
+
+@dataclass
+class Outcome:
+    """What a save or an action did; ``errors`` maps a field key ('' for the whole form) to messages."""
+
+    ok: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflict_text: str | None = None
+    """The version saved meanwhile by someone else (the user's own text is kept in the form)."""
+    pending: bool = False
+    entry: content.Entry | None = None
+    message: str = ""
+    index_warning: str = ""
+
+    def error(self, key: str, message: str) -> Outcome:
+        self.errors.setdefault(key, []).append(message)
+        return self
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where saves go: the content folder, the search index and a lock file shared by processes."""
+
+    root: Path
+    index: SearchIndex
+    lock_path: Path
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def find_row(session: DbSession, kind: str, slug: str) -> EntryRow | None:
+    """The catalog row of an entry in any status."""
+    return session.scalar(select(EntryRow).where(EntryRow.kind == kind, EntryRow.slug == slug))
+
+
+def file_path(ws: Workspace, session: DbSession, kind: str, slug: str) -> Path:
+    row = find_row(session, kind, slug)
+    if row is not None:
+        return ws.root / row.path
+    taken = [p for k, p in content.iter_entry_files(ws.root) if k == kind and p.stem == slug]
+    return taken[0] if taken else content.entry_path(ws.root, kind, slug)
+
+
+def pending_revision(session: DbSession, kind: str, slug: str) -> Revision | None:
+    stmt = (
+        select(Revision)
+        .where(Revision.kind == kind, Revision.slug == slug, Revision.state == "pending")
+        .order_by(Revision.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def file_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def working_text(ws: Workspace, session: DbSession, kind: str, slug: str) -> str | None:
+    """What the editor starts from: the pending revision if there is one, else the file."""
+    pending = pending_revision(session, kind, slug)
+    if pending is not None:
+        return pending.text
+    return file_text(file_path(ws, session, kind, slug))
+
+
+def parse(ws: Workspace, kind: str, slug: str, text: str) -> content.Entry | None:
+    rules, _ = content.load_rules(ws.root)
+    entry, _ = content.parse_text(text, kind, slug, rules=rules, path=content.entry_path(ws.root, kind, slug))
+    return entry
+
+
+def set_status(text: str, status: str) -> str:
+    """The same file text with its front matter's ``status`` changed (the rest left as written)."""
+    parts = split_front_matter(text.removeprefix("\ufeff"))
+    if parts is None:
+        raise ValueError("no front matter")
+    front, body = parts
+    line = f"status: {status}"
+    new_front, count = re.subn(r"(?m)^status:.*$", line, front)
+    if count == 0:
+        new_front = front.rstrip("\n") + "\n" + line + "\n"
+    if not new_front.endswith("\n"):
+        new_front += "\n"
+    return f"---\n{new_front}---\n{body}"
+
+
+def status_of(text: str) -> str:
+    parts = split_front_matter(text.removeprefix("\ufeff"))
+    if parts is None:
+        return "draft"
+    doc, _ = read_yaml(parts[0], Path("-"))
+    data = doc.data if doc is not None else None
+    status = data.get("status") if isinstance(data, dict) else None
+    return str(status) if status in content.STATUSES else "published"
+
+
+def save(
+    ws: Workspace,
+    session: DbSession,
+    *,
+    kind: str,
+    slug: str,
+    form: Mapping[str, str],
+    base: str,
+    user: str,
+    action: str,
+    may_publish: bool,
+    new: bool,
+) -> Outcome:
+    """Save the editor's form. ``action`` is ``save``, ``submit`` or ``publish``; ``base`` is the
+    version token the form was based on (empty for a new entry)."""
+    out = Outcome()
+    if action == "publish" and not may_publish:
+        return out.error("", "只有审核人员可以发布")
+    if not content.SLUG_RE.match(slug):
+        return out.error("slug", "网址名只能用小写字母、数字和连字符（-），不超过 80 个字符")
+    with ws.locked():
+        path = file_path(ws, session, kind, slug)
+        current = working_text(ws, session, kind, slug)
+        if new and current is not None:
+            return out.error("slug", f"网址名“{slug}”已被占用，请换一个")
+        if not new and current is None:
+            return out.error("", "这篇内容已不存在（文件可能被移走或删除）")
+        if current is not None and version_of(current) != base:
+            out.conflict_text = current
+            return out.error("", "保存冲突：在您编辑期间，这篇内容已被他人修改。您的文本仍在下方，请对照后再保存。")
+        file_status = status_of(file_text(path) or "") if not new else "draft"
+        live = not new and file_status == "published"
+        status = {"save": file_status if not new else "draft", "submit": "submitted", "publish": "published"}[action]
+        if live:
+            status = "published"
+        meta, lines = meta_from_form(kind, form, status)
+        rules, _ = content.load_rules(ws.root)
+        body = (form.get("body") or "").replace("\r\n", "\n")
+        entry, problems = content.validate_entry(
+            kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=lines
+        )
+        if problems or entry is None:
+            by_line = {n: key for key, n in lines.items()}
+            for problem in problems:
+                out.error(by_line.get(problem.line, ""), problem.message)
+            if not out.errors:
+                out.error("", "内容无法保存")
+            return out
+        text = content.serialize(entry)
+        out.entry = entry
+        if live and action != "publish":
+            _supersede(session, kind, slug)
+            session.add(_revision(kind, slug, text, entry, "pending", "edit", user))
+            audit(session, user, "edit", f"{kind}/{slug}", "修改已提交审核（待发布）")
+            session.commit()
+            out.ok = out.pending = True
+            out.message = "修改已保存为待审核版本；审核发布前，公众看到的仍是已发布的内容。"
+            return out
+        if current is not None and text == current and action == "save":
+            out.ok = True
+            out.message = "没有改动。"
+            return out
+        verb = "create" if new else {"save": "edit", "submit": "submit", "publish": "publish"}[action]
+        _write(ws, session, path, kind, slug, text, entry, verb, user)
+        out.ok = True
+        out.message = {
+            "create": "已保存为草稿。",
+            "edit": "已保存。",
+            "submit": "已提交审核。",
+            "publish": "已发布。",
+        }[verb]
+    out.index_warning = _reindex(ws, session, kind, slug)
+    return out
+
+
+def _revision(kind: str, slug: str, text: str, entry: content.Entry, state: str, action: str, user: str) -> Revision:
+    return Revision(
+        kind=kind, slug=slug, text=text, title=entry.title, status=entry.status, state=state, action=action, author=user
+    )
+
+
+def _supersede(session: DbSession, kind: str, slug: str) -> None:
+    session.execute(
+        update(Revision)
+        .where(Revision.kind == kind, Revision.slug == slug, Revision.state == "pending")
+        .values(state="superseded")
+    )
+
+
+def _write(
+    ws: Workspace,
+    session: DbSession,
+    path: Path,
+    kind: str,
+    slug: str,
+    text: str,
+    entry: content.Entry,
+    action: str,
+    user: str,
+    note: str = "",
+) -> None:
+    """Write the file, mirror it, record the revision and the audit event, commit."""
+    content.write_atomic(path, text)
+    try:
+        catalog.refresh_file(session, ws.root, path)
+        _supersede(session, kind, slug)
+        revision = _revision(kind, slug, text, entry, "written", action, user)
+        revision.note = note
+        session.add(revision)
+        audit(session, user, action, f"{kind}/{slug}", note)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
+    try:
+        indexing.update(session, ws.index, ws.root, [f"{kind}/{slug}"])
+    except (OSError, TimeoutError) as exc:
+        return f"搜索索引暂未更新（{exc}）；运行 casebook reindex 可补上。"
+    return ""
+
+
+def change_status(
+    ws: Workspace, session: DbSession, *, kind: str, slug: str, to: str, user: str, may_publish: bool
+) -> Outcome:
+    """Submit, publish (the pending revision if there is one) or unpublish an entry."""
+    out = Outcome()
+    if to in ("published", "draft") and not may_publish:
+        return out.error("", "只有审核人员可以发布或撤回")
+    action = {"submitted": "submit", "published": "publish", "draft": "unpublish"}[to]
+    with ws.locked():
+        path = file_path(ws, session, kind, slug)
+        current = file_text(path)
+        if current is None:
+            return out.error("", "这篇内容已不存在")
+        if to == "submitted" and status_of(current) == "published":
+            return out.error("", "已发布的内容：保存修改即会进入待审核，无需再次提交")
+        pending = pending_revision(session, kind, slug)
+        source = pending.text if (pending is not None and to == "published") else current
+        text = set_status(source, to)
+        entry = parse(ws, kind, slug, text)
+        if entry is None:
+            return out.error("", "文件内容有问题，无法更改状态；请先在控制台查看内容问题")
+        if text == current and pending is None:
+            out.ok = True
+            out.message = "状态未变。"
+            return out
+        note = f"发布待审核修改 #{pending.id}" if (pending is not None and to == "published") else ""
+        if to != "published" and pending is not None:
+            note = "待审核修改仍保留"
+            _write_keep_pending(ws, session, path, kind, slug, text, entry, action, user)
+        else:
+            _write(ws, session, path, kind, slug, text, entry, action, user, note)
+        out.ok = True
+        out.entry = entry
+        out.message = {"submit": "已提交审核。", "publish": "已发布。", "unpublish": "已撤回为草稿。"}[action]
+    out.index_warning = _reindex(ws, session, kind, slug)
+    return out
+
+
+def _write_keep_pending(
+    ws: Workspace,
+    session: DbSession,
+    path: Path,
+    kind: str,
+    slug: str,
+    text: str,
+    entry: content.Entry,
+    action: str,
+    user: str,
+) -> None:
+    content.write_atomic(path, text)
+    try:
+        catalog.refresh_file(session, ws.root, path)
+        session.add(_revision(kind, slug, text, entry, "written", action, user))
+        audit(session, user, action, f"{kind}/{slug}")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def discard_pending(session: DbSession, *, kind: str, slug: str, user: str) -> Outcome:
+    out = Outcome()
+    if pending_revision(session, kind, slug) is None:
+        return out.error("", "没有待审核的修改")
+    _supersede(session, kind, slug)
+    audit(session, user, "discard", f"{kind}/{slug}", "退回待审核修改")
+    session.commit()
+    out.ok = True
+    out.message = "已退回待审核的修改；已发布的内容不变。"
+    return out
+
+
+def restore(ws: Workspace, session: DbSession, *, revision_id: int, user: str) -> Outcome:
+    """Write an old revision's text back (keeping the entry's current status) as a new revision."""
+    out = Outcome()
+    old = session.get(Revision, revision_id)
+    if old is None:
+        return out.error("", "没有这个版本")
+    kind, slug = old.kind, old.slug
+    with ws.locked():
+        path = file_path(ws, session, kind, slug)
+        current = file_text(path)
+        status = status_of(current) if current is not None else "draft"
+        text = set_status(old.text, status)
+        entry = parse(ws, kind, slug, text)
+        if entry is None:
+            return out.error("", "这个版本与现在的主题或地点设置不符，无法恢复")
+        _write(ws, session, path, kind, slug, text, entry, "restore", user, f"恢复自版本 #{old.id}")
+        out.ok = True
+        out.entry = entry
+        out.message = f"已恢复版本 #{old.id}（作为新版本保存）。"
+    out.index_warning = _reindex(ws, session, kind, slug)
+    return out
+
+
+def history(session: DbSession, kind: str, slug: str) -> list[Revision]:
+    stmt = select(Revision).where(Revision.kind == kind, Revision.slug == slug).order_by(Revision.id.desc())
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    tag: str
+    """``add``, ``del``, ``ctx``, ``hunk`` or ``note``."""
+    text: str
+
+
+DIFF_MAX_LINES = 4000
+DIFF_MAX_LINE_CHARS = 2000
+DIFF_MAX_INPUT_LINES = 50_000
+
+
+def diff(old: str, new: str) -> list[DiffLine]:
+    """A line diff of two texts, capped so a 200,000-character transcript stays readable."""
+    a, b = old.splitlines(), new.splitlines()
+    if len(a) > DIFF_MAX_INPUT_LINES or len(b) > DIFF_MAX_INPUT_LINES:
+        return [DiffLine("note", f"文本过长（{len(a)} → {len(b)} 行），不显示逐行差异。")]
+    out: list[DiffLine] = []
+    for line in difflib.unified_diff(a, b, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        if len(out) >= DIFF_MAX_LINES:
+            out.append(DiffLine("note", f"差异过长，只显示前 {DIFF_MAX_LINES} 行。"))
+            break
+        if len(line) > DIFF_MAX_LINE_CHARS:
+            line = line[:DIFF_MAX_LINE_CHARS] + "……（此行过长，已截断）"
+        if line.startswith("@@"):
+            out.append(DiffLine("hunk", "…"))
+        elif line.startswith("+"):
+            out.append(DiffLine("add", line[1:]))
+        elif line.startswith("-"):
+            out.append(DiffLine("del", line[1:]))
+        else:
+            out.append(DiffLine("ctx", line[1:]))
+    if not out:
+        out.append(DiffLine("note", "两个版本内容相同。"))
+    return out
+
+
+def published_text(session: DbSession, ws: Workspace, kind: str, slug: str) -> str:
+    """The text the public sees now (the file when published, else the last published revision)."""
+    text = file_text(file_path(ws, session, kind, slug)) or ""
+    if status_of(text) == "published":
+        return text
+    stmt = (
+        select(Revision)
+        .where(
+            Revision.kind == kind, Revision.slug == slug, Revision.state == "written", Revision.status == "published"
+        )
+        .order_by(Revision.id.desc())
+        .limit(1)
+    )
+    last = session.scalar(stmt)
+    return last.text if last is not None else ""

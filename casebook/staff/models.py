@@ -1,0 +1,102 @@
+"""Staff tables. Unlike the catalog, these are not rebuilt from ``content/``: back them up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from ..db import Base, DbSession
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, as stored in every timestamp column."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class User(Base):
+    """A staff account. ``name_key`` is the case-folded name used for lookups and throttling."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    """Bumped on password change or disable: older sessions stop working."""
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login: Mapped[dt.datetime | None]
+
+
+class LoginAttempt(Base):
+    """One login attempt for a name (existing or not), kept a few minutes for the throttle."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_name_at", "name_key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(100))
+    at: Mapped[float]
+    """Seconds since the epoch."""
+
+
+class LoginLock(Base):
+    """A name locked out until ``until`` (seconds since the epoch)."""
+
+    __tablename__ = "login_lock"
+
+    name_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    until: Mapped[float]
+
+
+class Revision(Base):
+    """One saved version of an entry file's full text.
+
+    ``state`` is ``written`` (this text went to the file), ``pending`` (an edit of a published
+    entry waiting for review; the file still holds the published text) or ``superseded`` (a
+    pending edit replaced by a later one or discarded).
+    """
+
+    __tablename__ = "revision"
+    __table_args__ = (Index("ix_revision_entry", "kind", "slug", "id"), Index("ix_revision_state", "state", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = deferred(mapped_column(Text))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    """The entry's status in this text (draft, submitted, published)."""
+    state: Mapped[str] = mapped_column(String(20), default="written")
+    action: Mapped[str] = mapped_column(String(20))
+    """create, edit, submit, publish, unpublish, restore, discard."""
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.slug}"
+
+
+class AuditEvent(Base):
+    """Who did what to what, and when."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+def audit(session: DbSession, user: str, action: str, target: str = "", detail: str = "") -> None:
+    """Add an audit event to ``session`` (committed with the change it describes)."""
+    session.add(AuditEvent(user=user, action=action, target=target[:300], detail=detail))

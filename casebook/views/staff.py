@@ -1,0 +1,613 @@
+"""The staff area: dashboard, editor with preview, review, history, settings, accounts, audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from .. import content
+from ..db import db
+from ..models import EntryRow, ProblemRow, SearchMiss, TopicRow
+from ..render import render_markdown
+from ..staff import accounts, editing
+from ..staff.models import AuditEvent, Revision, User, audit
+from ..web import KIND_NAMES
+from .auth import current_user, recoverable, require
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+logger = logging.getLogger(__name__)
+STATUS_NAMES = {"draft": "草稿", "submitted": "待审核", "published": "已发布"}
+PREVIEW_LIMIT = 400_000
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None
+    return user
+
+
+def _ws() -> editing.Workspace:
+    app = current_app
+    return editing.Workspace(
+        root=Path(app.config["CASEBOOK_CONTENT_DIR"]),
+        index=app.extensions["casebook.search"],
+        lock_path=Path(app.config["CASEBOOK_DATA_DIR"]) / "content.lock",
+    )
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in content.KINDS:
+        abort(404)
+    return kind
+
+
+def _is_reviewer() -> bool:
+    return accounts.can(_me().role, "reviewer")
+
+
+@bp.app_context_processor
+def _staff_globals() -> dict[str, Any]:
+    return {"STATUS_NAMES": STATUS_NAMES, "ROLE_NAMES": accounts.ROLE_NAMES}
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@require("editor")
+def dashboard() -> ResponseReturnValue:
+    session = db.session
+    me = _me()
+    mine = select(Revision.kind, Revision.slug).where(Revision.author == me.name)
+    my_drafts = session.scalars(
+        select(EntryRow)
+        .where(EntryRow.status != "published", EntryRow.id.in_(_keyed(mine)))
+        .order_by(EntryRow.date.desc())
+        .limit(50)
+    ).all()
+    waiting = _waiting(session)
+    recent = session.scalars(select(Revision).order_by(Revision.id.desc()).limit(15)).all()
+    topics = session.scalars(select(TopicRow).order_by(TopicRow.number)).all()
+    matrix: dict[str, dict[int, dict[str, int]]] = {}
+    for topic, part, status, count in session.execute(
+        select(EntryRow.topic, EntryRow.part, EntryRow.status, func.count()).group_by(
+            EntryRow.topic, EntryRow.part, EntryRow.status
+        )
+    ):
+        matrix.setdefault(topic, {}).setdefault(part, {})[status] = count
+    problems = session.scalars(select(ProblemRow).order_by(ProblemRow.path, ProblemRow.line).limit(200)).all()
+    misses = session.scalars(select(SearchMiss).order_by(SearchMiss.count.desc()).limit(20)).all()
+    return render_template(
+        "staff/dashboard.html",
+        my_drafts=my_drafts,
+        waiting=waiting,
+        recent=recent,
+        topics=topics,
+        matrix=matrix,
+        problems=problems,
+        misses=misses,
+        title="工作台",
+    )
+
+
+def _keyed(stmt: Any) -> Any:
+    """Entry ids whose (kind, slug) appear in ``stmt``."""
+    sub = stmt.subquery()
+    return select(EntryRow.id).join(sub, (EntryRow.kind == sub.c.kind) & (EntryRow.slug == sub.c.slug))
+
+
+def _waiting(session: Any) -> list[dict[str, Any]]:
+    """Submitted entries and pending edits of published ones, oldest first."""
+    items: list[dict[str, Any]] = []
+    for row in session.scalars(select(EntryRow).where(EntryRow.status == "submitted").order_by(EntryRow.id)):
+        items.append({"kind": row.kind, "slug": row.slug, "title": row.title, "what": "新内容待发布"})
+    pending = session.scalars(select(Revision).where(Revision.state == "pending").order_by(Revision.id))
+    for rev in pending:
+        items.append({"kind": rev.kind, "slug": rev.slug, "title": rev.title, "what": f"{rev.author} 的修改待发布"})
+    return items
+
+
+@bp.get("/entries")
+@require("editor")
+def entries() -> ResponseReturnValue:
+    status = request.args.get("status", "")
+    stmt = select(EntryRow).order_by(EntryRow.date.desc(), EntryRow.id.desc())
+    if status in STATUS_NAMES:
+        stmt = stmt.where(EntryRow.status == status)
+    rows = db.session.scalars(stmt.limit(500)).all()
+    return render_template("staff/entries.html", rows=rows, status=status, title="全部内容")
+
+
+# --- editor ------------------------------------------------------------------------------------
+
+
+def _places() -> dict[str, tuple[str, ...]]:
+    rules, _ = content.load_rules(Path(current_app.config["CASEBOOK_CONTENT_DIR"]))
+    return rules.places
+
+
+def _editor(
+    kind: str,
+    slug: str | None,
+    values: dict[str, str],
+    base: str,
+    *,
+    outcome: editing.Outcome | None = None,
+    message: str = "",
+    status: str = "draft",
+    pending: bool = False,
+    code: int = 200,
+) -> ResponseReturnValue:
+    topics = db.session.scalars(select(TopicRow).order_by(TopicRow.number)).all()
+    conflict = None
+    if outcome is not None and outcome.conflict_text is not None:
+        conflict = {
+            "text": outcome.conflict_text,
+            "diff": editing.diff(outcome.conflict_text, _text_from_values(kind, slug or "new", values)),
+            "base": editing.version_of(outcome.conflict_text),
+        }
+    return (
+        render_template(
+            "staff/editor.html",
+            kind=kind,
+            slug=slug,
+            values=values,
+            base=conflict["base"] if conflict else base,
+            fields=editing.fields_for(kind),
+            topics=topics,
+            places=_places(),
+            errors=outcome.errors if outcome else {},
+            conflict=conflict,
+            message=message,
+            status=status,
+            pending=pending,
+            reviewer=_is_reviewer() if current_user() else False,
+            kind_name=KIND_NAMES[kind],
+            title=("编辑：" + values.get("title", "")) if slug else f"新建{KIND_NAMES[kind]}",
+        ),
+        code,
+    )
+
+
+def _text_from_values(kind: str, slug: str, values: dict[str, str]) -> str:
+    """The user's form as file-like text, for showing a conflict diff."""
+    meta, _ = editing.meta_from_form(kind, values, "draft")
+    meta.pop("status", None)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{front}---\n{values.get('body', '').strip()}\n"
+
+
+def _posted() -> dict[str, str]:
+    return {key: value for key, value in request.form.items() if key not in ("csrf_token", "base", "action")}
+
+
+def _recover_editor(reason: str) -> ResponseReturnValue:
+    kind = (request.view_args or {}).get("kind", "case")
+    if kind not in content.KINDS:
+        abort(404)
+    slug = (request.view_args or {}).get("slug")
+    values = _posted()
+    if slug is None and request.form.get("slug"):
+        values["slug"] = request.form["slug"]
+    return _editor(kind, slug, values, request.form.get("base", ""), message=reason, code=400)
+
+
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+@recoverable(_recover_editor)
+@require("editor")
+def new(kind: str) -> ResponseReturnValue:
+    _kind_or_404(kind)
+    if request.method == "GET":
+        topic = request.args.get("topic", "")
+        skeleton = content.skeleton(kind, "new", "", topic, dt.date.today())
+        values = editing.form_values(skeleton)
+        values["slug"] = ""
+        return _editor(kind, None, values, "")
+    values = _posted()
+    slug = (request.form.get("slug") or "").strip() or content.slugify(values.get("title", ""))
+    outcome = editing.save(
+        _ws(),
+        db.session,
+        kind=kind,
+        slug=slug,
+        form=values,
+        base="",
+        user=_me().name,
+        action=_action(),
+        may_publish=_is_reviewer(),
+        new=True,
+    )
+    if not outcome.ok:
+        return _editor(kind, None, values, "", outcome=outcome, code=422)
+    _flash(outcome)
+    return redirect(url_for("staff.edit", kind=kind, slug=slug, saved=1))
+
+
+def _action() -> str:
+    action = request.form.get("action", "save")
+    return action if action in ("save", "submit", "publish") else "save"
+
+
+def _flash(outcome: editing.Outcome) -> None:
+    if outcome.message:
+        flash(outcome.message, "ok")
+    if outcome.index_warning:
+        flash(outcome.index_warning, "warn")
+
+
+@bp.route("/edit/<kind>/<slug>", methods=["GET", "POST"])
+@recoverable(_recover_editor)
+@require("editor")
+def edit(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind)
+    ws = _ws()
+    session = db.session
+    text = editing.working_text(ws, session, kind, slug)
+    if text is None:
+        abort(404)
+    pending = editing.pending_revision(session, kind, slug) is not None
+    file_status = editing.status_of(editing.file_text(editing.file_path(ws, session, kind, slug)) or "")
+    if request.method == "GET":
+        entry = editing.parse(ws, kind, slug, text)
+        if entry is None:
+            flash("这个文件有内容问题，编辑器无法读取；请先按控制台列出的问题修正文件。", "warn")
+            return redirect(url_for("staff.dashboard"))
+        return _editor(
+            kind, slug, editing.form_values(entry), editing.version_of(text), status=file_status, pending=pending
+        )
+    values = _posted()
+    outcome = editing.save(
+        ws,
+        session,
+        kind=kind,
+        slug=slug,
+        form=values,
+        base=request.form.get("base", ""),
+        user=_me().name,
+        action=_action(),
+        may_publish=_is_reviewer(),
+        new=False,
+    )
+    if not outcome.ok:
+        code = 409 if outcome.conflict_text is not None else 422
+        return _editor(
+            kind,
+            slug,
+            values,
+            request.form.get("base", ""),
+            outcome=outcome,
+            status=file_status,
+            pending=pending,
+            code=code,
+        )
+    _flash(outcome)
+    return redirect(url_for("staff.edit", kind=kind, slug=slug, saved=1))
+
+
+@bp.post("/preview")
+@require("editor")
+def preview() -> ResponseReturnValue:
+    """The body rendered by the public page's renderer and sanitizer (for the live preview)."""
+    data = request.get_json(silent=True) or {}
+    body = str(data.get("body", request.form.get("body", "")))[:PREVIEW_LIMIT]
+    return {"html": render_markdown(body)}
+
+
+@bp.get("/view/<kind>/<slug>")
+@require("editor")
+def view(kind: str, slug: str) -> ResponseReturnValue:
+    """Any entry in any status, as the public would see it, with its status badge."""
+    _kind_or_404(kind)
+    ws = _ws()
+    text = editing.working_text(ws, db.session, kind, slug)
+    if text is None:
+        abort(404)
+    entry = editing.parse(ws, kind, slug, text)
+    if entry is None:
+        abort(404)
+    pending = editing.pending_revision(db.session, kind, slug) is not None
+    return render_template(
+        "staff/view.html",
+        entry=entry,
+        html=render_markdown(entry.body),
+        topic=db.session.get(TopicRow, entry.topic),
+        pending=pending,
+        kind_name=KIND_NAMES[kind],
+        title="预览：" + entry.title,
+    )
+
+
+# --- review, status, history -------------------------------------------------------------------
+
+
+@bp.get("/review")
+@require("reviewer")
+def review_list() -> ResponseReturnValue:
+    return render_template("staff/review_list.html", waiting=_waiting(db.session), title="待审核")
+
+
+@bp.get("/review/<kind>/<slug>")
+@require("editor")
+def review(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind)
+    ws = _ws()
+    session = db.session
+    current = editing.working_text(ws, session, kind, slug)
+    if current is None:
+        abort(404)
+    published = editing.published_text(session, ws, kind, slug)
+    path = editing.file_path(ws, session, kind, slug)
+    return render_template(
+        "staff/review.html",
+        kind=kind,
+        slug=slug,
+        entry=editing.parse(ws, kind, slug, current),
+        diff=editing.diff(published, current) if published else None,
+        pending=editing.pending_revision(session, kind, slug),
+        file_status=editing.status_of(editing.file_text(path) or ""),
+        reviewer=_is_reviewer(),
+        title="审核",
+    )
+
+
+@bp.post("/status/<kind>/<slug>")
+@require("editor")
+def status(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind)
+    to = request.form.get("to", "")
+    if to not in STATUS_NAMES:
+        abort(400)
+    outcome = editing.change_status(
+        _ws(), db.session, kind=kind, slug=slug, to=to, user=_me().name, may_publish=_is_reviewer()
+    )
+    _report(outcome)
+    return redirect(request.form.get("back") or url_for("staff.review", kind=kind, slug=slug))
+
+
+def _report(outcome: editing.Outcome) -> None:
+    if outcome.ok:
+        _flash(outcome)
+    else:
+        for messages in outcome.errors.values():
+            for message in messages:
+                flash(message, "error")
+
+
+@bp.post("/discard/<kind>/<slug>")
+@require("reviewer")
+def discard(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind)
+    _report(editing.discard_pending(db.session, kind=kind, slug=slug, user=_me().name))
+    return redirect(url_for("staff.review", kind=kind, slug=slug))
+
+
+@bp.get("/history/<kind>/<slug>")
+@require("editor")
+def history(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind)
+    revisions = editing.history(db.session, kind, slug)
+    if not revisions and editing.working_text(_ws(), db.session, kind, slug) is None:
+        abort(404)
+    shown = []
+    for n, rev in enumerate(revisions):
+        older = next((r for r in revisions[n + 1 :] if r.state != "superseded" or rev.state == "superseded"), None)
+        shown.append({"rev": rev, "diff": editing.diff(older.text if older else "", rev.text)})
+    return render_template(
+        "staff/history.html", kind=kind, slug=slug, shown=shown, reviewer=_is_reviewer(), title="修改历史"
+    )
+
+
+@bp.post("/restore/<int:revision_id>")
+@require("reviewer")
+def restore(revision_id: int) -> ResponseReturnValue:
+    outcome = editing.restore(_ws(), db.session, revision_id=revision_id, user=_me().name)
+    _report(outcome)
+    rev = db.session.get(Revision, revision_id)
+    if rev is None:
+        abort(404)
+    return redirect(url_for("staff.history", kind=rev.kind, slug=rev.slug))
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+@bp.post("/upload")
+@require("editor")
+def upload() -> ResponseReturnValue:
+    from ..images import ImageRejected, store_upload
+
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return {"error": "请选择一张图片"}, 400
+    alt = (request.form.get("alt") or "").strip()[:200]
+    media = Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "media"
+    try:
+        stored = store_upload(file.read(), file.filename, media, alt=alt)
+    except ImageRejected as exc:
+        return {"error": str(exc)}, 422
+    audit(db.session, _me().name, "upload", stored.path, file.filename)
+    db.session.commit()
+    return {
+        "path": stored.path,
+        "url": url_for("public.media", path=stored.path),
+        "markdown": f"![{alt or stored.original_name}](media/{stored.path})",
+        "name": stored.original_name,
+    }
+
+
+# --- glossary and places -----------------------------------------------------------------------
+
+SETTINGS_FILES = {"glossary": ("glossary.yml", "搜索词表"), "places": ("places.yml", "街道与社区")}
+
+
+def _settings_page(name: str, text: str, problems: list[str], message: str = "", code: int = 200) -> tuple[str, int]:
+    filename, label = SETTINGS_FILES[name]
+    return (
+        render_template(
+            "staff/settings_file.html",
+            name=name,
+            filename=filename,
+            label=label,
+            text=text,
+            problems=problems,
+            message=message,
+            title=label,
+        ),
+        code,
+    )
+
+
+def _recover_settings(reason: str) -> ResponseReturnValue:
+    name = (request.view_args or {}).get("name", "glossary")
+    if name not in SETTINGS_FILES:
+        abort(404)
+    return _settings_page(name, request.form.get("text", ""), [], reason, 400)
+
+
+@bp.route("/settings/<name>", methods=["GET", "POST"])
+@recoverable(_recover_settings)
+@require("reviewer")
+def settings_file(name: str) -> ResponseReturnValue:
+    if name not in SETTINGS_FILES:
+        abort(404)
+    root = Path(current_app.config["CASEBOOK_CONTENT_DIR"])
+    path = root / SETTINGS_FILES[name][0]
+    if request.method == "GET":
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        return _settings_page(name, text, [])
+    text = request.form.get("text", "").replace("\r\n", "\n")
+    problems = _check_settings(root, name, text)
+    if problems:
+        return _settings_page(name, text, problems, code=422)
+    content.write_atomic(path, text if text.endswith("\n") else text + "\n")
+    audit(db.session, _me().name, "settings", SETTINGS_FILES[name][0])
+    db.session.commit()
+    from ..cli import run_sync
+
+    try:
+        run_sync(current_app._get_current_object(), quiet=True)  # type: ignore[attr-defined]
+    except SystemExit:
+        flash("已保存，但搜索索引更新失败；请运行 casebook reindex。", "warn")
+    flash(f"{SETTINGS_FILES[name][1]}已保存并生效。", "ok")
+    return redirect(url_for("staff.settings_file", name=name))
+
+
+def _check_settings(root: Path, name: str, text: str) -> list[str]:
+    """Problems of a candidate glossary/places text, checked in a scratch copy of the rules."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for other in ("topics.yml", "places.yml", "glossary.yml"):
+            if (root / other).is_file():
+                (folder / other).write_bytes((root / other).read_bytes())
+        (folder / SETTINGS_FILES[name][0]).write_text(text, encoding="utf-8")
+        if name == "glossary":
+            _, problems = content.load_glossary(folder)
+        else:
+            _, problems = content.load_rules(folder)
+        target = SETTINGS_FILES[name][0]
+        return [p.display(folder) for p in problems if p.path.name == target]
+
+
+# --- accounts and audit ------------------------------------------------------------------------
+
+
+def _users_page(message: str = "", form: dict[str, str] | None = None, code: int = 200) -> tuple[str, int]:
+    users = db.session.scalars(select(User).order_by(User.name_key)).all()
+    return (
+        render_template(
+            "staff/users.html",
+            users=users,
+            roles=accounts.ROLES,
+            message=message,
+            form=form or {},
+            title="账号管理",
+        ),
+        code,
+    )
+
+
+def _recover_users(reason: str) -> ResponseReturnValue:
+    return _users_page(reason, {k: v for k, v in request.form.items() if k != "password"}, 400)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@recoverable(_recover_users)
+@require("admin")
+def users() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _users_page()
+    name = request.form.get("name", "")
+    try:
+        user = accounts.add_user(db.session, name, request.form.get("role", ""), request.form.get("password", ""))
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        return _users_page(str(exc), {k: v for k, v in request.form.items() if k != "password"}, 422)
+    audit(db.session, _me().name, "user-add", user.name, user.role)
+    db.session.commit()
+    flash(f"已添加用户 {user.name}（{accounts.ROLE_NAMES[user.role]}）。", "ok")
+    return redirect(url_for("staff.users"))
+
+
+@bp.post("/users/<name>/<change>")
+@require("admin")
+def user_change(name: str, change: str) -> ResponseReturnValue:
+    session = db.session
+    try:
+        if change == "disable":
+            if accounts.name_key(name) == _me().name_key:
+                raise accounts.AccountError("不能停用自己的账号")
+            user = accounts.set_active(session, name, False)
+            detail = "停用"
+        elif change == "enable":
+            user = accounts.set_active(session, name, True)
+            detail = "启用"
+        elif change == "role":
+            user = accounts.set_role(session, name, request.form.get("role", ""))
+            detail = f"角色改为 {user.role}"
+        elif change == "passwd":
+            user = accounts.set_password(session, name, request.form.get("password", ""))
+            detail = "重设密码"
+        else:
+            abort(404)
+    except accounts.AccountError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("staff.users"))
+    audit(session, _me().name, f"user-{change}", user.name, detail)
+    session.commit()
+    flash(f"{user.name}：{detail}。", "ok")
+    return redirect(url_for("staff.users"))
+
+
+@bp.get("/audit")
+@require("admin")
+def audit_log() -> ResponseReturnValue:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * 100).limit(101))
+    rows = list(events)
+    return render_template("staff/audit.html", events=rows[:100], page=page, more=len(rows) > 100, title="操作记录")
+
+
+@bp.app_template_global()
+def flashed() -> list[tuple[str, str]]:
+    messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+    return messages
