@@ -236,6 +236,8 @@ def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
     reader = searcher.reader()
 
     def column(name: str) -> list[Any]:
+        if reader.doc_count_all() == 0:
+            return []  # an index without segments has no column readers at all
         return list(reader.column_reader(name))
 
     def text(name: str) -> tuple[str, ...]:

@@ -62,9 +62,9 @@ def _is_reviewer() -> bool:
     return accounts.can(_me().role, "reviewer")
 
 
-@bp.app_context_processor
-def _staff_globals() -> dict[str, Any]:
-    return {"STATUS_NAMES": STATUS_NAMES, "ROLE_NAMES": accounts.ROLE_NAMES}
+@bp.record_once
+def _staff_globals(state: Any) -> None:
+    state.app.jinja_env.globals.update(STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=accounts.ROLE_NAMES)
 
 
 # --- dashboard ---------------------------------------------------------------------------------
