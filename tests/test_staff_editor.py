@@ -236,3 +236,23 @@ def test_glossary_edit_is_validated_and_applied(
     good = "- term: 无主管楼院\n  synonyms: [三无楼院, 老旧散楼院]\n"
     assert reviewer.post("/staff/settings/glossary", data={"text": good, "csrf_token": tok}).status_code == 302
     assert _search(client, "三无楼院") == ["laojiu"]
+
+
+def test_publishing_commits_when_the_content_folder_is_a_git_repository(
+    staff: dict[str, FlaskClient], content_dir: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    git = ["git", "-C", str(content_dir), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], check=True)
+    assert _create(staff["editor1"], action="submit").status_code == 302
+    reviewer = staff["reviewer1"]
+    tok = token(reviewer, "/staff/review/case/louyuan-sanbu")
+    reviewer.post("/staff/status/case/louyuan-sanbu", data={"to": "published", "csrf_token": tok})
+    log = subprocess.run([*git, "log", "--format=%an|%s"], capture_output=True, text=True, check=True).stdout
+    assert log.splitlines()[0] == "reviewer1|发布 case/louyuan-sanbu: 楼院自治的三个步骤"

@@ -12,7 +12,9 @@ from __future__ import annotations
 import difflib
 import fcntl
 import hashlib
+import logging
 import re
+import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +30,8 @@ from ..models import EntryRow
 from ..search import SearchIndex
 from .models import Revision, audit
 
+logger = logging.getLogger(__name__)
+GIT_ACTIONS = {"publish": "发布", "unpublish": "撤回", "restore": "恢复"}
 LIST_SPLIT = re.compile(r"[,，、;；\n]+")
 
 
@@ -323,6 +327,29 @@ def _write(
     except Exception:
         session.rollback()
         raise
+    if action in GIT_ACTIONS:
+        git_commit(ws.root, path, f"{GIT_ACTIONS[action]} {kind}/{slug}: {entry.title}", user)
+
+
+def git_commit(root: Path, path: Path, message: str, user: str) -> bool:
+    """Commit one file when the content folder is itself a git repository; never raises."""
+    if not (root / ".git").exists():
+        return False
+    rel = path.relative_to(root).as_posix()
+    identity = ["-c", "user.name=casebook", "-c", "user.email=casebook@localhost"]
+    author = f"{user} <staff@casebook.invalid>"
+    try:
+        subprocess.run(["git", "-C", str(root), "add", "--", rel], check=True, capture_output=True, timeout=20)
+        subprocess.run(
+            ["git", "-C", str(root), *identity, "commit", "-q", "--author", author, "-m", message, "--", rel],
+            check=True,
+            capture_output=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        logger.warning("git commit of %s failed: %s", rel, exc)
+        return False
+    return True
 
 
 def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:

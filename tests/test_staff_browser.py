@@ -1,0 +1,130 @@
+"""The staff flow in a real chromium: log in, write with the live preview, autosave, upload a
+picture, submit; a reviewer publishes; the public page shows it. Phone width throughout."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from werkzeug.serving import make_server
+
+from casebook import create_app
+from casebook.catalog import sync
+from casebook.db import db
+from casebook.staff import accounts
+
+from .test_browser import SHOTS, _require_browser
+
+ROOT = Path(__file__).resolve().parent.parent / "content"
+PASSWORD = "浏览器 测试 密码"
+
+
+@pytest.fixture(scope="module")
+def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = tmp_path_factory.mktemp("staff")
+    content = base / "content"
+    shutil.copytree(ROOT, content)
+    app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
+    with app.app_context():
+        sync(db.session, content)
+        accounts.add_user(db.session, "编辑小王", "editor", PASSWORD)
+        accounts.add_user(db.session, "审核老李", "reviewer", PASSWORD)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium(staff_server: str) -> Iterator[Any]:
+    sync_playwright = _require_browser()
+    with sync_playwright() as p:
+        from .test_browser import CHROMIUM
+
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
+
+
+def _login(page: Any, server: str, name: str) -> None:
+    page.goto(server + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(server + "/staff/")
+
+
+def _no_sideways_scroll(page: Any) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+@pytest.mark.browser
+def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, tmp_path: Path) -> None:
+    photo = tmp_path / "议事会现场.jpg"
+    Image.new("RGB", (1600, 1200), (200, 120, 40)).save(photo, "JPEG")
+    editor_context = chromium.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2)
+    page = editor_context.new_page()
+    _login(page, staff_server, "编辑小王")
+    assert "工作台" in page.inner_text("h1")
+    assert _no_sideways_scroll(page) <= 0
+
+    page.goto(staff_server + "/staff/new/case?topic=wuzhuguan-louyuan")
+    page.fill("input[name=slug]", "browser-louyuan")
+    page.fill("input[name=title]", "楼院议事会这样开")
+    page.fill("textarea[name=body]", "")
+    page.type("textarea[name=body]", "## 做法\n\n**楼院议事会**每月开一次。")
+    page.wait_for_selector(".preview strong:has-text('楼院议事会')", timeout=5000)
+    assert page.inner_html(".preview h2") == "做法"
+
+    # the autosaved copy survives a reload without saving
+    page.reload()
+    page.wait_for_selector(".restore-banner:not([hidden])", timeout=5000)
+    page.click(".restore-yes")
+    assert "每月开一次" in page.input_value("textarea[name=body]")
+    assert page.input_value("input[name=title]") == "楼院议事会这样开"
+
+    # upload a picture into the body
+    page.once("dialog", lambda dialog: dialog.accept("楼院议事会现场"))
+    with page.expect_file_chooser() as chooser:
+        page.click(".upload-image")
+    chooser.value.set_files(str(photo))
+    page.wait_for_function(
+        "document.querySelector('textarea[name=body]').value.includes('![楼院议事会现场](media/')", timeout=10000
+    )
+    page.wait_for_selector(".preview img", timeout=5000)
+    assert _no_sideways_scroll(page) <= 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "staff-editor-360.png"), full_page=False)
+
+    page.click("button[value=submit]")
+    page.wait_for_url("**/staff/edit/case/browser-louyuan?saved=1")
+    assert "待审核" in page.inner_text("h1")
+    assert "已提交审核" in page.inner_text(".flash")
+    response = page.goto(staff_server + "/cases/browser-louyuan")
+    assert response is not None and response.status == 404  # not public until a reviewer publishes
+
+    reviewer = chromium.new_context(viewport={"width": 360, "height": 640}).new_page()
+    _login(reviewer, staff_server, "审核老李")
+    assert "楼院议事会这样开" in reviewer.inner_text("main")  # in 待审核 on the dashboard
+    reviewer.goto(staff_server + "/staff/review/case/browser-louyuan")
+    reviewer.click("form:has(input[value=published]) button")
+    reviewer.wait_for_selector(".flash-ok")
+
+    public = chromium.new_page(viewport={"width": 360, "height": 640})
+    public.goto(staff_server + "/cases/browser-louyuan")
+    assert public.inner_text("h1") == "楼院议事会这样开"
+    image = public.locator(".prose img")
+    assert image.get_attribute("alt") == "楼院议事会现场"
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert _no_sideways_scroll(public) <= 0
+    editor_context.close()
