@@ -42,6 +42,11 @@ def form_of(client: FlaskClient, url: str) -> dict[str, str]:
 
 
 def entry_form(**fields: str) -> dict[str, str]:
-    values = {"title": "楼院自治的三个步骤", "topic": "louyuan", "date": "2026-11-20", "body": "## 做法\n\n先成立楼院党小组。"}
+    values = {
+        "title": "楼院自治的三个步骤",
+        "topic": "louyuan",
+        "date": "2026-11-20",
+        "body": "## 做法\n\n先成立楼院党小组。",
+    }
     values.update(fields)
     return values

@@ -63,7 +63,7 @@ def test_sixth_attempt_in_a_minute_is_throttled_even_with_the_right_password(app
     assert int(r.headers["Retry-After"]) >= 300
     assert "尝试次数过多" in r.get_data(as_text=True)
     # a name that does not exist is throttled the same way
-    for n in range(6):
+    for _ in range(6):
         r = client.post("/login", data={"name": "ghost", "password": "x" * 9, "csrf_token": token(client)})
     assert r.status_code == 429
 
@@ -160,7 +160,9 @@ def test_admin_manages_accounts_in_the_staff_area(app: Flask, client: FlaskClien
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "至少 8 个字符" in html and 'value="新同事"' in html
-    r = client.post("/staff/users", data={"name": "新同事", "role": "editor", "password": "足够长的密码123", "csrf_token": tok})
+    r = client.post(
+        "/staff/users", data={"name": "新同事", "role": "editor", "password": "足够长的密码123", "csrf_token": tok}
+    )
     assert r.status_code == 302
     client.post("/staff/users/新同事/role", data={"role": "reviewer", "csrf_token": tok})
     client.post("/staff/users/新同事/disable", data={"csrf_token": tok})
