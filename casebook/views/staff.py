@@ -21,6 +21,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import content
 from ..db import db
@@ -433,7 +434,10 @@ def restore(revision_id: int) -> ResponseReturnValue:
 def upload() -> ResponseReturnValue:
     from ..images import ImageRejected, store_upload
 
-    file = request.files.get("file")
+    try:
+        file = request.files.get("file")
+    except RequestEntityTooLarge:
+        return {"error": "文件太大：图片不能超过 15 MB"}, 413
     if file is None or not file.filename:
         return {"error": "请选择一张图片"}, 400
     alt = (request.form.get("alt") or "").strip()[:200]
