@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import db
 from ..staff import accounts
@@ -62,6 +63,10 @@ def _csrf_guard() -> ResponseReturnValue | None:
         return None
     try:
         csrf.protect()
+    except RequestEntityTooLarge:
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": "文件太大：图片不能超过 15 MB"}, 413
+        raise
     except CSRFError:
         view = current_app.view_functions.get(request.endpoint or "")
         recover: Recover | None = getattr(view, "recover", None)
