@@ -17,6 +17,7 @@ The width in the name lets the renderer write ``srcset`` from a path alone (``sr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -259,8 +260,6 @@ def _sniff(data: bytes) -> str | None:
 
 # --- cleaning -------------------------------------------------------------------------------
 
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
 
 def _prepare(image: Image.Image, fmt: str) -> tuple[Image.Image, Image.Image | None]:
     """Upright, sRGB, output-ready mode, long edge ≤ MAX_EDGE, no metadata; plus the phone copy."""
@@ -283,12 +282,17 @@ def _prepare(image: Image.Image, fmt: str) -> tuple[Image.Image, Image.Image | N
     return pixels, phone
 
 
+@functools.cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     if icc and image.mode in ("RGB", "RGBA", "CMYK"):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=out_mode)
+            converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode=out_mode)
             if converted is not None:
                 return converted
         except Exception:  # an unusable profile: the pixels are taken as sRGB
