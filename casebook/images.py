@@ -11,7 +11,8 @@ Layout, for an upload in 2026 that is 2560 px wide after orientation and downsca
     content/media/uploads/2026/3f9a1c2b7d4e5f60-800w.jpg    its phone copy, 800 px wide (only when wider)
     content/media/uploads/2026/3f9a1c2b7d4e5f60.json        original file name, alt text, sizes
 
-The width in the name lets the renderer write ``srcset`` from a path alone (``srcset_for``).
+The naming rules live in ``media.py``; the width in the name lets the renderer write ``srcset``
+from a path alone (``media.srcset_for``).
 """
 
 from __future__ import annotations
@@ -25,34 +26,21 @@ import math
 import re
 import secrets
 import unicodedata
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
 
 from .content import write_atomic
+from .media import MAX_EDGE, PHONE_WIDTH, metadata_path, upload_paths
 
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 50_000_000
-MAX_EDGE = 2560
-PHONE_WIDTH = 800
-SIZES = "(max-width: 46rem) 100vw, 46rem"
-"""The ``sizes`` attribute that goes with ``srcset``: the reading column is at most 46rem wide."""
-
-MEDIA_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".gif": "image/gif",
-}
-"""What ``/media/`` serves, by extension; anything else under ``content/media/`` is not served."""
-
+MAX_BYTES = 15 * 1024 * 1024
+MAX_PIXELS = 50_000_000
 _FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
-_UPLOAD_RE = re.compile(r"uploads/(\d{4})/([0-9a-f]{16})-([1-9]\d{0,4})w\.(jpg|png|webp)")
 _ALLOWED_TEXT = "只能上传 JPG、PNG 或 WebP 图片"
 HEIC_MESSAGE = "这是 HEIC/HEIF 格式的照片（苹果手机的默认格式），网页不能直接显示，请转为 JPG 后上传。"
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1", b"heif"}
@@ -114,11 +102,10 @@ def store_upload(
     main_bytes = _encode(main, fmt)
     phone_bytes = _encode(phone, fmt) if phone else None
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    folder = f"uploads/{moment.year:04d}"
-    stem = secrets.token_hex(8)
+    path, phone_path, meta_path = upload_paths(moment.year, secrets.token_hex(8), main.width, ext)
     stored = StoredImage(
-        path=f"{folder}/{stem}-{main.width}w.{ext}",
-        phone_path=f"{folder}/{stem}-{PHONE_WIDTH}w.{ext}" if phone else None,
+        path=path,
+        phone_path=phone_path,
         width=main.width,
         height=main.height,
         media_type=media_type,
@@ -126,7 +113,7 @@ def store_upload(
         alt=_clean_text(alt, 500),
         bytes=len(main_bytes),
         uploaded_at=moment.replace(microsecond=0).isoformat(),
-        meta_path=f"{folder}/{stem}.json",
+        meta_path=meta_path,
     )
     files = [(stored.path, main_bytes), (stored.meta_path, _meta_json(stored))]
     if stored.phone_path and phone_bytes is not None:
@@ -138,12 +125,11 @@ def store_upload(
 
 def load_stored(media_dir: Path, path: str) -> StoredImage | None:
     """The metadata of an uploaded picture (by its ``path``), or None if it is not one or is gone."""
-    match = _UPLOAD_RE.fullmatch(path)
-    if match is None:
+    meta = metadata_path(path)
+    if meta is None:
         return None
-    sidecar = media_dir / "uploads" / match[1] / f"{match[2]}.json"
     try:
-        return StoredImage(**json.loads(sidecar.read_text(encoding="utf-8")))
+        return StoredImage(**json.loads((media_dir / meta).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
 
@@ -159,28 +145,6 @@ def list_uploads(media_dir: Path) -> list[StoredImage]:
     return sorted(found, key=lambda s: (s.uploaded_at, s.path), reverse=True)
 
 
-def phone_variant(path: str) -> tuple[str, int] | None:
-    """``(phone copy path, picture width)`` for an uploaded picture wider than the phone copy, else None."""
-    match = _UPLOAD_RE.fullmatch(path)
-    if match is None or not PHONE_WIDTH < int(match[3]) <= MAX_EDGE:
-        return None
-    return f"uploads/{match[1]}/{match[2]}-{PHONE_WIDTH}w.{match[4]}", int(match[3])
-
-
-def srcset_for(path: str, base: str = "/media/") -> str | None:
-    """``srcset`` for an uploaded picture (phone copy, then the picture), URLs prefixed by ``base``; else None."""
-    variant = phone_variant(path)
-    if variant is None:
-        return None
-    phone, width = variant
-    return f"{base}{phone} {PHONE_WIDTH}w, {base}{path} {width}w"
-
-
-def media_type_for(path: str) -> str | None:
-    """The exact Content-Type ``/media/`` sends for a file name (by extension only), or None: not served."""
-    return MEDIA_TYPES.get(Path(path).suffix.lower())
-
-
 # --- checking -------------------------------------------------------------------------------
 
 
@@ -193,13 +157,10 @@ def _decode(data: bytes, name: str) -> tuple[Image.Image, str]:
     refused = _refused_container(data)
     if refused:
         raise ImageRejected(refused if refused == HEIC_MESSAGE else _not_allowed(label, refused))
-    too_many = f"{label}的像素太多，最多 5000 万像素（例如 8000×6000），请缩小后再上传。"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=list(_FORMATS))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected(too_many) from None
+    try:  # reads the header only; Pillow refuses absurd sizes (DecompressionBombError) by itself
+        image = Image.open(io.BytesIO(data), formats=list(_FORMATS))
+    except Image.DecompressionBombError:
+        raise ImageRejected(f"{label}的像素太多，最多 5000 万像素（例如 8000×6000），请缩小后再上传。") from None
     except Exception:
         kind = _sniff(data)
         if kind:
@@ -217,9 +178,7 @@ def _decode(data: bytes, name: str) -> tuple[Image.Image, str]:
         scale = MAX_EDGE / max(width, height)
         image.draft(None, (math.ceil(width * scale), math.ceil(height * scale)))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
+        image.load()
     except Exception:
         raise ImageRejected(f"{label}不完整或已损坏，无法读取，请重新导出后再上传。") from None
     return image, fmt

@@ -19,7 +19,7 @@ import markdown
 import nh3
 from markdown.treeprocessors import Treeprocessor
 
-from .images import SIZES, srcset_for
+from .media import SIZES, srcset_for
 
 _EXTENSIONS = ["extra", "sane_lists"]
 _local = threading.local()

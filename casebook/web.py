@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, render_template, request, url_fo
 from werkzeug.exceptions import HTTPException
 
 from .content import KIND_DIRS, KIND_LABELS, LOOP_PARTS
-from .images import SIZES, srcset_for
+from .media import SIZES, srcset_for
 from .render import chinese_date, video_embed
 
 logger = logging.getLogger(__name__)

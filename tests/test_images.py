@@ -20,6 +20,7 @@ from PIL import Image, ImageCms
 
 from casebook import images
 from casebook.images import HEIC_MESSAGE, ImageRejected, StoredImage, store_upload
+from casebook.media import SIZES, srcset_for
 from casebook.render import render_markdown
 
 from .conftest import WriteEntry
@@ -151,7 +152,7 @@ def test_small_picture_is_kept_at_its_size_without_phone_copy(tmp_path: Path) ->
     stored = store(encode(halves((640, 480)), "JPEG"), "small.jpg", tmp_path)
     assert (stored.width, stored.height, stored.phone_path) == (640, 480, None)
     assert [p.name for p in stored_files(tmp_path)] == sorted([Path(stored.path).name, Path(stored.meta_path).name])
-    assert images.srcset_for(stored.path) is None
+    assert srcset_for(stored.path) is None
 
 
 def test_png_with_transparency_stays_png(tmp_path: Path) -> None:
@@ -347,7 +348,7 @@ def test_disk_error_is_a_message_and_leaves_nothing_half_written(tmp_path: Path)
 
 def test_srcset_names() -> None:
     path = "uploads/2026/0123456789abcdef-2560w.jpg"
-    assert images.srcset_for(path) == (
+    assert srcset_for(path) == (
         "/media/uploads/2026/0123456789abcdef-800w.jpg 800w, /media/uploads/2026/0123456789abcdef-2560w.jpg 2560w"
     )
     for other in (
@@ -357,7 +358,7 @@ def test_srcset_names() -> None:
         "uploads/2026/0123456789abcdef-2560w.gif",
         "../uploads/2026/0123456789abcdef-2560w.jpg",
     ):
-        assert images.srcset_for(other) is None, other
+        assert srcset_for(other) is None, other
 
 
 def test_markdown_image_of_an_upload_gets_srcset(tmp_path: Path) -> None:
@@ -365,7 +366,7 @@ def test_markdown_image_of_an_upload_gets_srcset(tmp_path: Path) -> None:
     html = render_markdown(stored.markdown, "/site/media/")
     assert f'src="/site/media/{stored.path}"' in html
     assert f'srcset="/site/media/{stored.phone_path} 800w, /site/media/{stored.path} 1600w"' in html
-    assert f'sizes="{images.SIZES}"' in html
+    assert f'sizes="{SIZES}"' in html
     assert "srcset" not in render_markdown("![x](media/louyuan.jpg)")
 
 
@@ -396,7 +397,7 @@ def test_markdown_around_an_uploaded_picture_never_gives_script(before: str, alt
     checker.close()
     assert checker.found == []
     for srcset in re.findall(r'srcset="([^"]*)"', html):
-        assert srcset == images.srcset_for(_UPLOADED.removeprefix("media/"))
+        assert srcset == srcset_for(_UPLOADED.removeprefix("media/"))
 
 
 # --- serving ---------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
-from .. import images, queries
+from .. import media as media_files
+from .. import queries
 from ..db import db
 from ..models import EntryRow, TopicRow
 from ..web import KIND_NAMES, page_title
@@ -146,7 +147,7 @@ def street(street: str) -> ResponseReturnValue:
 def media(path: str) -> ResponseReturnValue:
     """A picture under content/media, typed by its extension only (never sniffed); nothing else."""
     folder = (current_app.config["CASEBOOK_CONTENT_DIR"] / "media").resolve()
-    media_type = images.media_type_for(path)
+    media_type = media_files.media_type_for(path)
     target = (folder / path).resolve()
     hidden = any(part.startswith(".") for part in path.split("/"))
     if media_type is None or hidden or not target.is_relative_to(folder) or not target.is_file():
