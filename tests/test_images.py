@@ -335,6 +335,32 @@ def test_truncated_png_is_refused(tmp_path: Path) -> None:
     assert "损坏" in refused(data[: len(data) // 2], "cut.png", tmp_path)
 
 
+_SEEDS = {fmt: encode(halves((64, 48)), fmt, **opts) for fmt, opts in (("JPEG", {}), ("PNG", {}), ("WEBP", {}))}
+_SEEDS["EXIF"] = encode(halves((64, 48)), "JPEG", exif=phone_exif().tobytes())
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")  # damaged EXIF is reported so
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.sampled_from(sorted(_SEEDS)),
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+    cut=st.integers(0, 10_000),
+)
+def test_damaged_pictures_are_stored_or_refused_never_crash(
+    seed: str, edits: list[tuple[int, int]], cut: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data = bytearray(_SEEDS[seed])
+    for position, value in edits:
+        data[position % len(data)] = value
+    media_dir = tmp_path_factory.mktemp("media")
+    try:
+        stored = store(bytes(data[: max(1, len(data) - cut % len(data))]), "x.jpg", media_dir)
+    except ImageRejected as exc:
+        assert exc.message and not list(media_dir.rglob("*.*"))
+    else:
+        assert Image.open(media_dir / stored.path).size == (stored.width, stored.height)
+
+
 def test_disk_error_is_a_message_and_leaves_nothing_half_written(tmp_path: Path) -> None:
     blocker = tmp_path / "media"
     blocker.write_text("a file where the media folder should be")
