@@ -97,10 +97,14 @@ def store_upload(
     """Check, clean and store one uploaded picture under ``media_dir/uploads/<year>/``; raise ImageRejected."""
     original = _clean_text(filename.replace("\\", "/").rsplit("/", 1)[-1], 200)
     image, fmt = _decode(data, original)
-    main, phone = _prepare(image, fmt)
+    try:
+        main, phone = _prepare(image, fmt)
+        main_bytes = _encode(main, fmt)
+        phone_bytes = _encode(phone, fmt) if phone else None
+    except Exception as exc:  # decoded but unprocessable (an odd mode, memory): still a message, not a 500
+        logger.exception("could not process upload %r", original)
+        raise ImageRejected("这张图片无法处理，请用手机或电脑另存为 JPG 后再上传。") from exc
     ext, media_type = _FORMATS[fmt]
-    main_bytes = _encode(main, fmt)
-    phone_bytes = _encode(phone, fmt) if phone else None
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     path, phone_path, meta_path = upload_paths(moment.year, secrets.token_hex(8), main.width, ext)
     stored = StoredImage(

@@ -339,7 +339,7 @@ _SEEDS = {fmt: encode(halves((64, 48)), fmt, **opts) for fmt, opts in (("JPEG", 
 _SEEDS["EXIF"] = encode(halves((64, 48)), "JPEG", exif=phone_exif().tobytes())
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")  # damaged EXIF is reported so
+@pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")  # it reports the damaged EXIF it skips
 @settings(max_examples=150, deadline=None)
 @given(
     seed=st.sampled_from(sorted(_SEEDS)),
@@ -359,6 +359,16 @@ def test_damaged_pictures_are_stored_or_refused_never_crash(
         assert exc.message and not list(media_dir.rglob("*.*"))
     else:
         assert Image.open(media_dir / stored.path).size == (stored.width, stored.height)
+
+
+def test_running_out_of_memory_while_encoding_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = encode(halves((900, 600)), "JPEG")
+
+    def out_of_memory(*args: Any, **kwargs: Any) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(Image.Image, "save", out_of_memory)
+    assert "无法处理" in refused(data, "a.jpg", tmp_path)
 
 
 def test_disk_error_is_a_message_and_leaves_nothing_half_written(tmp_path: Path) -> None:
