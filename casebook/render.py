@@ -13,9 +13,13 @@ import re
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element
 
 import markdown
 import nh3
+from markdown.treeprocessors import Treeprocessor
+
+from .media import SIZES, srcset_for
 
 _EXTENSIONS = ["extra", "sane_lists"]
 _local = threading.local()
@@ -61,7 +65,7 @@ _ALLOWED_TAGS = {
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
     "ol": {"start"},
@@ -74,6 +78,11 @@ def _rewrite_url(media_url: str):  # type: ignore[no-untyped-def]
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if attr in ("src", "href") and value.startswith("media/"):
             return media_url + value.removeprefix("media/")
+        if attr == "srcset":  # only the exact srcset of an uploaded picture, never free text
+            main = value.rpartition(", media/")[2].rpartition(" ")[0]
+            return srcset_for(main, media_url) if value == srcset_for(main, "media/") else None
+        if attr == "sizes":
+            return value if value == SIZES else None
         return value
 
     return attribute_filter
@@ -93,11 +102,24 @@ def sanitize(fragment: str, media_url: str = "/media/") -> str:
     )
 
 
+class _UploadSrcset(Treeprocessor):
+    """Markdown images of uploaded pictures get ``srcset`` (their phone copy) and ``sizes``."""
+
+    def run(self, root: Element) -> None:
+        for img in root.iter("img"):
+            src = img.get("src", "")
+            srcset = srcset_for(src.removeprefix("media/"), "media/") if src.startswith("media/") else None
+            if srcset:
+                img.set("srcset", srcset)
+                img.set("sizes", SIZES)
+
+
 def render_markdown(text: str, media_url: str = "/media/") -> str:
     """Render Markdown to sanitized HTML; body headings start at ``<h2>`` (the page owns h1)."""
     md: markdown.Markdown | None = getattr(_local, "markdown", None)
     if md is None:  # building a Markdown instance costs more than converting a page: one per thread
         md = _local.markdown = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+        md.treeprocessors.register(_UploadSrcset(md), "upload_srcset", 5)  # after inline (20) made the <img>
     rendered = md.reset().convert(text)
     rendered = re.sub(r"<(/?)h1\b", r"<\1h2", rendered)
     return sanitize(rendered, media_url)

@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, render_template, request, url_fo
 from werkzeug.exceptions import HTTPException
 
 from .content import KIND_DIRS, KIND_LABELS, LOOP_PARTS
+from .media import SIZES, srcset_for
 from .render import chinese_date, video_embed
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,14 @@ def media_url(path: str | None) -> str | None:
     return path if "://" in path else url_for("public.media", path=path)
 
 
+def media_srcset(path: str | None) -> str | None:
+    """``srcset`` for a cover that is an uploaded picture (its 800 px copy first), else None."""
+    if not path or "://" in path:
+        return None
+    url = url_for("public.media", path=path)
+    return srcset_for(path, url.removesuffix(path))
+
+
 def page_title(*parts: str) -> str:
     """``第1期·无主管楼院治理｜中原区社区治理案例库``."""
     return "｜".join([*(p for p in parts if p), current_app.config["CASEBOOK_SITE_NAME"]])
@@ -97,6 +106,8 @@ def init_app(app: Flask) -> None:
         PART_NAMES=PART_NAMES,
         entry_url=entry_url,
         media_url=media_url,
+        media_srcset=media_srcset,
+        MEDIA_SIZES=SIZES,
         part_name=part_name,
         page_title=page_title,
         with_query=with_query,

@@ -63,6 +63,11 @@ _PIECES = st.sampled_from(
         "&#106;",
         "<svg ",
         "java\tscript:",
+        "![",
+        "media/uploads/2026/0123456789abcdef-2560w.jpg",
+        "<img srcset=",
+        " sizes=",
+        " 800w, ",
     ]
 )
 
@@ -87,9 +92,11 @@ class _UnsafeMarkup(HTMLParser):
         if tag in ("script", "iframe", "object", "embed", "style"):
             self.found.append(tag)
         for name, value in attrs:
-            url = re.sub(r"[\x00-\x20]", "", value or "").lower()
-            if name.startswith("on") or url.startswith(("javascript:", "vbscript:", "data:")):
-                self.found.append(f"{tag} {name}={value}")
+            candidates = (value or "").split(",") if name == "srcset" else [value or ""]
+            for candidate in candidates:
+                url = re.sub(r"[\x00-\x20]", "", candidate).lower()
+                if name.startswith("on") or url.startswith(("javascript:", "vbscript:", "data:")):
+                    self.found.append(f"{tag} {name}={value}")
 
 
 def test_plain_text_and_excerpt() -> None:

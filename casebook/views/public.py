@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
+from .. import media as media_files
 from .. import queries
 from ..db import db
 from ..models import EntryRow, TopicRow
@@ -144,5 +145,13 @@ def street(street: str) -> ResponseReturnValue:
 
 @bp.get("/media/<path:path>")
 def media(path: str) -> ResponseReturnValue:
-    folder = current_app.config["CASEBOOK_CONTENT_DIR"] / "media"
-    return send_from_directory(folder, path, max_age=86400)
+    """A picture under content/media, typed by its extension only (never sniffed); nothing else."""
+    folder = (current_app.config["CASEBOOK_CONTENT_DIR"] / "media").resolve()
+    media_type = media_files.media_type_for(path)
+    target = (folder / path).resolve()
+    hidden = any(part.startswith(".") for part in path.split("/"))
+    if media_type is None or hidden or not target.is_relative_to(folder) or not target.is_file():
+        abort(404)
+    response = send_file(target, mimetype=media_type, max_age=86400, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
