@@ -56,7 +56,9 @@ def _fingerprint(root: Path, rules: content.Rules) -> str:
     for name in ("topics.yml", "places.yml"):
         path = root / name
         digest.update(path.read_bytes() if path.is_file() else b"-")
-    digest.update("\n".join(sorted(rules.media)).encode())
+    # Pictures uploaded in the editor (media/uploads/) only ever arrive before the save that uses
+    # them, which validates against a fresh listing: they must not force a full re-sync each time.
+    digest.update("\n".join(sorted(m for m in rules.media if not m.startswith("uploads/"))).encode())
     return digest.hexdigest()
 
 

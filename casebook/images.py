@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 50_000_000
-MAX_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 50_000_000
 _FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 _ALLOWED_TEXT = "只能上传 JPG、PNG 或 WebP 图片"
 HEIC_MESSAGE = "这是 HEIC/HEIF 格式的照片（苹果手机的默认格式），网页不能直接显示，请转为 JPG 后上传。"

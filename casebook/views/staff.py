@@ -432,7 +432,7 @@ def restore(revision_id: int) -> ResponseReturnValue:
 @bp.post("/upload")
 @require("editor")
 def upload() -> ResponseReturnValue:
-    from ..images import ImageRejected, store_upload
+    from ..images import MAX_BYTES, ImageRejected, store_upload
 
     try:
         file = request.files.get("file")
@@ -443,16 +443,18 @@ def upload() -> ResponseReturnValue:
     alt = (request.form.get("alt") or "").strip()[:200]
     media = Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "media"
     try:
-        stored = store_upload(file.read(), file.filename, media, alt=alt)
+        stored = store_upload(file.read(MAX_BYTES + 1), file.filename, media, alt=alt)
     except ImageRejected as exc:
-        return {"error": str(exc)}, 422
-    audit(db.session, _me().name, "upload", stored.path, file.filename)
+        return {"error": exc.message}, 422
+    audit(db.session, _me().name, "upload", stored.path, stored.original_name)
     db.session.commit()
     return {
         "path": stored.path,
         "url": url_for("public.media", path=stored.path),
-        "markdown": f"![{alt or stored.original_name}](media/{stored.path})",
+        "markdown": stored.markdown,
         "name": stored.original_name,
+        "width": stored.width,
+        "height": stored.height,
     }
 
 
