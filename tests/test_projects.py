@@ -366,3 +366,29 @@ def test_years_page_and_nav(write_project: WriteProject, resync: Callable[[], An
     assert page.index("2022年") < page.index("2021年")
     assert "已完成 1 / 1" in page and "已完成 0 / 1" in page
     assert '<a href="/projects/">民生实事</a>' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("written", "read", "problem"),
+    [
+        ("0100", Decimal(100), None),  # base 10, not YAML 1.1 octal
+        ("1_000", Decimal(1000), None),
+        ('"19500"', Decimal(19500), None),
+        ("1.50", Decimal("1.50"), None),
+        ("0.1", Decimal("0.1"), None),
+        ("-3", None, "不能为负数"),
+        ("1,000", None, "不是数字"),
+        ("12%", None, "不是数字"),
+        (".inf", None, "不是数字"),
+        ("true", None, "应为数字"),
+        ("1" * 31, None, "数字超过 30 位"),
+    ],
+)
+def test_number_forms(written: str, read: Decimal | None, problem: str | None) -> None:
+    front = "title: 数字\nyear: 2021\nlead: 区甲局\nstage: 实施\nindicators:\n  - name: 甲\n"
+    text = f"---\n{front}    achieved: {written}\n---\n"
+    project, problems = parse_project_text(text, "shuzi", "2021", path=Path("p.md"))
+    assert project is not None
+    assert project.indicators[0].achieved == read
+    assert [p.line for p in problems] == ([] if problem is None else [8])
+    assert problem is None or problem in problems[0].message

@@ -36,6 +36,7 @@ Where = tuple[str | int, ...]
 MAX_DIGITS = 30
 _PLAIN_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+_DIGITS = re.compile(r"^[-+]?[0-9]+$")
 _RATE_MESSAGE = "完成率不要填写：它总是由完成数 ÷ 计划数自动算出，请删除 rate"
 
 
@@ -52,7 +53,16 @@ def _construct_decimal(loader: Any, node: yaml.ScalarNode) -> Decimal | str:
     return value if value.is_finite() else text
 
 
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
+    """Digits are read in base 10: YAML 1.1 would read ``0100`` as octal 64."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    if _DIGITS.match(text):
+        return int(text)
+    return int(yaml.SafeLoader.construct_yaml_int(loader, node))
+
+
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_ExactLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _lines(node: Any, first_line: int, problems: list[Problem], path: Path) -> dict[Where, int]:
