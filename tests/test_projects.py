@@ -6,6 +6,7 @@ import csv
 import io
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from casebook.cli import main
+from casebook.content import write_atomic
 from casebook.content.project_model import STAGES
-from casebook.content.projects import load_projects, parse_project_file, parse_project_text, serialize_project
+from casebook.content.projects import (
+    load_projects,
+    parse_project_file,
+    parse_project_text,
+    project_path,
+    serialize_project,
+)
+from casebook.db import db
+from casebook.project_catalog import refresh_project
 
 from .conftest import WriteEntry
 
@@ -392,3 +402,21 @@ def test_number_forms(written: str, read: Decimal | None, problem: str | None) -
     assert project.indicators[0].achieved == read
     assert [p.line for p in problems] == ([] if problem is None else [8])
     assert problem is None or problem in problems[0].message
+
+
+def test_refresh_project_after_a_save(
+    write_project: WriteProject, resync: Callable[[], Any], client: FlaskClient, app: Flask, content_dir: Path
+) -> None:
+    path = write_project("baocun", "title: 保存前\nyear: 2021\nlead: 区甲局\nstage: 实施")
+    resync()
+    assert "保存前" in client.get("/projects/2021").get_data(as_text=True)
+    project, _ = parse_project_file(content_dir, path)
+    assert project is not None and project_path(content_dir, 2021, "baocun") == path
+    write_atomic(path, serialize_project(replace(project, title="保存后", stage="完成")))
+    with app.app_context():
+        report = refresh_project(db.session, content_dir, path)
+        db.session.commit()
+    assert report.updated == 1 and report.changed == {"project/baocun"}
+    page = client.get("/projects/2021").get_data(as_text=True)  # the page cache follows the generation
+    assert "保存后" in page and "保存前" not in page
+    assert resync().unchanged >= 1  # the next sync sees the saved file as already mirrored
