@@ -58,7 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from . import pagecache, web
     from .cli import register_cli
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
-    from .views import api, auth, meta, public, search, staff
+    from .views import api, auth, meta, projects, public, search, staff
 
     web.init_app(app)
     auth.init_app(app)
@@ -68,6 +68,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(meta.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(projects.bp)
     register_cli(app)
     with app.app_context():
         db.create_all()

@@ -149,7 +149,9 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
         rel = path.relative_to(root).as_posix()
         files[rel] = (kind, path)
         by_key[f"{kind}/{path.stem}"].append(rel)
-    stored = {p: h for p, h in session.execute(select(SourceFile.path, SourceFile.sha256))}
+    stored = {
+        p: h for p, h in session.execute(select(SourceFile.path, SourceFile.sha256)) if not p.startswith("projects/")
+    }
 
     removed = set(stored) - set(files)
     touched_keys = {f"{files[r][0]}/{files[r][1].stem}" for r in set(files) - set(stored)}
@@ -182,6 +184,9 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
         _apply_file(session, root, rules, rel, kind, path, by_key[key], report)
         _record_source(session, rel, sha)
 
+    from .project_catalog import sync_projects  # projects link to entries: after them
+
+    sync_projects(session, root, report)
     if stored_fp is None:
         session.add(Setting(key=RULES_KEY, value=fingerprint))
     else:

@@ -111,7 +111,8 @@ def check(directory: Path | None) -> None:
     cwd = Path.cwd()
     for problem in library.problems:
         click.echo(problem.display(relative_to=cwd))
-    click.echo(f"{len(library.entries)} 篇条目，{len(library.problems)} 个问题", err=True)
+    counts = f"{len(library.entries)} 篇条目，{len(library.projects)} 个民生实事项目"
+    click.echo(f"{counts}，{len(library.problems)} 个问题", err=True)
     sys.exit(1 if library.problems else 0)
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 from sqlalchemy import func, select, tuple_
 
 from .content.glossary import Glossary, load_glossary
+from .content.project_model import PROJECT_KIND
 from .db import DbSession
 from .models import EntryRow
 from .progress import Progress
+from .project_rows import ProjectRow
 from .render import plain_text
 from .search import IndexDoc, SearchIndex
 
@@ -44,21 +46,40 @@ def index_doc(row: EntryRow) -> IndexDoc:
     )
 
 
+def project_doc(row: ProjectRow) -> IndexDoc:
+    """The public, searchable fields of a project: lead department and indicator names count as metadata."""
+    return IndexDoc(
+        key=row.key,
+        kind=row.kind,
+        slug=row.slug,
+        title=row.title,
+        topic="",
+        date=row.date.isoformat(),
+        body=plain_text(row.body_html),
+        summary=row.lead,
+        people=tuple(i.name for i in row.indicators),
+        sample=row.sample,
+        year=str(row.year),
+    )
+
+
 def _glossary_stamp(glossary: Glossary) -> str:
     return hashlib.sha256("\n".join(glossary.words).encode()).hexdigest()[:16]
 
 
-def _published(session: DbSession) -> Iterator[EntryRow]:
+def _published(session: DbSession) -> Iterator[IndexDoc]:
     stmt = select(EntryRow).where(EntryRow.status == "published").order_by(EntryRow.id)
-    yield from session.scalars(stmt.execution_options(yield_per=500))
+    yield from map(index_doc, session.scalars(stmt.execution_options(yield_per=500)))
+    projects = select(ProjectRow).where(ProjectRow.status == "published").order_by(ProjectRow.id)
+    yield from map(project_doc, session.scalars(projects))
 
 
 def rebuild(session: DbSession, index: SearchIndex, content_dir: Path, progress: Progress | None = None) -> int:
     """Rebuild the whole index from the catalog into a fresh directory and swap it in."""
     glossary, _ = load_glossary(content_dir)
     total = session.scalar(select(func.count()).where(EntryRow.status == "published")) or 0
-    docs = (index_doc(row) for row in _published(session))
-    count = index.rebuild(docs, glossary.words, total=total, progress=progress)
+    total += session.scalar(select(func.count()).where(ProjectRow.status == "published")) or 0
+    count = index.rebuild(_published(session), glossary.words, total=total, progress=progress)
     (index.root / "glossary.stamp").write_text(_glossary_stamp(glossary), encoding="ascii")
     return count
 
@@ -80,9 +101,12 @@ def update(session: DbSession, index: SearchIndex, content_dir: Path, keys: Iter
     glossary, _ = load_glossary(content_dir)
     pairs = [tuple(key.split("/", 1)) for key in keys]
     stmt = select(EntryRow).where(EntryRow.status == "published", tuple_(EntryRow.kind, EntryRow.slug).in_(pairs))
-    rows = {row.key: row for row in session.scalars(stmt)}
-    docs = [index_doc(row) for row in rows.values()]
-    index.update(docs, remove=keys - set(rows), user_words=glossary.words)
+    docs = [index_doc(row) for row in session.scalars(stmt)]
+    slugs = [slug for kind, slug in pairs if kind == PROJECT_KIND]
+    if slugs:
+        projects = select(ProjectRow).where(ProjectRow.status == "published", ProjectRow.slug.in_(slugs))
+        docs += [project_doc(row) for row in session.scalars(projects)]
+    index.update(docs, remove=keys - {doc.key for doc in docs}, user_words=glossary.words)
 
 
 def follow(

@@ -32,6 +32,10 @@ CACHEABLE = frozenset(
         "meta.feed",
         "meta.sitemap",
         "meta.robots",
+        "projects.years",
+        "projects.board",
+        "projects.board_csv",
+        "projects.project",
     }
 )
 _Key = tuple[int, str, str]

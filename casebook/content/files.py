@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
+from .project_model import Project
 from .validate import validate_entry
 
 
@@ -49,11 +50,15 @@ class Document:
     data: Any
     lines: dict[str, int]
     item_lines: list[int] = field(default_factory=list)
+    node: Any = None
+    """The composed YAML node tree, for callers that need the lines of nested keys."""
 
 
-def read_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Document | None, list[Problem]]:
+def read_yaml(
+    text: str, path: Path, first_line: int = 1, loader_class: type[Any] = _Loader
+) -> tuple[Document | None, list[Problem]]:
     """Parse YAML, recording top-level key lines; report syntax errors and duplicate keys."""
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -77,7 +82,7 @@ def read_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Document | No
             if key in lines:
                 problems.append(Problem(path, line, f"字段“{key}”重复出现，只保留最后一个"))
             lines[key] = line
-    return Document(data, lines, item_lines), problems
+    return Document(data, lines, item_lines, node), problems
 
 
 def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> tuple[Entry | None, list[Problem]]:
@@ -204,6 +209,8 @@ class Library:
     rules: Rules
     entries: dict[str, Entry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    projects: dict[str, Project] = field(default_factory=dict)
+    """民生实事 projects by slug."""
 
 
 def load(root: Path) -> Library:
@@ -224,6 +231,10 @@ def load(root: Path) -> Library:
         library.problems.extend(found)
         if entry is not None:
             library.entries[entry.key] = entry
+    from .projects import load_projects
+
+    library.projects, found = load_projects(root, known=set(library.entries))
+    library.problems.extend(found)
     return library
 
 

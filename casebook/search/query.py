@@ -42,6 +42,7 @@ class Hit:
     snippet: str
     score: float
     sample: bool = False
+    year: str = ""
 
 
 @dataclass
@@ -166,6 +167,7 @@ def search(
                 snippet=snippet(body, view.body(docnum, folded=True), needles),
                 score=score,
                 sample=snap.sample[docnum],
+                year=snap.year[docnum],
             )
         )
     return result

@@ -41,6 +41,8 @@ class IndexDoc:
     tags: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
     sample: bool = False
+    year: str = ""
+    """The year facet, when it is not the date's (a project's year)."""
 
     @property
     def meta(self) -> str:
@@ -118,7 +120,7 @@ def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
         "topic": doc.topic,
         "scope": doc.scope,
         "street": doc.street,
-        "year": doc.date[:4],
+        "year": doc.year or doc.date[:4],
         "date": doc.date,
         "sample": "1" if doc.sample else "",
         "grams": grams(text),

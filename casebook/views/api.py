@@ -12,7 +12,7 @@ from ..content import KINDS
 from ..db import db
 from ..models import EntryRow, TopicRow
 from ..search import IndexMissing
-from ..web import KIND_ENDPOINT, absolute, media_url, site_url
+from ..web import KIND_ENDPOINT, absolute, entry_url, media_url, site_url
 from .openapi import spec
 from .search import search_index
 
@@ -85,7 +85,7 @@ def search() -> ResponseReturnValue:
                 "kind": hit.kind,
                 "slug": hit.slug,
                 "title": hit.title,
-                "url": absolute(KIND_ENDPOINT[hit.kind], slug=hit.slug),
+                "url": entry_url(hit, external=True),
                 "topic": hit.topic,
                 "date": hit.date.isoformat(),
                 "snippet": hit.snippet,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import queries
+from .. import project_board, queries
 from ..content import KINDS
 from ..db import db
 from ..models import EntryRow, ProblemRow
@@ -20,7 +22,9 @@ FEED_SIZE = 30
 
 @bp.get("/feed.xml")
 def feed() -> ResponseReturnValue:
-    entries = queries.latest(db.session, FEED_SIZE, cards=False)
+    entries: list[Any] = queries.latest(db.session, FEED_SIZE, cards=False)
+    entries += project_board.latest(db.session, FEED_SIZE)
+    entries = sorted(entries, key=lambda e: (e.date, e.kind == "project"), reverse=True)[:FEED_SIZE]
     body = render_template("meta/feed.xml", entries=entries, topics=queries.topic_map(db.session), base=site_url())
     return Response(body, mimetype="application/atom+xml")
 
@@ -32,7 +36,14 @@ def sitemap() -> ResponseReturnValue:
         .with_only_columns(EntryRow.kind, EntryRow.slug, EntryRow.date)
         .order_by(EntryRow.kind, EntryRow.slug)
     ).all()
-    body = render_template("meta/sitemap.xml", entries=entries, topics=queries.topics(db.session), base=site_url())
+    body = render_template(
+        "meta/sitemap.xml",
+        entries=entries,
+        topics=queries.topics(db.session),
+        projects=project_board.sitemap_rows(db.session),
+        project_years=[y.year for y in project_board.years(db.session)],
+        base=site_url(),
+    )
     return Response(body, mimetype="application/xml")
 
 

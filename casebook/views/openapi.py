@@ -67,7 +67,8 @@ def spec(server: str) -> dict[str, Any]:
         "type": "object",
         "required": ["kind", "slug", "title", "url", "topic", "date", "snippet"],
         "properties": {
-            **{k: _ENTRY["properties"][k] for k in ("kind", "slug", "title", "url", "topic", "date")},
+            **{k: _ENTRY["properties"][k] for k in ("slug", "title", "url", "topic", "date")},
+            "kind": {"type": "string", "enum": ["interview", "salon", "case", "project"]},
             "snippet": {"type": "string", "description": "HTML：转义后的文字，命中处包在 <mark> 中"},
         },
     }

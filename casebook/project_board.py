@@ -1,0 +1,146 @@
+"""Read queries for the 民生实事 pages: years, a year's board with filters and totals, one project, CSV.
+
+Only ``published`` projects (and published related entries) ever leave this module. The CSV is
+built from the same ``Board`` the page shows, so the download is exactly what is on screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import undefer
+
+from .content.project_model import FINISHED, STAGES, reaches
+from .db import DbSession as Session
+from .models import EntryRow
+from .project_rows import ProjectRow
+from .queries import public
+
+CSV_HEADER = ("项目", "牵头单位", "阶段", "指标", "单位", "计划", "完成", "完成率")
+FILTERS = ("stage", "lead")
+
+
+def published() -> Select[ProjectRow]:
+    """Published projects in board order: by number, then title."""
+    return (
+        select(ProjectRow)
+        .where(ProjectRow.status == "published")
+        .order_by(ProjectRow.year.desc(), ProjectRow.number.is_(None), ProjectRow.number, ProjectRow.title)
+    )
+
+
+@dataclass
+class YearSummary:
+    """One year on ``/projects/``."""
+
+    year: int
+    total: int
+    done: int
+
+
+def years(session: Session) -> list[YearSummary]:
+    """Years with published projects, newest first, with how many are done."""
+    summaries: dict[int, YearSummary] = {}
+    for row in session.scalars(published()):
+        summary = summaries.setdefault(row.year, YearSummary(row.year, 0, 0))
+        summary.total += 1
+        summary.done += row.progress in FINISHED
+    return list(summaries.values())
+
+
+@dataclass
+class Board:
+    """A year's projects under the stage and lead filters, with totals and filter options."""
+
+    year: int
+    projects: list[ProjectRow]
+    filters: dict[str, str]
+    options: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    all_count: int = 0
+
+    @property
+    def done(self) -> int:
+        return sum(p.progress in FINISHED for p in self.projects)
+
+    @property
+    def indicators_planned(self) -> int:
+        return sum(i.planned is not None for p in self.projects for i in p.indicators)
+
+    @property
+    def indicators_reached(self) -> int:
+        return sum(reaches(i) for p in self.projects for i in p.indicators)
+
+
+def clean_filters(args: Mapping[str, str]) -> dict[str, str]:
+    """The stage and lead filters that have a value."""
+    return {name: args[name].strip()[:200] for name in FILTERS if args.get(name, "").strip()}
+
+
+def board(session: Session, year: int, args: Mapping[str, str]) -> Board | None:
+    """The board of ``year`` filtered by ``args``; None when the year has no published project."""
+    rows = list(session.scalars(published().where(ProjectRow.year == year)))
+    if not rows:
+        return None
+    filters = clean_filters(args)
+
+    def keep(row: ProjectRow, skip: str = "") -> bool:
+        return all(getattr(row, name) == value for name, value in filters.items() if name != skip)
+
+    result = Board(year, [r for r in rows if keep(r)], filters, all_count=len(rows))
+    stages = Counter(r.stage for r in rows if keep(r, "stage"))
+    result.options["stage"] = [(s, stages[s]) for s in STAGES if stages[s]]
+    leads = Counter(r.lead for r in rows if keep(r, "lead"))
+    result.options["lead"] = sorted(leads.items(), key=lambda item: (-item[1], item[0]))
+    return result
+
+
+def csv_text(result: Board) -> str:
+    """The board as CSV (with a BOM, so Excel reads the Chinese): one row per indicator."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for project in result.projects:
+        head = [project.title, project.lead, project.stage]
+        if not project.indicators:
+            writer.writerow([*head, "", "", "", "", ""])
+        for i in project.indicators:
+            writer.writerow([*head, i.name, i.unit, i.planned_text, i.achieved_text, i.rate_text])
+    return out.getvalue()
+
+
+def get_project(session: Session, slug: str) -> ProjectRow | None:
+    """A published project with its body."""
+    stmt = published().where(ProjectRow.slug == slug).options(undefer(ProjectRow.body_html))
+    return session.scalars(stmt).one_or_none()
+
+
+def entries_by_key(session: Session, keys: Iterable[str]) -> dict[str, EntryRow]:
+    """Published entries among ``kind/slug`` keys (a draft or missing key is left out)."""
+    pairs = [tuple(key.split("/", 1)) for key in dict.fromkeys(keys)]
+    if not pairs:
+        return {}
+    rows = session.scalars(public().where(tuple_(EntryRow.kind, EntryRow.slug).in_(pairs)))
+    return {row.key: row for row in rows}
+
+
+def latest(session: Session, limit: int) -> list[ProjectRow]:
+    """The most recently moved published projects (for the feed)."""
+    stmt = (
+        select(ProjectRow)
+        .where(ProjectRow.status == "published")
+        .order_by(ProjectRow.date.desc(), ProjectRow.id.desc())
+        .limit(limit)
+        .options(undefer(ProjectRow.body_html))
+    )
+    return list(session.scalars(stmt))
+
+
+def sitemap_rows(session: Session) -> list[ProjectRow]:
+    """Every published project, for the sitemap."""
+    return list(session.scalars(published()))

@@ -1,0 +1,83 @@
+"""民生实事 pages: the years, a year's board (and its CSV), one project's life."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from .. import project_board
+from ..content.project_model import PROJECT_LABEL, STAGES, milestone_label, plain_number
+from ..db import db
+from ..web import page_title
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+@bp.app_template_filter("plain")
+def _plain(value: Decimal | int | None) -> str:
+    """Exact number text without exponent or trailing zeros."""
+    return "" if value is None else plain_number(Decimal(value))
+
+
+@bp.app_template_filter("month_or_day")
+def _month_or_day(value: str) -> str:
+    return milestone_label(value)
+
+
+@bp.get("/")
+def years() -> ResponseReturnValue:
+    return render_template(
+        "projects/years.html", years=project_board.years(db.session), title=page_title(PROJECT_LABEL)
+    )
+
+
+def _board_or_404(year: int) -> project_board.Board:
+    found = project_board.board(db.session, year, request.args)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/<int:year>")
+def board(year: int) -> ResponseReturnValue:
+    result = _board_or_404(year)
+    query: dict[str, Any] = dict(result.filters)
+    return render_template(
+        "projects/board.html",
+        board=result,
+        stages=STAGES,
+        csv_url=url_for("projects.board_csv", year=year, **query),
+        title=page_title(f"{year}年{PROJECT_LABEL}"),
+    )
+
+
+@bp.get("/<int:year>.csv")
+def board_csv(year: int) -> ResponseReturnValue:
+    result = _board_or_404(year)
+    filename = f"minsheng-shishi-{year}.csv"
+    return Response(
+        project_board.csv_text(result).encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+@bp.get("/<int:year>/<slug>")
+def project(year: int, slug: str) -> ResponseReturnValue:
+    row = project_board.get_project(db.session, slug)
+    if row is None:
+        abort(404)
+    if row.year != year:  # the slug is unique across years: send a wrong year to the right page
+        return redirect(url_for("projects.project", year=row.year, slug=slug), 301)
+    evidence = [key for m in row.milestones for key in m.evidence if "://" not in key]
+    entries = project_board.entries_by_key(db.session, [*row.related, *evidence])
+    return render_template(
+        "projects/project.html",
+        project=row,
+        entries=entries,
+        related=[entries[key] for key in row.related if key in entries],
+        title=page_title(row.title, f"{row.year}年{PROJECT_LABEL}"),
+    )
