@@ -116,7 +116,7 @@
         form.querySelector("input[name=cover]").value = result.path;
       } else {
         var at = body.selectionStart || body.value.length;
-        var text = "\n" + result.markdown + "\n";
+        var text = "\n\n" + result.markdown + "\n\n";
         body.value = body.value.slice(0, at) + text + body.value.slice(at);
         renderPreview();
       }

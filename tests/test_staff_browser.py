@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from werkzeug.serving import make_server
 
-from casebook import create_app
+from casebook import create_app, indexing
 from casebook.catalog import sync
 from casebook.db import db
 from casebook.staff import accounts
@@ -32,6 +32,8 @@ def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
     with app.app_context():
         sync(db.session, content)
+        db.session.commit()
+        indexing.rebuild(db.session, app.extensions["casebook.search"], content)
         accounts.add_user(db.session, "编辑小王", "editor", PASSWORD)
         accounts.add_user(db.session, "审核老李", "reviewer", PASSWORD)
         db.session.commit()
@@ -86,8 +88,9 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     page.wait_for_selector(".preview strong:has-text('楼院议事会')", timeout=5000)
     assert page.inner_html(".preview h2") == "做法"
 
-    # the autosaved copy survives a reload without saving
-    page.reload()
+    # the autosaved copy survives leaving the page without saving (a crash, a lost connection)
+    page.wait_for_function("(localStorage.getItem('casebook:case/new') || '').includes('每月开一次')", timeout=5000)
+    page.goto(staff_server + "/staff/new/case?topic=wuzhuguan-louyuan")
     page.wait_for_selector(".restore-banner:not([hidden])", timeout=5000)
     page.click(".restore-yes")
     assert "每月开一次" in page.input_value("textarea[name=body]")

@@ -278,12 +278,7 @@ def save(
         verb = "create" if new else {"save": "edit", "submit": "submit", "publish": "publish"}[action]
         _write(ws, session, path, kind, slug, text, entry, verb, user)
         out.ok = True
-        out.message = {
-            "create": "已保存为草稿。",
-            "edit": "已保存。",
-            "submit": "已提交审核。",
-            "publish": "已发布。",
-        }[verb]
+        out.message = {"save": "已保存为草稿。" if new else "已保存。", "submit": "已提交审核。", "publish": "已发布。"}[action]
     out.index_warning = _reindex(ws, session, kind, slug)
     return out
 
@@ -354,9 +349,11 @@ def git_commit(root: Path, path: Path, message: str, user: str) -> bool:
 
 def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
     try:
-        indexing.update(session, ws.index, ws.root, [f"{kind}/{slug}"])
-    except (OSError, TimeoutError) as exc:
-        return f"搜索索引暂未更新（{exc}）；运行 casebook reindex 可补上。"
+        # rebuilds the whole index when there is none yet (or it is unusable), else updates this entry
+        indexing.follow(session, ws.index, ws.root, [f"{kind}/{slug}"])
+    except Exception as exc:  # the file and the catalog are saved: a search hiccup must not hide that
+        logger.exception("search index update failed for %s/%s", kind, slug)
+        return f"已保存，但搜索索引暂未更新（{type(exc).__name__}）；运行 casebook reindex 可补上。"
     return ""
 
 
