@@ -53,7 +53,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from . import pagecache, web
     from .cli import register_cli
-    from .views import api, meta, public, search
+    from .views import api, meta, public, search, share, share_staff
 
     web.init_app(app)
     pagecache.init_app(app)
@@ -61,6 +61,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(meta.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
+    share.init_app(app)
+    app.register_blueprint(share_staff.bp)  # staff only: the login guard goes on this blueprint (issue 4)
     register_cli(app)
     with app.app_context():
         db.create_all()
