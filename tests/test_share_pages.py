@@ -15,7 +15,6 @@ from PIL import Image, ImageOps
 
 from .conftest import WriteEntry
 
-
 SITE = "https://cases.example.org"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
