@@ -82,7 +82,7 @@ def footnote_links(fragment: str, notes: Footnotes) -> str:
             return f'<a href="{html.escape(href, quote=True)}">{text}</a>'
         label = html.unescape(_TAG_RE.sub("", text)).strip() or href
         n = notes.number(href, label)
-        return f'<span class="link-text">{text}</span><sup class="footnote-ref">[{n}]</sup>'
+        return f'{text}<sup class="footnote-ref">[{n}]</sup>'
 
     return _LINK_RE.sub(replace, fragment)
 
