@@ -106,7 +106,8 @@ def chart_svg(data: Series, title: str, width: int = 640, height: int = 260) -> 
                 f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
                 f'fill="{COLORS[source]}"><title>{day.isoformat()} {SOURCE_LABELS[source]} {count}</title></rect>'
             )
-        if i % 7 == 0 or i == len(dates) - 1:
+        last = len(dates) - 1
+        if i == last or (i % 7 == 0 and last - i >= 4):  # weekly labels, never crowding the last day's
             parts.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" fill="#555">'
                 f"{day.month}/{day.day}</text>"

@@ -86,7 +86,7 @@ def share_meta(topic: TopicRow | None = None, entry: EntryRow | None = None, pag
             "title": topic.label,
             "description": topic.summary or f"{topic.label}：一谈、微沙龙、微案例、微分享。",
             "url": url,
-            "share_page": url_for("share.topic_share", slug=topic.slug),
+            "share_page": None if page == "share" else url_for("share.topic_share", slug=topic.slug),
             "card": url_for("share.topic_card", slug=topic.slug),
             "qr_svg": url_for("share.topic_qr_svg", slug=topic.slug),
             "qr_png": url_for("share.topic_qr_png", slug=topic.slug),
