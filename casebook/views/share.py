@@ -70,7 +70,7 @@ def share_meta(topic: TopicRow | None = None, entry: EntryRow | None = None, pag
     if entry is not None:
         cover = media_url(entry.cover)
         url = entry_share_url(entry.kind, entry.slug)
-        meta = {
+        meta: dict[str, Any] = {
             "title": entry.title,
             "description": entry.summary or entry.excerpt,
             "url": url,
