@@ -40,7 +40,7 @@
           status.textContent = "链接已复制，可以粘贴到微信群或发给好友";
         } else {
           // Last resort: show the link selected, for a long press and manual copy.
-          field.hidden = false;
+          box.classList.add("share-manual");
           field.focus();
           field.select();
           field.setSelectionRange(0, field.value.length);
