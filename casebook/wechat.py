@@ -93,6 +93,12 @@ class WeChatClient:
 
     def jsapi_ticket(self) -> str:
         """The cached ticket, refreshed (with its token) under the lock when near expiry."""
+        try:
+            return self._cached_ticket()
+        except OSError as exc:  # the cache folder is unwritable or gone: degrade like any WeChat failure
+            raise WeChatError(f"token cache unavailable: {type(exc).__name__}") from None
+
+    def _cached_ticket(self) -> str:
         with self._locked() as state:
             now = self.clock()
             ticket = state.get("ticket")

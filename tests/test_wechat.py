@@ -276,3 +276,12 @@ def test_unreachable_wechat_degrades_too(content_dir: Path, tmp_path: Path) -> N
     client = _app(content_dir, tmp_path, "http://127.0.0.1:9").test_client()
     response = client.get("/api/wechat/jssdk", query_string={"url": "https://cases.example.org/"})
     assert response.status_code == 503
+
+
+def test_an_unwritable_cache_folder_degrades_cleanly(fake_wechat: FakeWeChat, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    client = WeChatClient(APP_ID, SECRET, blocker, api_base=fake_wechat.base)
+    with pytest.raises(WeChatError, match="token cache unavailable"):
+        client.jsapi_ticket()
+    assert fake_wechat.calls.total() == 0
