@@ -157,3 +157,18 @@ def test_the_background_writer_flushes_on_its_own(app: Flask, client: FlaskClien
     assert views.wait_idle(timeout=30)
     with app.app_context():
         assert db.session.scalar(select(ViewCount.count)) == 2
+
+
+def test_counts_from_several_processes_add_up(app: Flask, content_dir: Path, tmp_path: Path, site: None) -> None:
+    """Two app instances on one database stand in for two server processes, each with its own buffer."""
+    from casebook import create_app
+
+    other = create_app(
+        {"TESTING": True, "CONTENT_DIR": content_dir, "DATA_DIR": tmp_path / "instance", "SITE_URL": "https://x.org"}
+    )
+    for instance, n in ((app, 2), (other, 3)):
+        client = instance.test_client()
+        for _ in range(n):
+            assert client.get("/cases/anli?from=qr").status_code == 200
+    assert other.extensions["casebook.views"].flush()
+    assert _counts(app) == {("case", "anli", "qr"): 5}
