@@ -58,7 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from . import pagecache, web
     from .cli import register_cli
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
-    from .views import api, auth, meta, projects, public, search, staff
+    from .views import api, auth, meta, projects, public, search, share, share_staff, staff
 
     web.init_app(app)
     auth.init_app(app)
@@ -69,6 +69,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(projects.bp)
+    share.init_app(app)
+    app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
     register_cli(app)
     with app.app_context():
         db.create_all()

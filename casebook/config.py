@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-ENV_KEYS = ("CONTENT_DIR", "DATA_DIR", "SECRET_KEY", "DATABASE_URL", "SITE_URL", "SITE_NAME", "ICP", "PAGE_CACHE")
+ENV_KEYS = (
+    "CONTENT_DIR", "DATA_DIR", "SECRET_KEY", "DATABASE_URL", "SITE_URL", "SITE_NAME", "ICP", "PAGE_CACHE",
+    "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_API_BASE",
+)
 
 
 def defaults() -> dict[str, Any]:
@@ -21,6 +24,9 @@ def defaults() -> dict[str, Any]:
         "SITE_NAME": "社区治理案例库",
         "ICP": None,
         "PAGE_CACHE": True,
+        "WECHAT_APP_ID": None,
+        "WECHAT_APP_SECRET": None,
+        "WECHAT_API_BASE": "https://api.weixin.qq.com",
     }
 
 

@@ -101,6 +101,18 @@ def require(role: str = "editor") -> Callable[[F], F]:
     return wrap
 
 
+def staff_only(role: str = "editor") -> ResponseReturnValue | None:
+    """A ``before_request`` guard for a whole blueprint of staff pages."""
+    user = current_user()
+    if user is None:
+        if request.method != "GET":
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not accounts.can(user.role, role):
+        abort(403)
+    return None
+
+
 def safe_next(target: str | None) -> str:
     """``next=`` only to a path on this site; anything else goes to the dashboard."""
     fallback = url_for("staff.dashboard")

@@ -1,0 +1,254 @@
+"""Public sharing: the share page and A4 card of a topic, QR codes, the JS-SDK config, view counting.
+
+``init_app`` registers this blueprint, the ``?from=`` view counter (an ``after_request`` hook, so
+pages served from the page cache are counted too) and the template helpers ``share_meta`` and
+``wechat_enabled`` used by ``templates/_share.html``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from .. import queries
+from ..content import KIND_DIRS
+from ..db import db
+from ..models import EntryRow, TopicRow
+from ..share.counter import ViewCounter, source_of
+from ..share.qr import qr_png, qr_svg
+from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url
+from ..wechat import WeChatClient, WeChatError
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("share", __name__)
+
+COUNTED: dict[str, str] = {
+    "public.topic": "topic",
+    "share.topic_share": "topic",
+    "share.topic_card": "topic",
+    **{f"public.{kind}": kind for kind in KIND_DIRS},
+}
+"""Endpoints counted against a topic or an entry (by their ``slug``); other public pages count as ``page``."""
+PAGE_BLUEPRINTS = frozenset({"public", "search"})
+NOT_COUNTED = frozenset({"public.media"})
+QR_MAX_AGE = 86400
+
+
+def _topic_or_404(slug: str) -> TopicRow:
+    topic = db.session.get(TopicRow, slug)
+    if topic is None:
+        abort(404)
+    return topic
+
+
+def _entry_title_or_404(kind: str, slug: str) -> str:
+    title = db.session.scalar(
+        select(EntryRow.title).where(EntryRow.status == "published", EntryRow.kind == kind, EntryRow.slug == slug)
+    )
+    if title is None:
+        abort(404)
+    return title
+
+
+def topic_share_url(slug: str, source: str | None = None) -> str:
+    """The absolute share page of a topic, optionally tagged with ``?from=``."""
+    return absolute("share.topic_share", slug=slug, **({"from": source} if source else {}))
+
+
+def entry_share_url(kind: str, slug: str, source: str | None = None) -> str:
+    return absolute(KIND_ENDPOINT[kind], slug=slug, **({"from": source} if source else {}))
+
+
+def share_meta(topic: TopicRow | None = None, entry: EntryRow | None = None, page: str = "") -> dict[str, Any]:
+    """What share affordances and og:* tags need for a topic page (``page`` = ``share``/``card``) or an entry."""
+    if entry is not None:
+        cover = media_url(entry.cover)
+        url = entry_share_url(entry.kind, entry.slug)
+        meta: dict[str, Any] = {
+            "title": entry.title,
+            "description": entry.summary or entry.excerpt,
+            "url": url,
+            "qr_svg": url_for("share.entry_qr_svg", kind_dir=KIND_DIRS[entry.kind], slug=entry.slug),
+            "qr_png": url_for("share.entry_qr_png", kind_dir=KIND_DIRS[entry.kind], slug=entry.slug),
+            "qr_target": entry_share_url(entry.kind, entry.slug, "qr"),
+            "type": "article",
+        }
+    elif topic is not None:
+        cover = media_url(topic.cover)
+        url = topic_share_url(topic.slug) if page in ("share", "card") else absolute("public.topic", slug=topic.slug)
+        meta = {
+            "title": topic.label,
+            "description": topic.summary or f"{topic.label}：一谈、微沙龙、微案例、微分享。",
+            "url": url,
+            "share_page": None if page == "share" else url_for("share.topic_share", slug=topic.slug),
+            "card": url_for("share.topic_card", slug=topic.slug),
+            "qr_svg": url_for("share.topic_qr_svg", slug=topic.slug),
+            "qr_png": url_for("share.topic_qr_png", slug=topic.slug),
+            "qr_target": topic_share_url(topic.slug, "qr"),
+            "type": "website",
+        }
+    else:
+        raise ValueError("share_meta needs a topic or an entry")
+    if cover and "://" not in cover:
+        cover = site_url() + cover
+    meta["image"] = cover or absolute("static", filename="share-cover.png")
+    meta["site_name"] = current_app.config["CASEBOOK_SITE_NAME"]
+    return meta
+
+
+def wechat_client() -> WeChatClient | None:
+    """The configured 公众号 client, or None when AppID/AppSecret are not set."""
+    app_id = current_app.config.get("CASEBOOK_WECHAT_APP_ID")
+    secret = current_app.config.get("CASEBOOK_WECHAT_APP_SECRET")
+    if not app_id or not secret:
+        return None
+    return WeChatClient(
+        app_id,
+        secret,
+        cache_dir=current_app.config["CASEBOOK_DATA_DIR"],
+        api_base=current_app.config["CASEBOOK_WECHAT_API_BASE"],
+    )
+
+
+def wechat_enabled() -> bool:
+    config = current_app.config
+    return bool(config.get("CASEBOOK_WECHAT_APP_ID") and config.get("CASEBOOK_WECHAT_APP_SECRET"))
+
+
+@bp.get("/topics/<slug>/share")
+def topic_share(slug: str) -> ResponseReturnValue:
+    topic = _topic_or_404(slug)
+    return render_template(
+        "share/topic_share.html",
+        topic=topic,
+        parts=queries.topic_entries(db.session, slug),
+        part_list=queries.PARTS,
+        meta=share_meta(topic, page="share"),
+        title=page_title(topic.label),
+    )
+
+
+@bp.get("/topics/<slug>/card")
+def topic_card(slug: str) -> ResponseReturnValue:
+    topic = _topic_or_404(slug)
+    return render_template(
+        "share/card.html",
+        topic=topic,
+        parts=queries.topic_entries(db.session, slug),
+        part_list=queries.PARTS,
+        meta=share_meta(topic, page="card"),
+        qr=qr_svg(topic_share_url(slug, "qr"), "扫码阅读").decode("utf-8"),
+        title=page_title(topic.label, "打印卡片"),
+    )
+
+
+def _image(body: bytes, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.cache_control.public = True
+    response.cache_control.max_age = QR_MAX_AGE
+    return response
+
+
+@bp.get("/topics/<slug>/qr.svg")
+def topic_qr_svg(slug: str) -> ResponseReturnValue:
+    topic = _topic_or_404(slug)
+    return _image(qr_svg(topic_share_url(slug, "qr"), f"{topic.label} 二维码"), "image/svg+xml")
+
+
+@bp.get("/topics/<slug>/qr.png")
+def topic_qr_png(slug: str) -> ResponseReturnValue:
+    _topic_or_404(slug)
+    return _image(qr_png(topic_share_url(slug, "qr")), "image/png")
+
+
+_KIND_OF_DIR = {folder: kind for kind, folder in KIND_DIRS.items()}
+
+
+def _entry_kind(kind_dir: str) -> str:
+    kind = _KIND_OF_DIR.get(kind_dir)
+    if kind is None:
+        abort(404)
+    return kind
+
+
+@bp.get("/<any(interviews, salons, cases):kind_dir>/<slug>/qr.svg")
+def entry_qr_svg(kind_dir: str, slug: str) -> ResponseReturnValue:
+    kind = _entry_kind(kind_dir)
+    title = _entry_title_or_404(kind, slug)
+    return _image(qr_svg(entry_share_url(kind, slug, "qr"), f"{title} 二维码"), "image/svg+xml")
+
+
+@bp.get("/<any(interviews, salons, cases):kind_dir>/<slug>/qr.png")
+def entry_qr_png(kind_dir: str, slug: str) -> ResponseReturnValue:
+    kind = _entry_kind(kind_dir)
+    _entry_title_or_404(kind, slug)
+    return _image(qr_png(entry_share_url(kind, slug, "qr")), "image/png")
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return a.scheme in ("http", "https") and (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
+
+@bp.get("/api/wechat/jssdk")
+def jssdk() -> ResponseReturnValue:
+    """``wx.config`` values for a page of this site; never the secret or the tokens."""
+    client = wechat_client()
+    if client is None:
+        return jsonify(error="未配置微信公众号（CASEBOOK_WECHAT_APP_ID / CASEBOOK_WECHAT_APP_SECRET）"), 404
+    url = request.args.get("url", "")
+    if len(url) > 2000 or not _same_origin(url, site_url()):
+        return jsonify(error="url 必须是本站页面的完整地址"), 400
+    try:
+        config = client.js_config(url)
+    except WeChatError as exc:
+        logger.warning("WeChat JS-SDK config unavailable, pages show the default share card: %s", exc)
+        return jsonify(error="微信接口暂不可用，分享时将显示默认卡片"), 503
+    response = jsonify(config.as_json())
+    response.cache_control.no_store = True
+    return response
+
+
+def _count(response: Response) -> Response:
+    """Count a served public page by ``?from=`` source; never fails the response."""
+    try:
+        endpoint = request.endpoint or ""
+        if request.method != "GET" or response.status_code != 200 or endpoint in NOT_COUNTED:
+            return response
+        kind = COUNTED.get(endpoint)
+        if kind is not None:
+            slug = str((request.view_args or {}).get("slug", ""))
+        elif request.blueprint in PAGE_BLUEPRINTS:
+            kind, slug = "page", endpoint
+        else:
+            return response
+        counter: ViewCounter = current_app.extensions["casebook.views"]
+        counter.hit(kind, slug, source_of(request.args.get("from")))
+    except Exception:
+        logger.exception("view counting failed; page served anyway")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, the view counter and the template helpers."""
+    from ..share import models  # noqa: F401  (the view_count table, before create_all)
+
+    engine = None
+
+    def get_engine() -> Any:
+        nonlocal engine
+        if engine is None:
+            with app.app_context():
+                engine = db.engine
+        return engine
+
+    app.extensions["casebook.views"] = ViewCounter(get_engine)
+    app.register_blueprint(bp)
+    app.after_request(_count)
+    app.jinja_env.globals.update(share_meta=share_meta, wechat_enabled=wechat_enabled)

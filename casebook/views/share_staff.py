@@ -1,0 +1,157 @@
+"""Staff-only sharing tools: view statistics with a small SVG chart, and the 公众号 export.
+
+One blueprint (``share_staff``) so one guard protects all of it. It has no ``url_prefix``: the
+statistics live under ``/staff/stats/…`` while the exports sit next to the pages they export
+(``/topics/<slug>/gzh``, ``/interviews/<slug>/gzh``, …), as staff expect to find them.
+Every page needs a logged-in staff user (``auth.staff_only`` on the blueprint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from .. import queries
+from ..content import KIND_DIRS, KINDS
+from ..db import db
+from ..models import EntryRow, TopicRow
+from ..share import gzh, stats
+from ..share.counter import SOURCE_LABELS, today
+from ..web import KIND_ENDPOINT, absolute, page_title, site_url
+from .auth import staff_only
+from .share import entry_share_url, topic_share_url
+
+bp = Blueprint("share_staff", __name__)
+bp.before_request(staff_only)
+
+_KIND_OF_DIR = {folder: kind for kind, folder in KIND_DIRS.items()}
+THEME = "gzh-theme.css"
+
+
+def _theme_css() -> str:
+    return (Path(current_app.static_folder or "static") / THEME).read_text(encoding="utf-8")
+
+
+def _days() -> int:
+    return max(7, min(request.args.get("days", 30, type=int) or 30, 366))
+
+
+@bp.get("/staff/stats/")
+def stats_index() -> ResponseReturnValue:
+    days = _days()
+    since = today() - dt.timedelta(days=days - 1)
+    rows = stats.most_viewed(db.session, since)
+    topics = queries.topic_map(db.session)
+    titles = _entry_titles([(k, s) for k, s, _ in rows if k != "topic"])
+    items = []
+    for kind, slug, views in rows:
+        label = topics[slug].label if kind == "topic" and slug in topics else titles.get((kind, slug), slug)
+        items.append({"kind": kind, "slug": slug, "label": label, "views": views})
+    return render_template("share_staff/stats_index.html", items=items, days=days, title=page_title("访问统计"))
+
+
+def _entry_titles(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    if not keys:
+        return {}
+    rows = db.session.execute(db.select(EntryRow.kind, EntryRow.slug, EntryRow.title).where(EntryRow.kind.in_(KINDS)))
+    wanted = set(keys)
+    return {(k, s): t for k, s, t in rows if (k, s) in wanted}
+
+
+def _stats_page(kind: str, slug: str, label: str, page_url: str) -> ResponseReturnValue:
+    series = stats.series(db.session, kind, slug, today(), _days())
+    chart = Markup(stats.chart_svg(series, f"{label}：近{len(series.dates)}天每日访问量（按来源）"))
+    return render_template(
+        "share_staff/stats.html",
+        label=label,
+        page_url=page_url,
+        series=series,
+        chart=chart,
+        sources=SOURCE_LABELS,
+        title=page_title("访问统计", label),
+    )
+
+
+@bp.get("/staff/stats/topics/<slug>")
+def topic_stats(slug: str) -> ResponseReturnValue:
+    topic = db.session.get(TopicRow, slug)
+    if topic is None:
+        abort(404)
+    return _stats_page("topic", slug, topic.label, absolute("public.topic", slug=slug))
+
+
+@bp.get("/staff/stats/<any(interviews, salons, cases):kind_dir>/<slug>")
+def entry_stats(kind_dir: str, slug: str) -> ResponseReturnValue:
+    kind = _KIND_OF_DIR[kind_dir]
+    entry = queries.get_entry(db.session, kind, slug)
+    if entry is None:
+        abort(404)
+    return _stats_page(kind, slug, entry.title, absolute(KIND_ENDPOINT[kind], slug=slug))
+
+
+def _export(
+    template: str, read_more: str, qr_png: str, sample: bool, label: str, **context: Any
+) -> ResponseReturnValue:
+    """Render the content, number its external links, wrap it, inline the theme."""
+    site = site_url()
+    context["clean"] = lambda body: Markup(gzh.clean_body(body, site))
+    notes = gzh.Footnotes()
+    content = gzh.footnote_links(render_template(template, **context), notes)
+    fragment = render_template(
+        "share_staff/gzh_wrap.html", content=Markup(content), notes=notes, read_more=read_more, qr_png=qr_png,
+        sample=sample, label=label,
+    )
+    article = gzh.inline_styles(fragment, _theme_css())
+    if request.args.get("raw"):
+        return Response(article, mimetype="text/html")
+    return render_template(
+        "share_staff/gzh.html",
+        article=Markup(article),
+        source=article,
+        read_more=read_more,
+        label=label,
+        title=page_title("公众号导出", label),
+    )
+
+
+@bp.get("/topics/<slug>/gzh")
+def topic_gzh(slug: str) -> ResponseReturnValue:
+    topic = db.session.get(TopicRow, slug)
+    if topic is None:
+        abort(404)
+    parts = queries.topic_entries(db.session, slug)
+    sample = topic.example or any(e.sample for items, _ in parts.values() for e in items)
+    return _export(
+        "share_staff/gzh_topic.html",
+        read_more=topic_share_url(slug, "gzh"),
+        qr_png=absolute("share.topic_qr_png", slug=slug),
+        sample=sample,
+        label=topic.label,
+        topic=topic,
+        parts=parts,
+        part_list=queries.PARTS,
+        entry_link=lambda e: entry_share_url(e.kind, e.slug, "gzh"),
+    )
+
+
+@bp.get("/<any(interviews, salons, cases):kind_dir>/<slug>/gzh")
+def entry_gzh(kind_dir: str, slug: str) -> ResponseReturnValue:
+    kind = _KIND_OF_DIR[kind_dir]
+    entry = queries.get_entry(db.session, kind, slug)
+    if entry is None:
+        abort(404)
+    topic = db.session.get(TopicRow, entry.topic)
+    return _export(
+        "share_staff/gzh_entry.html",
+        read_more=entry_share_url(kind, slug, "gzh"),
+        qr_png=absolute("share.entry_qr_png", kind_dir=kind_dir, slug=slug),
+        sample=entry.sample,
+        label=entry.title,
+        entry=entry,
+        topic=topic,
+    )

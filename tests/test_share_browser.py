@@ -1,0 +1,189 @@
+"""Real chromium at 360×640: the share page fits, copy-link works (clipboard, fallback, manual), the JS-SDK card is set.
+
+WeChat's script is stubbed through Playwright's routing and its API is the fake server from
+test_wechat; every other outside request is aborted, so nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from casebook import create_app
+from casebook.catalog import sync
+from casebook.db import db
+
+from .test_browser import CHROMIUM, ROOT, SHOTS, _require_browser
+from .test_wechat import APP_ID, SECRET, FakeWeChat
+
+TOPIC = "/topics/wuzhuguan-louyuan/share"
+
+WX_STUB = """
+window.__wx = {config: null, ready: false, app: null, timeline: null};
+window.wx = {
+  config: function (c) { window.__wx.config = c; },
+  ready: function (fn) { window.__wx.ready = true; fn(); },
+  error: function () {},
+  updateAppMessageShareData: function (d) { window.__wx.app = d; },
+  updateTimelineShareData: function (d) { window.__wx.timeline = d; }
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def fake_api() -> Iterator[FakeWeChat]:
+    fake = FakeWeChat()
+    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def share_server(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeWeChat) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("share-data")
+    # No SITE_URL: absolute links use the request's host, so the JS-SDK origin check matches this server.
+    app = create_app(
+        {
+            "CONTENT_DIR": ROOT,
+            "DATA_DIR": data,
+            "WECHAT_APP_ID": APP_ID,
+            "WECHAT_APP_SECRET": SECRET,
+            "WECHAT_API_BASE": fake_api.base,
+        }
+    )
+    with app.app_context():
+        sync(db.session, ROOT)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium(share_server: str) -> Iterator[Any]:
+    sync_playwright = _require_browser()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
+
+
+def _phone(chromium: Any, share_server: str, init_script: str = "") -> Any:
+    context = chromium.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=share_server)
+
+    context.route("**/*", lambda route: _dispatch(route, share_server))
+    if init_script:
+        context.add_init_script(init_script)
+    return context
+
+
+def _dispatch(route: Any, share_server: str) -> None:
+    url = route.request.url
+    if url.startswith("https://res.wx.qq.com/open/js/jweixin"):
+        route.fulfill(status=200, content_type="application/javascript", body=WX_STUB)
+    elif url.startswith(share_server):
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("font_scale", [100, 150])
+def test_share_page_fits_360px(chromium: Any, share_server: str, font_scale: int) -> None:
+    context = _phone(chromium, share_server)
+    try:
+        page = context.new_page()
+        page.goto(share_server + TOPIC)
+        page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
+        page.click("details.share-qr summary")  # the opened QR must fit too
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"share page scrolls sideways by {overflow}px at {font_scale}%"
+        page.wait_for_function("document.querySelector('.share-qr img').naturalWidth > 0")  # the QR loads
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_copy_link_and_share_card(chromium: Any, share_server: str) -> None:
+    context = _phone(chromium, share_server)
+    try:
+        page = context.new_page()
+        page.goto(share_server + TOPIC)
+        link = share_server + TOPIC
+        assert page.locator(".share-copy").get_attribute("data-share-copy") == link
+        page.click(".share-copy")
+        page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+        assert "链接已复制" in page.inner_text(".share-status")
+        assert page.evaluate("navigator.clipboard.readText()") == link
+        # The JS-SDK card: signed config from our endpoint, share data from the page.
+        page.wait_for_function("document.documentElement.getAttribute('data-wechat-card') === 'ready'")
+        wx = page.evaluate("window.__wx")
+        assert wx["config"]["appId"] == APP_ID and len(wx["config"]["signature"]) == 40
+        assert wx["config"]["jsApiList"] == ["updateAppMessageShareData", "updateTimelineShareData"]
+        assert wx["app"]["title"] == "第1期·无主管楼院治理" and wx["app"]["link"] == link
+        assert wx["app"]["imgUrl"] == share_server + "/static/share-cover.png"
+        assert wx["timeline"]["link"] == link
+        assert SECRET not in json.dumps(wx)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "share-topic.png"), full_page=True)
+    finally:
+        context.close()
+
+
+NO_CLIPBOARD = "Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true});"
+
+
+@pytest.mark.browser
+def test_copy_link_without_the_clipboard_api(chromium: Any, share_server: str) -> None:
+    """WeChat over plain http: no navigator.clipboard, the selected-text fallback copies."""
+    context = _phone(chromium, share_server, NO_CLIPBOARD)
+    try:
+        page = context.new_page()
+        page.goto(share_server + TOPIC)
+        assert page.evaluate("navigator.clipboard") is None
+        page.evaluate(
+            "window.__copied = []; const exec = document.execCommand.bind(document);"
+            "document.execCommand = (c) => {"
+            " const f = document.activeElement;"
+            " window.__copied.push([c, f.value.substring(f.selectionStart, f.selectionEnd)]); return exec(c); }; null;"
+        )
+        page.click(".share-copy")
+        page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+        assert "链接已复制" in page.inner_text(".share-status")
+        assert page.evaluate("window.__copied") == [["copy", share_server + TOPIC]]
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_copy_link_last_resort_shows_the_link_selected(chromium: Any, share_server: str) -> None:
+    context = _phone(chromium, share_server, NO_CLIPBOARD + "document.execCommand = () => false;")
+    try:
+        page = context.new_page()
+        page.goto(share_server + "/interviews/louyuan-nongyeyinhang")
+        field = page.locator(".share-url")
+        assert not field.is_visible()
+        page.click(".share-copy")
+        page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+        assert "长按" in page.inner_text(".share-status")
+        assert field.is_visible()
+        selected = field.evaluate("f => f.value.substring(f.selectionStart, f.selectionEnd)")
+        assert selected == share_server + "/interviews/louyuan-nongyeyinhang"
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+    finally:
+        context.close()
+
