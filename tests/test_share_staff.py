@@ -58,7 +58,9 @@ def client(app: Flask) -> FlaskClient:
     return staff
 
 
-@pytest.mark.parametrize("path", ["/interviews/tan/gzh", "/topics/louyuan/gzh", "/staff/stats/", "/cases/anli/gzh?raw=1"])
+@pytest.mark.parametrize(
+    "path", ["/interviews/tan/gzh", "/topics/louyuan/gzh", "/staff/stats/", "/cases/anli/gzh?raw=1"]
+)
 def test_staff_tools_need_a_login(app: Flask, loop: None, path: str) -> None:
     response = app.test_client().get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")

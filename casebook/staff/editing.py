@@ -278,7 +278,11 @@ def save(
         verb = "create" if new else {"save": "edit", "submit": "submit", "publish": "publish"}[action]
         _write(ws, session, path, kind, slug, text, entry, verb, user)
         out.ok = True
-        out.message = {"save": "已保存为草稿。" if new else "已保存。", "submit": "已提交审核。", "publish": "已发布。"}[action]
+        out.message = {
+            "save": "已保存为草稿。" if new else "已保存。",
+            "submit": "已提交审核。",
+            "publish": "已发布。",
+        }[action]
     out.index_warning = _reindex(ws, session, kind, slug)
     return out
 
