@@ -89,6 +89,26 @@
     }
   }
 
+  /* repeatable rows (project indicators and milestones): copy the last row with the next number */
+  Array.prototype.forEach.call(form.querySelectorAll(".add-row"), function (button) {
+    button.addEventListener("click", function () {
+      var group = button.closest(".rows-group");
+      var rows = group.querySelectorAll(".row-item");
+      var last = rows[rows.length - 1];
+      var next = 0;
+      Array.prototype.forEach.call(rows, function (row) { next = Math.max(next, Number(row.dataset.row) + 1); });
+      var copy = last.cloneNode(true);
+      copy.dataset.row = String(next);
+      Array.prototype.forEach.call(copy.querySelectorAll("input, textarea"), function (el) {
+        el.name = el.name.replace(/-\d+-/, "-" + next + "-");
+        el.value = "";
+      });
+      Array.prototype.forEach.call(copy.querySelectorAll(".error"), function (el) { el.remove(); });
+      last.after(copy);
+      copy.querySelector("input").focus();
+    });
+  });
+
   /* image upload: checked and re-encoded by the server, then inserted as Markdown or set as cover */
   var fileInput = form.querySelector(".file-input");
   var status = form.querySelector(".upload-status");

@@ -23,88 +23,17 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from .. import catalog, content, indexing
+from .. import content, indexing
 from ..content.files import read_yaml, split_front_matter
 from ..db import DbSession
-from ..models import EntryRow
 from ..search import SearchIndex
+from .kinds import FORM_FIELDS, FormField, fields_for, form_values, kind_of, meta_from_form
 from .models import Revision, audit
+
+__all__ = ["FORM_FIELDS", "FormField", "fields_for", "form_values", "meta_from_form"]
 
 logger = logging.getLogger(__name__)
 GIT_ACTIONS = {"publish": "发布", "unpublish": "撤回", "restore": "恢复"}
-LIST_SPLIT = re.compile(r"[,，、;；\n]+")
-
-
-@dataclass(frozen=True)
-class FormField:
-    key: str
-    label: str
-    widget: str
-    kinds: tuple[str, ...] = content.KINDS
-    hint: str = ""
-
-
-FORM_FIELDS: tuple[FormField, ...] = (
-    FormField("title", "标题", "text"),
-    FormField("topic", "主题", "topic"),
-    FormField("date", "日期", "date"),
-    FormField("summary", "摘要", "textarea", hint="一两句话，显示在列表和分享卡片上"),
-    FormField("tags", "标签", "list", hint="用逗号或顿号分隔"),
-    FormField("street", "街道", "street"),
-    FormField("community", "社区", "community"),
-    FormField("scope", "范围", "scope", kinds=("case",)),
-    FormField("region", "地区", "text", kinds=("case",), hint="微分享案例所在地，如：四川省成都市"),
-    FormField("people", "受访者", "list", kinds=("interview",), hint="姓名和职务，用逗号分隔"),
-    FormField("participants", "参与者", "list", kinds=("salon",), hint="用逗号或换行分隔"),
-    FormField("video", "视频链接", "text", hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页"),
-    FormField("cover", "封面图", "cover", hint="上传图片，或填写 media/ 下的文件名"),
-    FormField("sample", "示例内容", "checkbox", hint="虚构的示例，页面上会标注“示例内容”"),
-)
-LIST_KEYS = {"tags", "people", "participants"}
-
-
-def fields_for(kind: str) -> list[FormField]:
-    return [f for f in FORM_FIELDS if kind in f.kinds]
-
-
-def version_of(text: str) -> str:
-    """The version token a form carries: a hash of the text it was based on."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
-def form_values(entry: content.Entry) -> dict[str, str]:
-    """An entry as the editor's form values (lists joined with 、)."""
-    values: dict[str, str] = {}
-    for spec in fields_for(entry.kind):
-        value = getattr(entry, spec.key)
-        if isinstance(value, tuple):
-            values[spec.key] = "、".join(value)
-        elif isinstance(value, bool):
-            values[spec.key] = "1" if value else ""
-        else:
-            values[spec.key] = "" if value is None else str(value)
-    values["body"] = entry.body
-    return values
-
-
-def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> tuple[dict[str, Any], dict[str, int]]:
-    """Front-matter values from form strings, and a line number per key to map problems back."""
-    meta: dict[str, Any] = {}
-    for spec in fields_for(kind):
-        raw = (form.get(spec.key) or "").strip()
-        if spec.widget == "checkbox":
-            if raw:
-                meta[spec.key] = True
-        elif spec.key in LIST_KEYS:
-            items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
-            if items:
-                meta[spec.key] = items
-        elif raw or spec.key in ("title", "topic", "date"):
-            meta[spec.key] = raw
-    meta["status"] = status
-    lines = {spec.key: n for n, spec in enumerate(FORM_FIELDS, start=2)}
-    lines["status"] = len(FORM_FIELDS) + 2
-    return meta, lines
 
 
 @dataclass
@@ -116,7 +45,7 @@ class Outcome:
     conflict_text: str | None = None
     """The version saved meanwhile by someone else (the user's own text is kept in the form)."""
     pending: bool = False
-    entry: content.Entry | None = None
+    entry: Any = None
     message: str = ""
     index_warning: str = ""
 
@@ -144,17 +73,14 @@ class Workspace:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def find_row(session: DbSession, kind: str, slug: str) -> EntryRow | None:
-    """The catalog row of an entry in any status."""
-    return session.scalar(select(EntryRow).where(EntryRow.kind == kind, EntryRow.slug == slug))
+def version_of(text: str) -> str:
+    """The version token a form carries: a hash of the text it was based on."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def file_path(ws: Workspace, session: DbSession, kind: str, slug: str) -> Path:
-    row = find_row(session, kind, slug)
-    if row is not None:
-        return ws.root / row.path
-    taken = [p for k, p in content.iter_entry_files(ws.root) if k == kind and p.stem == slug]
-    return taken[0] if taken else content.entry_path(ws.root, kind, slug)
+def file_path(ws: Workspace, session: DbSession, kind: str, slug: str, values: Mapping[str, str] | None = None) -> Path:
+    """The file of an item in any status (or where a new one goes)."""
+    return kind_of(kind).locate(ws.root, session, slug, values)
 
 
 def pending_revision(session: DbSession, kind: str, slug: str) -> Revision | None:
@@ -182,10 +108,9 @@ def working_text(ws: Workspace, session: DbSession, kind: str, slug: str) -> str
     return file_text(file_path(ws, session, kind, slug))
 
 
-def parse(ws: Workspace, kind: str, slug: str, text: str) -> content.Entry | None:
-    rules, _ = content.load_rules(ws.root)
-    entry, _ = content.parse_text(text, kind, slug, rules=rules, path=content.entry_path(ws.root, kind, slug))
-    return entry
+def parse(ws: Workspace, session: DbSession, kind: str, slug: str, text: str) -> Any | None:
+    """An entry or project from text (None if unusable)."""
+    return kind_of(kind).parse(ws.root, slug, text, file_path(ws, session, kind, slug))
 
 
 def set_status(text: str, status: str) -> str:
@@ -234,7 +159,7 @@ def save(
     if not content.SLUG_RE.match(slug):
         return out.error("slug", "网址名只能用小写字母、数字和连字符（-），不超过 80 个字符")
     with ws.locked():
-        path = file_path(ws, session, kind, slug)
+        path = file_path(ws, session, kind, slug, form)
         current = working_text(ws, session, kind, slug)
         if new and current is not None:
             return out.error("slug", f"网址名“{slug}”已被占用，请换一个")
@@ -248,20 +173,10 @@ def save(
         status = {"save": file_status if not new else "draft", "submit": "submitted", "publish": "published"}[action]
         if live:
             status = "published"
-        meta, lines = meta_from_form(kind, form, status)
-        rules, _ = content.load_rules(ws.root)
-        body = (form.get("body") or "").replace("\r\n", "\n")
-        entry, problems = content.validate_entry(
-            kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=lines
-        )
-        if problems or entry is None:
-            by_line = {n: key for key, n in lines.items()}
-            for problem in problems:
-                out.error(by_line.get(problem.line, ""), problem.message)
-            if not out.errors:
-                out.error("", "内容无法保存")
+        entry, text, errors = kind_of(kind).build(ws.root, session, slug, form, status, path)
+        if entry is None:
+            out.errors = errors
             return out
-        text = content.serialize(entry)
         out.entry = entry
         if live and action != "publish":
             _supersede(session, kind, slug)
@@ -287,7 +202,7 @@ def save(
     return out
 
 
-def _revision(kind: str, slug: str, text: str, entry: content.Entry, state: str, action: str, user: str) -> Revision:
+def _revision(kind: str, slug: str, text: str, entry: Any, state: str, action: str, user: str) -> Revision:
     return Revision(
         kind=kind, slug=slug, text=text, title=entry.title, status=entry.status, state=state, action=action, author=user
     )
@@ -308,7 +223,7 @@ def _write(
     kind: str,
     slug: str,
     text: str,
-    entry: content.Entry,
+    entry: Any,
     action: str,
     user: str,
     note: str = "",
@@ -316,7 +231,7 @@ def _write(
     """Write the file, mirror it, record the revision and the audit event, commit."""
     content.write_atomic(path, text)
     try:
-        catalog.refresh_file(session, ws.root, path)
+        kind_of(kind).refresh(session, ws.root, path)
         _supersede(session, kind, slug)
         revision = _revision(kind, slug, text, entry, "written", action, user)
         revision.note = note
@@ -379,7 +294,7 @@ def change_status(
         pending = pending_revision(session, kind, slug)
         source = pending.text if (pending is not None and to == "published") else current
         text = set_status(source, to)
-        entry = parse(ws, kind, slug, text)
+        entry = parse(ws, session, kind, slug, text)
         if entry is None:
             return out.error("", "文件内容有问题，无法更改状态；请先在控制台查看内容问题")
         if text == current and pending is None:
@@ -406,13 +321,13 @@ def _write_keep_pending(
     kind: str,
     slug: str,
     text: str,
-    entry: content.Entry,
+    entry: Any,
     action: str,
     user: str,
 ) -> None:
     content.write_atomic(path, text)
     try:
-        catalog.refresh_file(session, ws.root, path)
+        kind_of(kind).refresh(session, ws.root, path)
         session.add(_revision(kind, slug, text, entry, "written", action, user))
         audit(session, user, action, f"{kind}/{slug}")
         session.commit()
@@ -445,7 +360,7 @@ def restore(ws: Workspace, session: DbSession, *, revision_id: int, user: str) -
         current = file_text(path)
         status = status_of(current) if current is not None else "draft"
         text = set_status(old.text, status)
-        entry = parse(ws, kind, slug, text)
+        entry = parse(ws, session, kind, slug, text)
         if entry is None:
             return out.error("", "这个版本与现在的主题或地点设置不符，无法恢复")
         _write(ws, session, path, kind, slug, text, entry, "restore", user, f"恢复自版本 #{old.id}")

@@ -26,8 +26,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import content
 from ..db import db
 from ..models import EntryRow, ProblemRow, SearchMiss, TopicRow
+from ..project_rows import ProjectRow
 from ..render import render_markdown
 from ..staff import accounts, editing
+from ..staff.kinds import PROJECT_GROUPS, PROJECT_ROWS, kind_of, row_indexes
 from ..staff.models import AuditEvent, Revision, User, audit
 from ..web import KIND_NAMES
 from .auth import current_user, recoverable, require
@@ -35,6 +37,8 @@ from .auth import current_user, recoverable, require
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 logger = logging.getLogger(__name__)
 STATUS_NAMES = {"draft": "草稿", "submitted": "待审核", "published": "已发布"}
+EDIT_KINDS = {**KIND_NAMES, "project": "民生实事"}
+"""Everything the editor can write: entries and 民生实事 projects."""
 PREVIEW_LIMIT = 400_000
 
 
@@ -54,7 +58,7 @@ def _ws() -> editing.Workspace:
 
 
 def _kind_or_404(kind: str) -> str:
-    if kind not in content.KINDS:
+    if kind not in EDIT_KINDS:
         abort(404)
     return kind
 
@@ -65,7 +69,7 @@ def _is_reviewer() -> bool:
 
 @bp.record_once
 def _staff_globals(state: Any) -> None:
-    state.app.jinja_env.globals.update(STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=accounts.ROLE_NAMES)
+    state.app.jinja_env.globals.update(STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=accounts.ROLE_NAMES, EDIT_KINDS=EDIT_KINDS)
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -83,6 +87,13 @@ def dashboard() -> ResponseReturnValue:
         .order_by(EntryRow.date.desc())
         .limit(50)
     ).all()
+    my_projects = select(Revision.slug).where(Revision.author == me.name, Revision.kind == "project")
+    my_drafts = [
+        *my_drafts,
+        *session.scalars(
+            select(ProjectRow).where(ProjectRow.status != "published", ProjectRow.slug.in_(my_projects)).limit(50)
+        ),
+    ]
     waiting = _waiting(session)
     recent = session.scalars(select(Revision).order_by(Revision.id.desc()).limit(15)).all()
     topics = session.scalars(select(TopicRow).order_by(TopicRow.number)).all()
@@ -119,6 +130,8 @@ def _waiting(session: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for row in session.scalars(select(EntryRow).where(EntryRow.status == "submitted").order_by(EntryRow.id)):
         items.append({"kind": row.kind, "slug": row.slug, "title": row.title, "what": "新内容待发布"})
+    for project in session.scalars(select(ProjectRow).where(ProjectRow.status == "submitted").order_by(ProjectRow.id)):
+        items.append({"kind": "project", "slug": project.slug, "title": project.title, "what": "新项目待发布"})
     pending = session.scalars(select(Revision).where(Revision.state == "pending").order_by(Revision.id))
     for rev in pending:
         items.append({"kind": rev.kind, "slug": rev.slug, "title": rev.title, "what": f"{rev.author} 的修改待发布"})
@@ -129,11 +142,14 @@ def _waiting(session: Any) -> list[dict[str, Any]]:
 @require("editor")
 def entries() -> ResponseReturnValue:
     status = request.args.get("status", "")
-    stmt = select(EntryRow).order_by(EntryRow.date.desc(), EntryRow.id.desc())
-    if status in STATUS_NAMES:
-        stmt = stmt.where(EntryRow.status == status)
-    rows = db.session.scalars(stmt.limit(500)).all()
-    return render_template("staff/entries.html", rows=rows, status=status, title="全部内容")
+    rows: list[Any] = []
+    for model in (EntryRow, ProjectRow):
+        stmt = select(model).order_by(model.date.desc(), model.id.desc())
+        if status in STATUS_NAMES:
+            stmt = stmt.where(model.status == status)
+        rows.extend(db.session.scalars(stmt.limit(500)))
+    rows.sort(key=lambda row: row.date, reverse=True)
+    return render_template("staff/entries.html", rows=rows[:500], status=status, title="全部内容")
 
 
 # --- editor ------------------------------------------------------------------------------------
@@ -171,7 +187,10 @@ def _editor(
             slug=slug,
             values=values,
             base=conflict["base"] if conflict else base,
-            fields=editing.fields_for(kind),
+            fields=editing.fields_for(kind) if kind in content.KINDS else [],
+            rows={group: _rows(values, group) for group in PROJECT_ROWS} if kind == "project" else {},
+            row_keys=PROJECT_ROWS,
+            groups=PROJECT_GROUPS,
             topics=topics,
             places=_places(),
             errors=outcome.errors if outcome else {},
@@ -180,16 +199,28 @@ def _editor(
             status=status,
             pending=pending,
             reviewer=_is_reviewer() if current_user() else False,
-            kind_name=KIND_NAMES[kind],
-            title=("编辑：" + values.get("title", "")) if slug else f"新建{KIND_NAMES[kind]}",
+            kind_name=EDIT_KINDS[kind],
+            title=("编辑：" + values.get("title", "")) if slug else f"新建{EDIT_KINDS[kind]}",
         ),
         code,
     )
 
 
+def _rows(values: dict[str, str], group: str, blank: int = 2) -> list[int]:
+    """Row numbers to show for a repeatable group: the filled ones, then ``blank`` empty ones."""
+    used = row_indexes(values, group)
+    start = (used[-1] + 1) if used else 0
+    return [*used, *range(start, start + blank)]
+
+
 def _text_from_values(kind: str, slug: str, values: dict[str, str]) -> str:
     """The user's form as file-like text, for showing a conflict diff."""
-    meta, _ = editing.meta_from_form(kind, values, "draft")
+    if kind == "project":
+        from ..staff.kinds import project_meta_from_form
+
+        meta = project_meta_from_form(values, "draft")[0]
+    else:
+        meta = editing.meta_from_form(kind, values, "draft")[0]
     meta.pop("status", None)
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{front}---\n{values.get('body', '').strip()}\n"
@@ -201,7 +232,7 @@ def _posted() -> dict[str, str]:
 
 def _recover_editor(reason: str) -> ResponseReturnValue:
     kind = (request.view_args or {}).get("kind", "case")
-    if kind not in content.KINDS:
+    if kind not in EDIT_KINDS:
         abort(404)
     slug = (request.view_args or {}).get("slug")
     values = _posted()
@@ -216,9 +247,7 @@ def _recover_editor(reason: str) -> ResponseReturnValue:
 def new(kind: str) -> ResponseReturnValue:
     _kind_or_404(kind)
     if request.method == "GET":
-        topic = request.args.get("topic", "")
-        skeleton = content.skeleton(kind, "new", "", topic, dt.date.today())
-        values = editing.form_values(skeleton)
+        values = kind_of(kind).blank(request.args, dt.date.today().isoformat())
         values["slug"] = ""
         return _editor(kind, None, values, "")
     values = _posted()
@@ -266,12 +295,12 @@ def edit(kind: str, slug: str) -> ResponseReturnValue:
     pending = editing.pending_revision(session, kind, slug) is not None
     file_status = editing.status_of(editing.file_text(editing.file_path(ws, session, kind, slug)) or "")
     if request.method == "GET":
-        entry = editing.parse(ws, kind, slug, text)
+        entry = editing.parse(ws, session, kind, slug, text)
         if entry is None:
             flash("这个文件有内容问题，编辑器无法读取；请先按控制台列出的问题修正文件。", "warn")
             return redirect(url_for("staff.dashboard"))
         return _editor(
-            kind, slug, editing.form_values(entry), editing.version_of(text), status=file_status, pending=pending
+            kind, slug, kind_of(kind).values(entry), editing.version_of(text), status=file_status, pending=pending
         )
     values = _posted()
     outcome = editing.save(
@@ -320,17 +349,18 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
     text = editing.working_text(ws, db.session, kind, slug)
     if text is None:
         abort(404)
-    entry = editing.parse(ws, kind, slug, text)
+    entry = editing.parse(ws, db.session, kind, slug, text)
     if entry is None:
         abort(404)
     pending = editing.pending_revision(db.session, kind, slug) is not None
     return render_template(
         "staff/view.html",
         entry=entry,
+        kind=kind,
         html=render_markdown(entry.body),
-        topic=db.session.get(TopicRow, entry.topic),
+        topic=db.session.get(TopicRow, entry.topic) if kind != "project" else None,
         pending=pending,
-        kind_name=KIND_NAMES[kind],
+        kind_name=EDIT_KINDS[kind],
         title="预览：" + entry.title,
     )
 
@@ -359,7 +389,7 @@ def review(kind: str, slug: str) -> ResponseReturnValue:
         "staff/review.html",
         kind=kind,
         slug=slug,
-        entry=editing.parse(ws, kind, slug, current),
+        entry=editing.parse(ws, session, kind, slug, current),
         diff=editing.diff(published, current) if published else None,
         pending=editing.pending_revision(session, kind, slug),
         file_status=editing.status_of(editing.file_text(path) or ""),
