@@ -256,3 +256,14 @@ def test_publishing_commits_when_the_content_folder_is_a_git_repository(
     reviewer.post("/staff/status/case/louyuan-sanbu", data={"to": "published", "csrf_token": tok})
     log = subprocess.run([*git, "log", "--format=%an|%s"], capture_output=True, text=True, check=True).stdout
     assert log.splitlines()[0] == "reviewer1|发布 case/louyuan-sanbu: 楼院自治的三个步骤"
+
+
+def test_saving_an_entry_whose_file_vanished_keeps_the_text(staff: dict[str, FlaskClient], content_dir: Path) -> None:
+    assert _create(staff["editor1"]).status_code == 302
+    editor = staff["editor1"]
+    form = form_of(editor, "/staff/edit/case/louyuan-sanbu")
+    (content_dir / "cases" / "louyuan-sanbu.md").unlink()
+    r = editor.post("/staff/edit/case/louyuan-sanbu", data={**form, **entry_form(body="刚写好的一段话。")})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "已不存在" in html and "刚写好的一段话。" in html

@@ -290,11 +290,12 @@ def edit(kind: str, slug: str) -> ResponseReturnValue:
     ws = _ws()
     session = db.session
     text = editing.working_text(ws, session, kind, slug)
-    if text is None:
-        abort(404)
+    if text is None and request.method == "GET":
+        abort(404)  # (a POST goes on: save() reports the missing file and the form keeps the text)
     pending = editing.pending_revision(session, kind, slug) is not None
     file_status = editing.status_of(editing.file_text(editing.file_path(ws, session, kind, slug)) or "")
     if request.method == "GET":
+        assert text is not None
         entry = editing.parse(ws, session, kind, slug, text)
         if entry is None:
             flash("这个文件有内容问题，编辑器无法读取；请先按控制台列出的问题修正文件。", "warn")
