@@ -54,7 +54,7 @@ def test_nav_is_one_row_at_360(browser: Any, live_server: str, path: str) -> Non
     assert header["overflow"] <= 0 and header["navScroll"] <= 0
     assert [link["text"] for link in header["links"]] == NAV
     assert _rows(header["links"]) == [NAV]
-    assert all(0 <= link["left"] and link["right"] <= header["width"] for link in header["links"])
+    assert all(link["left"] >= 0 and link["right"] <= header["width"] for link in header["links"])
     assert not any(link["clipped"] for link in header["links"])
 
 
@@ -67,9 +67,12 @@ def test_nav_wraps_into_full_rows_at_large_font(browser: Any, live_server: str, 
     assert [text for row in rows for text in row] == NAV  # every link shown, in order, none hidden
     assert 1 < len(rows) <= 2
     for link in header["links"]:
-        assert 0 <= link["left"] and link["right"] <= header["width"]
+        assert link["left"] >= 0 and link["right"] <= header["width"]
         assert not link["clipped"] and link["height"] < 2 * header["lineHeight"]  # no link breaks inside
     # each row is filled edge to edge, so the wrap reads as a second row of tabs, not a stray word
-    lefts = {top: min(l["left"] for l in header["links"] if l["top"] == top) for top in {l["top"] for l in header["links"]}}
-    rights = {top: max(l["right"] for l in header["links"] if l["top"] == top) for top in lefts}
-    assert max(lefts.values()) - min(lefts.values()) < 2 and max(rights.values()) - min(rights.values()) < 2
+    by_row: dict[int, list[dict[str, Any]]] = {}
+    for link in header["links"]:
+        by_row.setdefault(link["top"], []).append(link)
+    lefts = [min(link["left"] for link in row) for row in by_row.values()]
+    rights = [max(link["right"] for link in row) for row in by_row.values()]
+    assert max(lefts) - min(lefts) < 2 and max(rights) - min(rights) < 2
