@@ -15,10 +15,11 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from .. import queries
+from .. import project_board, queries
 from ..content import KIND_DIRS
 from ..db import db
 from ..models import EntryRow, TopicRow
+from ..project_rows import ProjectRow
 from ..share.counter import ViewCounter, source_of
 from ..share.qr import qr_png, qr_svg
 from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url
@@ -33,10 +34,12 @@ COUNTED: dict[str, str] = {
     "share.topic_share": "topic",
     "share.topic_card": "topic",
     **{f"public.{kind}": kind for kind in KIND_DIRS},
+    "projects.project": "project",
 }
-"""Endpoints counted against a topic or an entry (by their ``slug``); other public pages count as ``page``."""
-PAGE_BLUEPRINTS = frozenset({"public", "search"})
-NOT_COUNTED = frozenset({"public.media"})
+"""Endpoints counted against a topic, an entry or a project (by their ``slug``, unique across years for
+projects); other public pages count as ``page``."""
+PAGE_BLUEPRINTS = frozenset({"public", "search", "projects"})
+NOT_COUNTED = frozenset({"public.media", "projects.board_csv"})
 QR_MAX_AGE = 86400
 
 
@@ -56,6 +59,13 @@ def _entry_title_or_404(kind: str, slug: str) -> str:
     return title
 
 
+def _project_or_404(year: int, slug: str) -> ProjectRow:
+    row = project_board.get_project(db.session, slug)
+    if row is None or row.year != year:
+        abort(404)
+    return row
+
+
 def topic_share_url(slug: str, source: str | None = None) -> str:
     """The absolute share page of a topic, optionally tagged with ``?from=``."""
     return absolute("share.topic_share", slug=slug, **({"from": source} if source else {}))
@@ -65,12 +75,34 @@ def entry_share_url(kind: str, slug: str, source: str | None = None) -> str:
     return absolute(KIND_ENDPOINT[kind], slug=slug, **({"from": source} if source else {}))
 
 
-def share_meta(topic: TopicRow | None = None, entry: EntryRow | None = None, page: str = "") -> dict[str, Any]:
-    """What share affordances and og:* tags need for a topic page (``page`` = ``share``/``card``) or an entry."""
-    if entry is not None:
+def project_share_url(year: int, slug: str, source: str | None = None) -> str:
+    """The absolute page of a 民生实事 project, optionally tagged with ``?from=``."""
+    return absolute("projects.project", year=year, slug=slug, **({"from": source} if source else {}))
+
+
+def share_meta(
+    topic: TopicRow | None = None,
+    entry: EntryRow | None = None,
+    page: str = "",
+    project: ProjectRow | None = None,
+) -> dict[str, Any]:
+    """What share affordances and og:* tags need for a topic page (``page`` = ``share``/``card``), an entry
+    or a 民生实事 project."""
+    if project is not None:
+        cover = None
+        meta: dict[str, Any] = {
+            "title": project.title,
+            "description": project.excerpt or f"{project.year}年民生实事：{project.title}（{project.lead}）",
+            "url": project_share_url(project.year, project.slug),
+            "qr_svg": url_for("share.project_qr_svg", year=project.year, slug=project.slug),
+            "qr_png": url_for("share.project_qr_png", year=project.year, slug=project.slug),
+            "qr_target": project_share_url(project.year, project.slug, "qr"),
+            "type": "article",
+        }
+    elif entry is not None:
         cover = media_url(entry.cover)
         url = entry_share_url(entry.kind, entry.slug)
-        meta: dict[str, Any] = {
+        meta = {
             "title": entry.title,
             "description": entry.summary or entry.excerpt,
             "url": url,
@@ -189,6 +221,18 @@ def entry_qr_png(kind_dir: str, slug: str) -> ResponseReturnValue:
     kind = _entry_kind(kind_dir)
     _entry_title_or_404(kind, slug)
     return _image(qr_png(entry_share_url(kind, slug, "qr")), "image/png")
+
+
+@bp.get("/projects/<int:year>/<slug>/qr.svg")
+def project_qr_svg(year: int, slug: str) -> ResponseReturnValue:
+    row = _project_or_404(year, slug)
+    return _image(qr_svg(project_share_url(year, slug, "qr"), f"{row.title} 二维码"), "image/svg+xml")
+
+
+@bp.get("/projects/<int:year>/<slug>/qr.png")
+def project_qr_png(year: int, slug: str) -> ResponseReturnValue:
+    _project_or_404(year, slug)
+    return _image(qr_png(project_share_url(year, slug, "qr")), "image/png")
 
 
 def _same_origin(url: str, base: str) -> bool:

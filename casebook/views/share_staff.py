@@ -12,19 +12,20 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from .. import queries
+from .. import project_board, queries
 from ..content import KIND_DIRS, KINDS
 from ..db import db
 from ..models import EntryRow, TopicRow
+from ..project_rows import ProjectRow
 from ..share import gzh, stats
 from ..share.counter import SOURCE_LABELS, today
 from ..web import KIND_ENDPOINT, absolute, page_title, site_url
 from .auth import staff_only
-from .share import entry_share_url, topic_share_url
+from .share import entry_share_url, project_share_url, topic_share_url
 
 bp = Blueprint("share_staff", __name__)
 bp.before_request(staff_only)
@@ -47,11 +48,22 @@ def stats_index() -> ResponseReturnValue:
     since = today() - dt.timedelta(days=days - 1)
     rows = stats.most_viewed(db.session, since)
     topics = queries.topic_map(db.session)
-    titles = _entry_titles([(k, s) for k, s, _ in rows if k != "topic"])
+    titles = _entry_titles([(k, s) for k, s, _ in rows if k not in ("topic", "project")])
+    projects = _project_titles([s for k, s, _ in rows if k == "project"])
     items = []
     for kind, slug, views in rows:
-        label = topics[slug].label if kind == "topic" and slug in topics else titles.get((kind, slug), slug)
-        items.append({"kind": kind, "slug": slug, "label": label, "views": views})
+        if kind == "topic":
+            label = topics[slug].label if slug in topics else slug
+            url = url_for("share_staff.topic_stats", slug=slug)
+        elif kind == "project":
+            label = projects.get(slug, slug)
+            url = url_for("share_staff.project_stats", slug=slug)
+        elif kind in KIND_DIRS:
+            label = titles.get((kind, slug), slug)
+            url = url_for("share_staff.entry_stats", kind_dir=KIND_DIRS[kind], slug=slug)
+        else:
+            continue
+        items.append({"kind": kind, "slug": slug, "label": label, "views": views, "url": url})
     return render_template("share_staff/stats_index.html", items=items, days=days, title=page_title("访问统计"))
 
 
@@ -61,6 +73,13 @@ def _entry_titles(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     rows = db.session.execute(db.select(EntryRow.kind, EntryRow.slug, EntryRow.title).where(EntryRow.kind.in_(KINDS)))
     wanted = set(keys)
     return {(k, s): t for k, s, t in rows if (k, s) in wanted}
+
+
+def _project_titles(slugs: list[str]) -> dict[str, str]:
+    if not slugs:
+        return {}
+    rows = db.session.execute(db.select(ProjectRow.slug, ProjectRow.title).where(ProjectRow.slug.in_(slugs)))
+    return {slug: f"{title}（民生实事）" for slug, title in rows}
 
 
 def _stats_page(kind: str, slug: str, label: str, page_url: str) -> ResponseReturnValue:
@@ -94,8 +113,19 @@ def entry_stats(kind_dir: str, slug: str) -> ResponseReturnValue:
     return _stats_page(kind, slug, entry.title, absolute(KIND_ENDPOINT[kind], slug=slug))
 
 
+@bp.get("/staff/stats/projects/<slug>")
+def project_stats(slug: str) -> ResponseReturnValue:
+    row = project_board.get_project(db.session, slug)
+    if row is None:
+        abort(404)
+    return _stats_page("project", slug, row.title, project_share_url(row.year, slug))
+
+
+CLOSING = "长按识别二维码，或点击文末“阅读原文”，查看全文和本期“一谈三微”全部内容。"
+
+
 def _export(
-    template: str, read_more: str, qr_png: str, sample: bool, label: str, **context: Any
+    template: str, read_more: str, qr_png: str, sample: bool, label: str, closing: str = CLOSING, **context: Any
 ) -> ResponseReturnValue:
     """Render the content, number its external links, wrap it, inline the theme."""
     site = site_url()
@@ -104,7 +134,7 @@ def _export(
     content = gzh.footnote_links(render_template(template, **context), notes)
     fragment = render_template(
         "share_staff/gzh_wrap.html", content=Markup(content), notes=notes, read_more=read_more, qr_png=qr_png,
-        sample=sample, label=label,
+        sample=sample, label=label, closing=closing,
     )
     article = gzh.inline_styles(fragment, _theme_css())
     if request.args.get("raw"):
@@ -154,4 +184,20 @@ def entry_gzh(kind_dir: str, slug: str) -> ResponseReturnValue:
         label=entry.title,
         entry=entry,
         topic=topic,
+    )
+
+
+@bp.get("/projects/<int:year>/<slug>/gzh")
+def project_gzh(year: int, slug: str) -> ResponseReturnValue:
+    row = project_board.get_project(db.session, slug)
+    if row is None or row.year != year:
+        abort(404)
+    return _export(
+        "share_staff/gzh_project.html",
+        read_more=project_share_url(year, slug, "gzh"),
+        qr_png=absolute("share.project_qr_png", year=year, slug=slug),
+        sample=row.sample,
+        label=row.title,
+        closing="长按识别二维码，或点击文末“阅读原文”，查看这件民生实事的票决、进展和指标完成情况。",
+        project=row,
     )
