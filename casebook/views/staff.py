@@ -30,7 +30,7 @@ from ..render import render_markdown
 from ..staff import accounts, editing
 from ..staff.models import AuditEvent, Revision, User, audit
 from ..web import KIND_NAMES
-from .auth import current_user, recoverable, require
+from .auth import current_user, recoverable, require, safe_next
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 logger = logging.getLogger(__name__)
@@ -364,6 +364,7 @@ def review(kind: str, slug: str) -> ResponseReturnValue:
         pending=editing.pending_revision(session, kind, slug),
         file_status=editing.status_of(editing.file_text(path) or ""),
         reviewer=_is_reviewer(),
+        version=editing.version_of(current),
         title="审核",
     )
 
@@ -376,10 +377,18 @@ def status(kind: str, slug: str) -> ResponseReturnValue:
     if to not in STATUS_NAMES:
         abort(400)
     outcome = editing.change_status(
-        _ws(), db.session, kind=kind, slug=slug, to=to, user=_me().name, may_publish=_is_reviewer()
+        _ws(),
+        db.session,
+        kind=kind,
+        slug=slug,
+        to=to,
+        user=_me().name,
+        may_publish=_is_reviewer(),
+        expected=request.form.get("version") or None,
     )
     _report(outcome)
-    return redirect(request.form.get("back") or url_for("staff.review", kind=kind, slug=slug))
+    back = request.form.get("back")
+    return redirect(safe_next(back) if back else url_for("staff.review", kind=kind, slug=slug))
 
 
 def _report(outcome: editing.Outcome) -> None:
