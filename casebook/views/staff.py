@@ -53,8 +53,9 @@ def _ws() -> editing.Workspace:
     )
 
 
-def _kind_or_404(kind: str) -> str:
-    if kind not in content.KINDS:
+def _kind_or_404(kind: str, slug: str | None = None) -> str:
+    """404 for an unknown kind, or a slug no entry can have (it would only become a bad file name)."""
+    if kind not in content.KINDS or (slug is not None and not content.SLUG_RE.match(slug)):
         abort(404)
     return kind
 
@@ -257,7 +258,7 @@ def _flash(outcome: editing.Outcome) -> None:
 @recoverable(_recover_editor)
 @require("editor")
 def edit(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     ws = _ws()
     session = db.session
     text = editing.working_text(ws, session, kind, slug)
@@ -315,7 +316,7 @@ def preview() -> ResponseReturnValue:
 @require("editor")
 def view(kind: str, slug: str) -> ResponseReturnValue:
     """Any entry in any status, as the public would see it, with its status badge."""
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     ws = _ws()
     text = editing.working_text(ws, db.session, kind, slug)
     if text is None:
@@ -347,7 +348,7 @@ def review_list() -> ResponseReturnValue:
 @bp.get("/review/<kind>/<slug>")
 @require("editor")
 def review(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     ws = _ws()
     session = db.session
     current = editing.working_text(ws, session, kind, slug)
@@ -372,7 +373,7 @@ def review(kind: str, slug: str) -> ResponseReturnValue:
 @bp.post("/status/<kind>/<slug>")
 @require("editor")
 def status(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     to = request.form.get("to", "")
     if to not in STATUS_NAMES:
         abort(400)
@@ -403,7 +404,7 @@ def _report(outcome: editing.Outcome) -> None:
 @bp.post("/discard/<kind>/<slug>")
 @require("reviewer")
 def discard(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     _report(editing.discard_pending(db.session, kind=kind, slug=slug, user=_me().name))
     return redirect(url_for("staff.review", kind=kind, slug=slug))
 
@@ -411,7 +412,7 @@ def discard(kind: str, slug: str) -> ResponseReturnValue:
 @bp.get("/history/<kind>/<slug>")
 @require("editor")
 def history(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     revisions = editing.history(db.session, kind, slug)
     if not revisions and editing.working_text(_ws(), db.session, kind, slug) is None:
         abort(404)
@@ -424,7 +425,7 @@ def history(kind: str, slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/restore/<int:revision_id>")
+@bp.post("/restore/<int(max=9223372036854775807):revision_id>")  # larger ids overflow SQLite
 @require("reviewer")
 def restore(revision_id: int) -> ResponseReturnValue:
     outcome = editing.restore(_ws(), db.session, revision_id=revision_id, user=_me().name)
@@ -582,7 +583,7 @@ def users() -> ResponseReturnValue:
     return redirect(url_for("staff.users"))
 
 
-@bp.post("/users/<name>/<change>")
+@bp.post("/users/<path:name>/<change>")  # a name may contain "/"
 @require("admin")
 def user_change(name: str, change: str) -> ResponseReturnValue:
     session = db.session
@@ -596,6 +597,8 @@ def user_change(name: str, change: str) -> ResponseReturnValue:
             user = accounts.set_active(session, name, True)
             detail = "启用"
         elif change == "role":
+            if accounts.name_key(name) == _me().name_key:
+                raise accounts.AccountError("不能修改自己的角色（请另一位管理员操作），以免没有管理员")
             user = accounts.set_role(session, name, request.form.get("role", ""))
             detail = f"角色改为 {user.role}"
         elif change == "passwd":
@@ -616,7 +619,7 @@ def user_change(name: str, change: str) -> ResponseReturnValue:
 @bp.get("/audit")
 @require("admin")
 def audit_log() -> ResponseReturnValue:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 1_000_000)  # huge offsets overflow SQLite
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * 100).limit(101))
     rows = list(events)
     return render_template("staff/audit.html", events=rows[:100], page=page, more=len(rows) > 100, title="操作记录")
