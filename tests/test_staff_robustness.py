@@ -72,3 +72,10 @@ def test_an_admin_cannot_demote_themselves(app: Flask, admin: FlaskClient) -> No
     assert admin.get("/staff/users").status_code == 200
     with app.app_context():
         assert db.session.scalar(select(User.role).where(User.name == "admin1")) == "admin"
+
+
+def test_expired_page_links_back_only_within_the_site(admin: FlaskClient) -> None:
+    foreign = admin.post("/logout", headers={"Referer": "https://evil.example/phish"})
+    assert foreign.status_code == 400 and "evil.example" not in foreign.get_data(as_text=True)
+    own = admin.post("/logout", headers={"Referer": "http://localhost/staff/entries?status=draft"})
+    assert own.status_code == 400 and 'href="/staff/entries?status=draft"' in own.get_data(as_text=True)
