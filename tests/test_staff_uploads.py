@@ -207,7 +207,7 @@ def test_upload_needs_a_login(app: Flask, content_dir: Path, resync: Callable[[]
     resync()
     anonymous = app.test_client()
     response = upload(anonymous, small_jpeg(), "photo.jpg", csrf=token(anonymous, "/login"))
-    assert response.status_code == 401
+    assert response.status_code == 401 and "重新登录" in response.get_json()["error"]
     assert stored_files(content_dir) == []
 
 

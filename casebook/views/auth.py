@@ -98,7 +98,9 @@ def require(role: str = "editor") -> Callable[[F], F]:
                 recover: Recover | None = getattr(guarded, "recover", None)
                 if request.method == "POST" and recover is not None:
                     return recover(LOGGED_OUT)
-                if request.method == "POST" or request.is_json:
+                if request.accept_mimetypes.best == "application/json" or request.is_json:
+                    return {"error": "登录已失效，请在新窗口中重新登录后再试；本页内容不会丢失"}, 401
+                if request.method == "POST":
                     abort(401)
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if not accounts.can(user.role, role):
