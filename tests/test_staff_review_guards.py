@@ -87,3 +87,41 @@ def test_status_change_redirects_only_within_the_site(staff: dict[str, FlaskClie
     assert "evil.example" not in response.headers["Location"]
     same_site = editor.post("/staff/status/case/louyuan-shenhe", data={**data, "back": "/staff/entries"})
     assert same_site.headers["Location"] == "/staff/entries"
+
+
+BASE_RE = re.compile(r'name="base" value="([^"]*)"')
+
+
+def _settings_form(client: FlaskClient) -> dict[str, str]:
+    html = client.get("/staff/settings/glossary").get_data(as_text=True)
+    base, tok = BASE_RE.search(html), TOKEN_RE.search(html)
+    assert base and tok, html[:1000]
+    return {"csrf_token": tok.group(1), "base": base.group(1)}
+
+
+def test_glossary_saved_meanwhile_is_a_conflict_not_overwritten(
+    app: Flask, staff: dict[str, FlaskClient], content_dir: Path
+) -> None:
+    add_user(app, "reviewer2", "reviewer")
+    other = app.test_client()
+    login(other, "reviewer2")
+    first, second = _settings_form(staff["reviewer1"]), _settings_form(other)
+    theirs = "- term: 无主管楼院\n  synonyms: [三无楼院]\n"
+    saved = other.post("/staff/settings/glossary", data={**second, "text": theirs})
+    assert saved.status_code == 302
+    mine = "- term: 网格员\n  synonyms: [网格长]\n"
+    refused = staff["reviewer1"].post("/staff/settings/glossary", data={**first, "text": mine})
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert "保存冲突" in html and "网格长" in html and "三无楼院" in html  # both texts on the page
+    assert (content_dir / "glossary.yml").read_text(encoding="utf-8") == theirs
+    # saving again from the conflict page (now based on their version) goes through
+    base = BASE_RE.search(html)
+    tok = TOKEN_RE.search(html)
+    assert base and tok
+    merged = theirs + mine
+    again = staff["reviewer1"].post(
+        "/staff/settings/glossary", data={"csrf_token": tok.group(1), "base": base.group(1), "text": merged}
+    )
+    assert again.status_code == 302
+    assert (content_dir / "glossary.yml").read_text(encoding="utf-8") == merged
