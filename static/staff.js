@@ -80,6 +80,12 @@
       banner.querySelector(".restore-time").textContent = new Date(saved.time).toLocaleString("zh-CN");
       banner.hidden = false;
       banner.querySelector(".restore-yes").addEventListener("click", function () {
+        /* the copy was typed on top of the version it was based on: submit that base, so a save
+           made meanwhile by someone else shows up as a conflict instead of being overwritten */
+        if (typeof saved.base === "string") {
+          form.querySelector("input[name=base]").value = saved.base;
+          form.dataset.base = saved.base;
+        }
         fill(saved.values); banner.hidden = true; store();
       });
       banner.querySelector(".restore-no").addEventListener("click", function () {

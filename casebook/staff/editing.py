@@ -277,9 +277,21 @@ def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
 
 
 def change_status(
-    ws: Workspace, session: DbSession, *, kind: str, slug: str, to: str, user: str, may_publish: bool
+    ws: Workspace,
+    session: DbSession,
+    *,
+    kind: str,
+    slug: str,
+    to: str,
+    user: str,
+    may_publish: bool,
+    expected: str | None = None,
 ) -> Outcome:
-    """Submit, publish (the pending revision if there is one) or unpublish an entry."""
+    """Submit, publish (the pending revision if there is one) or unpublish an entry.
+
+    ``expected`` is the version the reviewer looked at (``version_of`` the working text); when it
+    is given and the text changed meanwhile, nothing is published: an unreviewed edit never goes live.
+    """
     out = Outcome()
     if to in ("published", "draft") and not may_publish:
         return out.error("", "只有审核人员可以发布或撤回")
@@ -293,6 +305,8 @@ def change_status(
             return out.error("", "已发布的内容：保存修改即会进入待审核，无需再次提交")
         pending = pending_revision(session, kind, slug)
         source = pending.text if (pending is not None and to == "published") else current
+        if to == "published" and expected and version_of(source) != expected:
+            return out.error("", "审核期间这篇内容又有新的修改，尚未发布。请查看最新的差异后再发布。")
         text = set_status(source, to)
         entry = parse(ws, session, kind, slug, text)
         if entry is None:

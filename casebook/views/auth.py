@@ -74,8 +74,17 @@ def _csrf_guard() -> ResponseReturnValue | None:
             return recover(LOGGED_OUT if current_user() is None else EXPIRED)
         if request.accept_mimetypes.best == "application/json" or request.is_json:
             return {"error": "页面已过期，请刷新后重试"}, 400
-        return render_template("errors/expired.html", back=request.referrer), 400
+        return render_template("errors/expired.html", back=_same_site_referrer()), 400
     return None
+
+
+def _same_site_referrer() -> str | None:
+    """The referring page when it is on this site (as a path), else None: no link to elsewhere."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if path.startswith("/") and not path.startswith("//") else None
 
 
 def require(role: str = "editor") -> Callable[[F], F]:
@@ -89,7 +98,9 @@ def require(role: str = "editor") -> Callable[[F], F]:
                 recover: Recover | None = getattr(guarded, "recover", None)
                 if request.method == "POST" and recover is not None:
                     return recover(LOGGED_OUT)
-                if request.method == "POST" or request.is_json:
+                if request.accept_mimetypes.best == "application/json" or request.is_json:
+                    return {"error": "登录已失效，请在新窗口中重新登录后再试；本页内容不会丢失"}, 401
+                if request.method == "POST":
                     abort(401)
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if not accounts.can(user.role, role):

@@ -32,7 +32,7 @@ from ..staff import accounts, editing
 from ..staff.kinds import PROJECT_GROUPS, PROJECT_ROWS, kind_of, row_indexes
 from ..staff.models import AuditEvent, Revision, User, audit
 from ..web import KIND_NAMES
-from .auth import current_user, recoverable, require
+from .auth import current_user, recoverable, require, safe_next
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 logger = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ def _ws() -> editing.Workspace:
     )
 
 
-def _kind_or_404(kind: str) -> str:
-    if kind not in EDIT_KINDS:
+def _kind_or_404(kind: str, slug: str | None = None) -> str:
+    """404 for an unknown kind, or a slug no entry can have (it would only become a bad file name)."""
+    if kind not in EDIT_KINDS or (slug is not None and not content.SLUG_RE.match(slug)):
         abort(404)
     return kind
 
@@ -286,7 +287,7 @@ def _flash(outcome: editing.Outcome) -> None:
 @recoverable(_recover_editor)
 @require("editor")
 def edit(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     ws = _ws()
     session = db.session
     text = editing.working_text(ws, session, kind, slug)
@@ -345,7 +346,7 @@ def preview() -> ResponseReturnValue:
 @require("editor")
 def view(kind: str, slug: str) -> ResponseReturnValue:
     """Any entry in any status, as the public would see it, with its status badge."""
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     ws = _ws()
     text = editing.working_text(ws, db.session, kind, slug)
     if text is None:
@@ -378,7 +379,7 @@ def review_list() -> ResponseReturnValue:
 @bp.get("/review/<kind>/<slug>")
 @require("editor")
 def review(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     ws = _ws()
     session = db.session
     current = editing.working_text(ws, session, kind, slug)
@@ -395,6 +396,7 @@ def review(kind: str, slug: str) -> ResponseReturnValue:
         pending=editing.pending_revision(session, kind, slug),
         file_status=editing.status_of(editing.file_text(path) or ""),
         reviewer=_is_reviewer(),
+        version=editing.version_of(current),
         title="审核",
     )
 
@@ -402,15 +404,23 @@ def review(kind: str, slug: str) -> ResponseReturnValue:
 @bp.post("/status/<kind>/<slug>")
 @require("editor")
 def status(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     to = request.form.get("to", "")
     if to not in STATUS_NAMES:
         abort(400)
     outcome = editing.change_status(
-        _ws(), db.session, kind=kind, slug=slug, to=to, user=_me().name, may_publish=_is_reviewer()
+        _ws(),
+        db.session,
+        kind=kind,
+        slug=slug,
+        to=to,
+        user=_me().name,
+        may_publish=_is_reviewer(),
+        expected=request.form.get("version") or None,
     )
     _report(outcome)
-    return redirect(request.form.get("back") or url_for("staff.review", kind=kind, slug=slug))
+    back = request.form.get("back")
+    return redirect(safe_next(back) if back else url_for("staff.review", kind=kind, slug=slug))
 
 
 def _report(outcome: editing.Outcome) -> None:
@@ -425,7 +435,7 @@ def _report(outcome: editing.Outcome) -> None:
 @bp.post("/discard/<kind>/<slug>")
 @require("reviewer")
 def discard(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     _report(editing.discard_pending(db.session, kind=kind, slug=slug, user=_me().name))
     return redirect(url_for("staff.review", kind=kind, slug=slug))
 
@@ -433,7 +443,7 @@ def discard(kind: str, slug: str) -> ResponseReturnValue:
 @bp.get("/history/<kind>/<slug>")
 @require("editor")
 def history(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    _kind_or_404(kind, slug)
     revisions = editing.history(db.session, kind, slug)
     if not revisions and editing.working_text(_ws(), db.session, kind, slug) is None:
         abort(404)
@@ -446,7 +456,7 @@ def history(kind: str, slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/restore/<int:revision_id>")
+@bp.post("/restore/<int(max=9223372036854775807):revision_id>")  # larger ids overflow SQLite
 @require("reviewer")
 def restore(revision_id: int) -> ResponseReturnValue:
     outcome = editing.restore(_ws(), db.session, revision_id=revision_id, user=_me().name)
@@ -494,7 +504,16 @@ def upload() -> ResponseReturnValue:
 SETTINGS_FILES = {"glossary": ("glossary.yml", "搜索词表"), "places": ("places.yml", "街道与社区")}
 
 
-def _settings_page(name: str, text: str, problems: list[str], message: str = "", code: int = 200) -> tuple[str, int]:
+def _settings_page(
+    name: str,
+    text: str,
+    problems: list[str],
+    message: str = "",
+    code: int = 200,
+    *,
+    base: str = "",
+    other: str | None = None,
+) -> tuple[str, int]:
     filename, label = SETTINGS_FILES[name]
     return (
         render_template(
@@ -505,17 +524,28 @@ def _settings_page(name: str, text: str, problems: list[str], message: str = "",
             text=text,
             problems=problems,
             message=message,
+            base=base,
+            other=other,
             title=label,
         ),
         code,
     )
 
 
+def _settings_path(name: str) -> Path:
+    return Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / SETTINGS_FILES[name][0]
+
+
+def _settings_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
 def _recover_settings(reason: str) -> ResponseReturnValue:
     name = (request.view_args or {}).get("name", "glossary")
     if name not in SETTINGS_FILES:
         abort(404)
-    return _settings_page(name, request.form.get("text", ""), [], reason, 400)
+    base = request.form.get("base") or editing.version_of(_settings_text(_settings_path(name)))
+    return _settings_page(name, request.form.get("text", ""), [], reason, 400, base=base)
 
 
 @bp.route("/settings/<name>", methods=["GET", "POST"])
@@ -527,21 +557,27 @@ def settings_file(name: str) -> ResponseReturnValue:
     root = Path(current_app.config["CASEBOOK_CONTENT_DIR"])
     path = root / SETTINGS_FILES[name][0]
     if request.method == "GET":
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        return _settings_page(name, text, [])
+        text = _settings_text(path)
+        return _settings_page(name, text, [], base=editing.version_of(text))
     text = request.form.get("text", "").replace("\r\n", "\n")
-    problems = _check_settings(root, name, text)
-    if problems:
-        return _settings_page(name, text, problems, code=422)
-    content.write_atomic(path, text if text.endswith("\n") else text + "\n")
-    audit(db.session, _me().name, "settings", SETTINGS_FILES[name][0])
-    db.session.commit()
+    base = request.form.get("base")
     from ..cli import run_sync
 
-    try:
-        run_sync(current_app._get_current_object(), quiet=True)  # type: ignore[attr-defined]
-    except SystemExit:
-        flash("已保存，但搜索索引更新失败；请运行 casebook reindex。", "warn")
+    with _ws().locked():  # one writer at a time, also against entry saves in other processes
+        current = _settings_text(path)
+        if base is not None and base != editing.version_of(current):
+            message = "保存冲突：在您编辑期间，这个文件已被他人修改。您的文本仍在下方，请对照对方的版本合并后再保存。"
+            return _settings_page(name, text, [], message, 409, base=editing.version_of(current), other=current)
+        problems = _check_settings(root, name, text)
+        if problems:
+            return _settings_page(name, text, problems, code=422, base=editing.version_of(current))
+        content.write_atomic(path, text if text.endswith("\n") else text + "\n")
+        audit(db.session, _me().name, "settings", SETTINGS_FILES[name][0])
+        db.session.commit()
+        try:
+            run_sync(current_app._get_current_object(), quiet=True)  # type: ignore[attr-defined]
+        except SystemExit:
+            flash("已保存，但搜索索引更新失败；请运行 casebook reindex。", "warn")
     flash(f"{SETTINGS_FILES[name][1]}已保存并生效。", "ok")
     return redirect(url_for("staff.settings_file", name=name))
 
@@ -604,7 +640,7 @@ def users() -> ResponseReturnValue:
     return redirect(url_for("staff.users"))
 
 
-@bp.post("/users/<name>/<change>")
+@bp.post("/users/<path:name>/<change>")  # a name may contain "/"
 @require("admin")
 def user_change(name: str, change: str) -> ResponseReturnValue:
     session = db.session
@@ -618,6 +654,8 @@ def user_change(name: str, change: str) -> ResponseReturnValue:
             user = accounts.set_active(session, name, True)
             detail = "启用"
         elif change == "role":
+            if accounts.name_key(name) == _me().name_key:
+                raise accounts.AccountError("不能修改自己的角色（请另一位管理员操作），以免没有管理员")
             user = accounts.set_role(session, name, request.form.get("role", ""))
             detail = f"角色改为 {user.role}"
         elif change == "passwd":
@@ -638,7 +676,7 @@ def user_change(name: str, change: str) -> ResponseReturnValue:
 @bp.get("/audit")
 @require("admin")
 def audit_log() -> ResponseReturnValue:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 1_000_000)  # huge offsets overflow SQLite
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * 100).limit(101))
     rows = list(events)
     return render_template("staff/audit.html", events=rows[:100], page=page, more=len(rows) > 100, title="操作记录")

@@ -1,0 +1,81 @@
+"""Odd URLs and account edge cases in the staff area: a clear 404 or message, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from casebook.db import db
+from casebook.staff.models import User
+
+from .staffkit import add_user, login, token
+
+
+@pytest.fixture
+def admin(app: Flask, resync: Callable[[], Any]) -> FlaskClient:
+    resync()
+    add_user(app, "admin1", "admin")
+    client = app.test_client()
+    login(client, "admin1")
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/history/case/" + "a" * 300,  # longer than a file name may be
+        "/staff/view/case/%00",
+        "/staff/edit/case/%00",
+        "/staff/review/case/" + "b" * 300,
+        "/staff/edit/case/UPPER",
+    ],
+)
+def test_impossible_slugs_are_404(admin: FlaskClient, url: str) -> None:
+    assert admin.get(url).status_code == 404
+
+
+def test_impossible_slugs_in_posts_are_404(admin: FlaskClient) -> None:
+    tok = token(admin, "/staff/users")
+    slug = "c" * 300
+    assert admin.post(f"/staff/status/case/{slug}", data={"csrf_token": tok, "to": "published"}).status_code == 404
+    assert admin.post(f"/staff/discard/case/{slug}", data={"csrf_token": tok}).status_code == 404
+
+
+def test_huge_numbers_are_not_a_server_error(admin: FlaskClient) -> None:
+    assert admin.get("/staff/audit?page=100000000000000000000").status_code == 200
+    tok = token(admin, "/staff/users")
+    assert admin.post("/staff/restore/100000000000000000000000", data={"csrf_token": tok}).status_code == 404
+
+
+def test_accounts_with_a_slash_in_the_name_can_be_managed(app: Flask, admin: FlaskClient) -> None:
+    add_user(app, "张/三", "editor")
+    tok = token(admin, "/staff/users")
+    action = "/staff/users/" + quote("张/三") + "/disable"
+    assert f'action="{action}"' in admin.get("/staff/users").get_data(as_text=True)
+    response = admin.post(action, data={"csrf_token": tok})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.name == "张/三"))
+        assert user is not None and not user.active
+
+
+def test_an_admin_cannot_demote_themselves(app: Flask, admin: FlaskClient) -> None:
+    tok = token(admin, "/staff/users")
+    response = admin.post("/staff/users/admin1/role", data={"csrf_token": tok, "role": "editor"}, follow_redirects=True)
+    assert "不能修改自己的角色" in response.get_data(as_text=True)
+    assert admin.get("/staff/users").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.name == "admin1")) == "admin"
+
+
+def test_expired_page_links_back_only_within_the_site(admin: FlaskClient) -> None:
+    foreign = admin.post("/logout", headers={"Referer": "https://evil.example/phish"})
+    assert foreign.status_code == 400 and "evil.example" not in foreign.get_data(as_text=True)
+    own = admin.post("/logout", headers={"Referer": "http://localhost/staff/entries?status=draft"})
+    assert own.status_code == 400 and 'href="/staff/entries?status=draft"' in own.get_data(as_text=True)
