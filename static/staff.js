@@ -141,7 +141,7 @@
       if (target === "cover") {
         form.querySelector("input[name=cover]").value = result.path;
       } else {
-        var at = body.selectionStart || body.value.length;
+        var at = typeof body.selectionStart === "number" ? body.selectionStart : body.value.length;
         var text = "\n\n" + result.markdown + "\n\n";
         body.value = body.value.slice(0, at) + text + body.value.slice(at);
         renderPreview();

@@ -189,3 +189,24 @@ def test_user_cli(runner: CliRunner) -> None:
     assert runner.invoke(main, ["user", "passwd", "刘书记"], input="另一个很长的密码\n").exit_code == 0
     assert runner.invoke(main, ["user", "passwd", "nobody"], input="另一个很长的密码\n").exit_code == 1
     assert "active" in runner.invoke(main, ["user", "list"]).output
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(app: Flask) -> None:
+    add_user(app, "zhou", "editor")
+    client = app.test_client()
+    login(client, "zhou")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie("session", cookie.value, domain=cookie.domain, secure=True)
+    assert copy.get("/staff/").status_code == 200
+    client.post("/logout", data={"csrf_token": token(client, "/staff/")})
+    assert client.get("/staff/").status_code == 302
+    assert copy.get("/staff/").status_code == 302  # the copied cookie names a login that no longer exists
+
+
+def test_failed_logins_are_in_the_audit_log(app: Flask, client: FlaskClient) -> None:
+    client.post("/login", data={"name": "mallory", "password": "guess guess", "csrf_token": token(client)})
+    with app.app_context():
+        events = [(e.user, e.action) for e in db.session.query(AuditEvent)]
+    assert events == [("mallory", "login-failed")]

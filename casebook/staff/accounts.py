@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..db import DbSession
-from .models import LoginAttempt, LoginLock, User, utcnow
+from .models import LoginAttempt, LoginLock, StaffSession, User, utcnow
 
 ROLES: tuple[str, ...] = ("editor", "reviewer", "admin")
 ROLE_NAMES = {"editor": "编辑", "reviewer": "审核", "admin": "管理员"}
@@ -69,7 +70,11 @@ def add_user(session: DbSession, name: str, role: str, password: str) -> User:
         raise AccountError(f"用户“{clean}”已存在")
     user = User(name=clean, name_key=name_key(clean), role=role, password_hash=_hasher.hash(password))
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same name added at the same moment by someone else
+        session.rollback()
+        raise AccountError(f"用户“{clean}”已存在") from None
     return user
 
 
@@ -100,6 +105,7 @@ def set_active(session: DbSession, name: str, active: bool) -> User:
     user.active = active
     if not active:
         user.session_version += 1
+        session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     return user
 
 

@@ -350,13 +350,14 @@ def _write_keep_pending(
         raise
 
 
-def discard_pending(session: DbSession, *, kind: str, slug: str, user: str) -> Outcome:
+def discard_pending(ws: Workspace, session: DbSession, *, kind: str, slug: str, user: str) -> Outcome:
     out = Outcome()
-    if pending_revision(session, kind, slug) is None:
-        return out.error("", "没有待审核的修改")
-    _supersede(session, kind, slug)
-    audit(session, user, "discard", f"{kind}/{slug}", "退回待审核修改")
-    session.commit()
+    with ws.locked():
+        if pending_revision(session, kind, slug) is None:
+            return out.error("", "没有待审核的修改")
+        _supersede(session, kind, slug)
+        audit(session, user, "discard", f"{kind}/{slug}", "退回待审核修改")
+        session.commit()
     out.ok = True
     out.message = "已退回待审核的修改；已发布的内容不变。"
     return out
@@ -377,10 +378,13 @@ def restore(ws: Workspace, session: DbSession, *, revision_id: int, user: str) -
         entry = parse(ws, session, kind, slug, text)
         if entry is None:
             return out.error("", "这个版本与现在的主题或地点设置不符，无法恢复")
+        dropped = pending_revision(session, kind, slug) is not None
         _write(ws, session, path, kind, slug, text, entry, "restore", user, f"恢复自版本 #{old.id}")
         out.ok = True
         out.entry = entry
-        out.message = f"已恢复版本 #{old.id}（作为新版本保存）。"
+        out.message = f"已恢复版本 #{old.id}（作为新版本保存）。" + (
+            "原有的待审核修改已被替代，仍可在修改历史中查看。" if dropped else ""
+        )
     out.index_warning = _reindex(ws, session, kind, slug)
     return out
 

@@ -32,6 +32,16 @@ class User(Base):
     last_login: Mapped[dt.datetime | None]
 
 
+class StaffSession(Base):
+    """One login: the cookie names it, logout deletes it, so a copied cookie dies with the logout."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class LoginAttempt(Base):
     """One login attempt for a name (existing or not), kept a few minutes for the throttle."""
 

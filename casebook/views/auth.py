@@ -7,7 +7,9 @@ again from the posted values with a fresh token and a message, and nothing is sa
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -15,13 +17,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import delete
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import db
 from ..staff import accounts
-from ..staff.models import User, audit
+from ..staff.models import StaffSession, User, audit, utcnow
 
 bp = Blueprint("auth", __name__)
+SESSION_LIFETIME = dt.timedelta(hours=12)
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 Recover = Callable[[str], ResponseReturnValue]
@@ -38,7 +42,9 @@ def _load_user() -> None:
     if uid is None:
         return
     user = db.session.get(User, uid)
-    if user is None or not user.active or session.get("sv") != user.session_version:
+    sid = session.get("sid")
+    known = isinstance(sid, str) and db.session.get(StaffSession, sid) is not None
+    if user is None or not user.active or session.get("sv") != user.session_version or not known:
         session.clear()
         return
     g.user = user
@@ -55,7 +61,10 @@ def recoverable(recover: Recover) -> Callable[[F], F]:
 
 
 EXPIRED = "页面已过期（超过有效时间或已在别处退出登录），内容尚未保存。您填写的内容都在下面，请再次提交。"
-LOGGED_OUT = "登录已失效，内容尚未保存。请在新窗口中重新登录，然后回到此页再次提交；您填写的内容都在下面。"
+LOGGED_OUT = (
+    "登录已失效，内容尚未保存。请在新窗口中重新登录，然后回到此页再次提交"
+    "（如提示页面已过期，再提交一次即可）；您填写的内容都在下面。"
+)
 
 
 def _csrf_guard() -> ResponseReturnValue | None:
@@ -172,12 +181,18 @@ def login() -> ResponseReturnValue:
         response.headers["Retry-After"] = str(result.retry_after)
         return response
     if result.user is None:
+        audit(db.session, name.strip()[:100] or "（空）", "login-failed")
         db.session.commit()
         return _login_form("用户名或密码不正确。")
     user = result.user
     audit(db.session, user.name, "login")
     db.session.commit()
     session.clear()  # a fresh session: nothing from before the login survives
+    sid = secrets.token_urlsafe(32)
+    db.session.add(StaffSession(id=sid, user_id=user.id))
+    db.session.execute(delete(StaffSession).where(StaffSession.created_at < utcnow() - SESSION_LIFETIME))
+    db.session.commit()
+    session["sid"] = sid
     session["uid"] = user.id
     session["sv"] = user.session_version
     session.permanent = True
@@ -189,6 +204,9 @@ def logout() -> ResponseReturnValue:
     user = current_user()
     if user is not None:
         audit(db.session, user.name, "logout")
+        sid = session.get("sid")
+        if isinstance(sid, str):
+            db.session.execute(delete(StaffSession).where(StaffSession.id == sid))
         db.session.commit()
     session.clear()
     return redirect(url_for("public.home"))
@@ -203,7 +221,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=site.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     csrf.init_app(app)
     app.before_request(_load_user)

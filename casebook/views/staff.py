@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ STATUS_NAMES = {"draft": "草稿", "submitted": "待审核", "published": "已�
 EDIT_KINDS = {**KIND_NAMES, "project": "民生实事"}
 """Everything the editor can write: entries and 民生实事 projects."""
 PREVIEW_LIMIT = 400_000
+UPLOAD_SLOTS = threading.BoundedSemaphore(2)
+"""Pictures decoded at once per process: a 50-megapixel PNG needs ~200 MB while it is resized."""
 
 
 def _me() -> User:
@@ -436,7 +439,7 @@ def _report(outcome: editing.Outcome) -> None:
 @require("reviewer")
 def discard(kind: str, slug: str) -> ResponseReturnValue:
     _kind_or_404(kind, slug)
-    _report(editing.discard_pending(db.session, kind=kind, slug=slug, user=_me().name))
+    _report(editing.discard_pending(_ws(), db.session, kind=kind, slug=slug, user=_me().name))
     return redirect(url_for("staff.review", kind=kind, slug=slug))
 
 
@@ -483,10 +486,14 @@ def upload() -> ResponseReturnValue:
         return {"error": "请选择一张图片"}, 400
     alt = (request.form.get("alt") or "").strip()[:200]
     media = Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "media"
+    if not UPLOAD_SLOTS.acquire(timeout=60):
+        return {"error": "服务器正忙，请稍后再上传"}, 503
     try:
         stored = store_upload(file.read(MAX_BYTES + 1), file.filename, media, alt=alt)
     except ImageRejected as exc:
         return {"error": exc.message}, 422
+    finally:
+        UPLOAD_SLOTS.release()
     audit(db.session, _me().name, "upload", stored.path, stored.original_name)
     db.session.commit()
     return {
