@@ -24,7 +24,10 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from ..progress import Progress
+from . import runs
 from .schema import SCHEMA_VERSION, SEP, IndexDoc, make_schema, to_fields
+
+runs.install()  # marshal-ed spill runs instead of one pickle per posting (see runs.py)
 
 logger = logging.getLogger(__name__)
 
