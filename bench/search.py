@@ -672,7 +672,8 @@ class WhooshNgramSetup(WhooshSetup):
     def config(self) -> str:
         return (
             "Whoosh TEXT(NgramAnalyzer(1, 2), phrase=True, stored=True) on title+body, ID key; a term is a Term "
-            "(1–2 chars) or a Phrase of its bigrams, AND; ix.writer() defaults (stock posting pool); hit.highlights(); len(results)"
+            "(1–2 chars) or a Phrase of its bigrams, AND; ix.writer() defaults (stock posting pool); "
+            "hit.highlights(); len(results)"
         )
 
     def analyzer(self) -> Any:
