@@ -190,7 +190,7 @@ def save(
             out.ok = True
             out.message = "没有改动。"
             return out
-        verb = "create" if new else {"save": "edit", "submit": "submit", "publish": "publish"}[action]
+        verb = "publish" if action == "publish" else "create" if new else {"save": "edit", "submit": "submit"}[action]
         _write(ws, session, path, kind, slug, text, entry, verb, user)
         out.ok = True
         out.message = {
