@@ -227,12 +227,19 @@ def _write(
     action: str,
     user: str,
     note: str = "",
+    *,
+    keep_pending: bool = False,
 ) -> None:
-    """Write the file, mirror it, record the revision and the audit event, commit."""
+    """Write the file, mirror it, record the revision and the audit event, commit.
+
+    A pending edit is superseded by the written text, unless ``keep_pending`` (a status change
+    that leaves the edit waiting for review).
+    """
     content.write_atomic(path, text)
     try:
         kind_of(kind).refresh(session, ws.root, path)
-        _supersede(session, kind, slug)
+        if not keep_pending:
+            _supersede(session, kind, slug)
         revision = _revision(kind, slug, text, entry, "written", action, user)
         revision.note = note
         session.add(revision)
@@ -316,38 +323,15 @@ def change_status(
             out.message = "状态未变。"
             return out
         note = f"发布待审核修改 #{pending.id}" if (pending is not None and to == "published") else ""
-        if to != "published" and pending is not None:
+        keep_pending = to != "published" and pending is not None
+        if keep_pending:
             note = "待审核修改仍保留"
-            _write_keep_pending(ws, session, path, kind, slug, text, entry, action, user)
-        else:
-            _write(ws, session, path, kind, slug, text, entry, action, user, note)
+        _write(ws, session, path, kind, slug, text, entry, action, user, note, keep_pending=keep_pending)
         out.ok = True
         out.entry = entry
         out.message = {"submit": "已提交审核。", "publish": "已发布。", "unpublish": "已撤回为草稿。"}[action]
     out.index_warning = _reindex(ws, session, kind, slug)
     return out
-
-
-def _write_keep_pending(
-    ws: Workspace,
-    session: DbSession,
-    path: Path,
-    kind: str,
-    slug: str,
-    text: str,
-    entry: Any,
-    action: str,
-    user: str,
-) -> None:
-    content.write_atomic(path, text)
-    try:
-        kind_of(kind).refresh(session, ws.root, path)
-        session.add(_revision(kind, slug, text, entry, "written", action, user))
-        audit(session, user, action, f"{kind}/{slug}")
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
 
 
 def discard_pending(ws: Workspace, session: DbSession, *, kind: str, slug: str, user: str) -> Outcome:
