@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -255,8 +257,25 @@ def _apply_file(
         entry = None
     else:
         entry, problems = content.parse_file(path, kind, rules)
+    upsert = None if entry is None else lambda: upsert_entry(session, entry, rel).key
+    settle_file(session, root, rel, problems, existing, upsert, report)
+
+
+def settle_file(
+    session: Session,
+    root: Path,
+    rel: str,
+    problems: list[content.Problem],
+    existing: Any,
+    upsert: Callable[[], str] | None,
+    report: SyncReport,
+) -> None:
+    """Record a re-read file: its problems, then its row — ``upsert`` (returning the key) or removal.
+
+    Shared by entries and 民生实事 projects; ``existing`` is the file's current row, if any.
+    """
     _replace_problems(session, rel, problems, root)
-    if entry is None:
+    if upsert is None:
         report.invalid += 1
         if existing is not None:
             report.gone.add(existing.key)
@@ -268,6 +287,5 @@ def _apply_file(
         report.added += 1
     else:
         report.updated += 1
-    upsert_entry(session, entry, rel)
-    report.changed.add(entry.key)
+    report.changed.add(upsert())
     session.flush()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from .catalog import SyncReport, _record_source, _relative, _replace_problems, bump_generation
+from .catalog import SyncReport, _record_source, _replace_problems, bump_generation, settle_file
 from .content import Problem
-from .content.project_model import PROJECT_KIND, PROJECTS_DIR, Project
+from .content.project_model import PROJECTS_DIR, Project
 from .content.projects import iter_project_files, parse_project_file
 from .db import DbSession as Session
 from .models import EntryRow, ProblemRow, Setting, SourceFile
@@ -126,22 +126,8 @@ def _apply(
         project = None
     else:
         project, problems = parse_project_file(root, path, known)
-    _replace_problems(session, rel, problems, root)
-    if project is None:
-        report.invalid += 1
-        if existing is not None:
-            report.gone.add(existing.key)
-            session.delete(existing)
-            session.flush()
-            report.removed += 1
-        return
-    if existing is None:
-        report.added += 1
-    else:
-        report.updated += 1
-    upsert_project(session, project, _relative(path, root))
-    report.changed.add(f"{PROJECT_KIND}/{project.slug}")
-    session.flush()
+    upsert = None if project is None else lambda: upsert_project(session, project, rel).key
+    settle_file(session, root, rel, problems, existing, upsert, report)
 
 
 def refresh_project(session: Session, root: Path, path: Path) -> SyncReport:
