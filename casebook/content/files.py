@@ -85,22 +85,33 @@ def read_yaml(
     return Document(data, lines, item_lines, node), problems
 
 
-def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> tuple[Entry | None, list[Problem]]:
-    """Parse and validate one entry's Markdown text (front matter + body)."""
+def read_front_matter(
+    text: str, path: Path, loader_class: type[Any] = _Loader
+) -> tuple[tuple[Document, dict[Any, Any], str] | None, list[Problem]]:
+    """Split a content file into its front matter (read as a mapping) and body, with problems."""
     try:
         parts = split_front_matter(text.removeprefix("\ufeff"))
     except ValueError:
         return None, [Problem(path, 1, "前置信息没有结束：缺少第二行 ---")]
     if parts is None:
         return None, [Problem(path, 1, "缺少 YAML 前置信息：文件应以一行 --- 开头")]
-    fm, body = parts
+    front, body = parts
     first_line = 2
-    doc, problems = read_yaml(fm, path, first_line)
+    doc, problems = read_yaml(front, path, first_line, loader_class=loader_class)
     if doc is None:
         return None, problems
     meta = doc.data if doc.data is not None else {}
     if not isinstance(meta, dict):
         return None, [*problems, Problem(path, first_line, "前置信息应为“字段: 值”的映射")]
+    return (doc, meta, body), problems
+
+
+def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> tuple[Entry | None, list[Problem]]:
+    """Parse and validate one entry's Markdown text (front matter + body)."""
+    found, problems = read_front_matter(text, path)
+    if found is None:
+        return None, problems
+    doc, meta, body = found
     entry, more = validate_entry(kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=doc.lines)
     return entry, problems + more
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .files import _Loader, read_yaml, split_front_matter
+from .files import _Loader, read_front_matter
 from .model import KINDS, SLUG_RE, STATUSES, Problem
 from .project_model import (
     PROJECTS_DIR,
@@ -406,19 +406,10 @@ def parse_project_text(
     text: str, slug: str, folder_year: str | None, *, path: Path, known: Collection[str] | None = None
 ) -> tuple[Project | None, list[Problem]]:
     """Parse and validate one project's Markdown text (front matter + body)."""
-    try:
-        parts = split_front_matter(text.removeprefix("\ufeff"))
-    except ValueError:
-        return None, [Problem(path, 1, "前置信息没有结束：缺少第二行 ---")]
-    if parts is None:
-        return None, [Problem(path, 1, "缺少 YAML 前置信息：文件应以一行 --- 开头")]
-    front, body = parts
-    doc, problems = read_yaml(front, path, 2, loader_class=_ExactLoader)
-    if doc is None:
+    found, problems = read_front_matter(text, path, loader_class=_ExactLoader)
+    if found is None:
         return None, problems
-    meta = doc.data if doc.data is not None else {}
-    if not isinstance(meta, dict):
-        return None, [*problems, Problem(path, 2, "前置信息应为“字段: 值”的映射")]
+    doc, meta, body = found
     lines = _lines(doc.node, 2, problems, path)
     project, more = validate_project(
         slug, folder_year, meta, body.strip("\n") + "\n", path=path, lines=lines, known=known
