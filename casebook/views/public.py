@@ -29,16 +29,9 @@ def home() -> ResponseReturnValue:
     )
 
 
-def _topic_or_404(slug: str) -> TopicRow:
-    topic = db.session.get(TopicRow, slug)
-    if topic is None:
-        abort(404)
-    return topic
-
-
 @bp.get("/topics/<slug>")
 def topic(slug: str) -> ResponseReturnValue:
-    row = _topic_or_404(slug)
+    row = db.get_or_404(TopicRow, slug)
     return render_template(
         "public/topic.html",
         topic=row,

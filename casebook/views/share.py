@@ -43,13 +43,6 @@ NOT_COUNTED = frozenset({"public.media", "projects.board_csv"})
 QR_MAX_AGE = 86400
 
 
-def _topic_or_404(slug: str) -> TopicRow:
-    topic = db.session.get(TopicRow, slug)
-    if topic is None:
-        abort(404)
-    return topic
-
-
 def _entry_title_or_404(kind: str, slug: str) -> str:
     title = db.session.scalar(
         select(EntryRow.title).where(EntryRow.status == "published", EntryRow.kind == kind, EntryRow.slug == slug)
@@ -155,7 +148,7 @@ def wechat_enabled() -> bool:
 
 @bp.get("/topics/<slug>/share")
 def topic_share(slug: str) -> ResponseReturnValue:
-    topic = _topic_or_404(slug)
+    topic = db.get_or_404(TopicRow, slug)
     return render_template(
         "share/topic_share.html",
         topic=topic,
@@ -168,7 +161,7 @@ def topic_share(slug: str) -> ResponseReturnValue:
 
 @bp.get("/topics/<slug>/card")
 def topic_card(slug: str) -> ResponseReturnValue:
-    topic = _topic_or_404(slug)
+    topic = db.get_or_404(TopicRow, slug)
     return render_template(
         "share/card.html",
         topic=topic,
@@ -189,13 +182,13 @@ def _image(body: bytes, mimetype: str) -> Response:
 
 @bp.get("/topics/<slug>/qr.svg")
 def topic_qr_svg(slug: str) -> ResponseReturnValue:
-    topic = _topic_or_404(slug)
+    topic = db.get_or_404(TopicRow, slug)
     return _image(qr_svg(topic_share_url(slug, "qr"), f"{topic.label} 二维码"), "image/svg+xml")
 
 
 @bp.get("/topics/<slug>/qr.png")
 def topic_qr_png(slug: str) -> ResponseReturnValue:
-    _topic_or_404(slug)
+    db.get_or_404(TopicRow, slug)
     return _image(qr_png(topic_share_url(slug, "qr")), "image/png")
 
 
