@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -22,7 +21,7 @@ from casebook.content import load
 from casebook.content.project_model import completion_rate, rate_text
 from casebook.db import db
 
-from .test_browser import SHOTS, _require_browser
+from .test_browser import SHOTS, launched_chromium
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
 LIBRARY = load(ROOT)
@@ -172,12 +171,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.mark.parametrize("font_scale", [100, 150])
 @pytest.mark.parametrize("path", ["/projects/", "/projects/2021", "/projects/2021/shequ-yanglao"])
 def test_project_pages_fit_a_phone(live_server: str, path: str, font_scale: int) -> None:
-    sync_playwright = _require_browser()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+    with launched_chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
         try:
             page.goto(live_server + path)
@@ -199,4 +193,3 @@ def test_project_pages_fit_a_phone(live_server: str, path: str, font_scale: int)
                 page.screenshot(path=str(SHOTS / f"{name}-360.png"))
         finally:
             page.close()
-            browser.close()

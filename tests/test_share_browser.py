@@ -18,7 +18,7 @@ from casebook import create_app
 from casebook.catalog import sync
 from casebook.db import db
 
-from .test_browser import CHROMIUM, ROOT, SHOTS, _require_browser
+from .test_browser import ROOT, SHOTS, launched_chromium
 from .test_wechat import APP_ID, SECRET, FakeWeChat
 
 TOPIC = "/topics/wuzhuguan-louyuan/share"
@@ -70,14 +70,8 @@ def share_server(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeWeChat)
 
 @pytest.fixture(scope="module")
 def chromium(share_server: str) -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _phone(chromium: Any, share_server: str, init_script: str = "") -> Any:

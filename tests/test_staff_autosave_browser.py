@@ -21,7 +21,7 @@ from casebook.db import db
 from casebook.staff import accounts
 
 from .conftest import PLACES, TOPICS
-from .test_browser import CHROMIUM, _require_browser
+from .test_browser import launched_chromium
 
 PASSWORD = "浏览器 测试 密码"
 
@@ -49,14 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 @pytest.fixture(scope="module")
 def chromium(server: tuple[str, Path]) -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _login(page: Any, url: str, name: str) -> None:

@@ -18,7 +18,7 @@ from casebook.catalog import sync
 from casebook.db import db
 from casebook.staff import accounts
 
-from .test_browser import SHOTS, _require_browser
+from .test_browser import SHOTS, launched_chromium
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
 PASSWORD = "浏览器 测试 密码"
@@ -46,16 +46,8 @@ def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium(staff_server: str) -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    with sync_playwright() as p:
-        from .test_browser import CHROMIUM
-
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _login(page: Any, server: str, name: str) -> None:
