@@ -6,6 +6,7 @@ Entries (interview, salon, case) and 民生实事 projects share one save/review
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -171,10 +172,8 @@ class EntryKind:
         return form_values(item)
 
     def blank(self, args: Mapping[str, str], today: str) -> dict[str, str]:
-        skeleton = content.skeleton(self.name, "new", "", args.get("topic", ""), __import__("datetime").date.today())
-        values = form_values(skeleton)
-        values["date"] = today
-        return values
+        skeleton = content.skeleton(self.name, "new", "", args.get("topic", ""), dt.date.fromisoformat(today))
+        return form_values(skeleton)
 
 
 PROJECT_ROWS: dict[str, tuple[str, ...]] = {
