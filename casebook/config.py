@@ -9,8 +9,17 @@ from pathlib import Path
 from typing import Any
 
 ENV_KEYS = (
-    "CONTENT_DIR", "DATA_DIR", "SECRET_KEY", "DATABASE_URL", "SITE_URL", "SITE_NAME", "ICP", "PAGE_CACHE",
-    "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_API_BASE",
+    "CONTENT_DIR",
+    "DATA_DIR",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SITE_URL",
+    "SITE_NAME",
+    "ICP",
+    "PAGE_CACHE",
+    "WECHAT_APP_ID",
+    "WECHAT_APP_SECRET",
+    "WECHAT_API_BASE",
 )
 
 

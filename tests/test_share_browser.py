@@ -180,4 +180,3 @@ def test_copy_link_last_resort_shows_the_link_selected(chromium: Any, share_serv
         assert overflow <= 0
     finally:
         context.close()
-

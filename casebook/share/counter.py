@@ -184,4 +184,3 @@ class ViewCounter:
                 self.flush()
             except Exception:
                 logger.exception("view counter flush crashed")
-

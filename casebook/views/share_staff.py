@@ -133,8 +133,14 @@ def _export(
     notes = gzh.Footnotes()
     content = gzh.footnote_links(render_template(template, **context), notes)
     fragment = render_template(
-        "share_staff/gzh_wrap.html", content=Markup(content), notes=notes, read_more=read_more, qr_png=qr_png,
-        sample=sample, label=label, closing=closing,
+        "share_staff/gzh_wrap.html",
+        content=Markup(content),
+        notes=notes,
+        read_more=read_more,
+        qr_png=qr_png,
+        sample=sample,
+        label=label,
+        closing=closing,
     )
     article = gzh.inline_styles(fragment, _theme_css())
     if request.args.get("raw"):
