@@ -493,7 +493,8 @@ class CasebookSetup(Setup):
     def config(self) -> str:
         return (
             "casebook.search: SearchIndex.rebuild(docs, total=n) (Whoosh: character 1+2-grams and jieba words as "
-            "terms, folded text in columns), update([doc]), search(q, per_page=20, expand=False)"
+            "terms, postings read a block at a time; candidates verified against folded titles in memory and "
+            "folded bodies in an mmap'ed file), update([doc]), search(q, per_page=20, expand=False)"
         )
 
     @staticmethod

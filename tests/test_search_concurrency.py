@@ -141,3 +141,16 @@ def test_an_index_that_no_longer_opens_is_rebuilt(
     resync()
     assert index.usable()
     assert client.get("/api/search?q=可以找到").json["total"] == 1
+
+
+def test_an_index_without_its_bodies_file_is_rebuilt(
+    app: Flask, client: FlaskClient, write_entry: WriteEntry, resync: Resync
+) -> None:
+    write_entry("case", "x", body="正文里才有的长句子。")
+    resync()
+    index = app.extensions["casebook.search"]
+    (index.root / os.readlink(index.root / "current") / "bodies").unlink()  # e.g. a half-copied backup
+    assert not index.usable()
+    resync()
+    assert index.usable()
+    assert client.get("/api/search?q=才有的长句").json["total"] == 1

@@ -36,7 +36,7 @@ def _build(root: Path, pool: Any) -> dict[str, Any]:
         ix = whoosh_index.create_in(str(root), make_schema())
         writer = ix.writer(limitmb=1, compound=False)  # a tiny pool: many spilled runs
         for doc in _docs():
-            writer.add_document(**to_fields(doc))
+            writer.add_document(**to_fields(doc).fields)
         writer.commit()
     finally:
         writing.PostingPool = original

@@ -8,6 +8,7 @@ each other instead of failing; readers never lock.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import logging
@@ -15,8 +16,10 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,9 @@ from whoosh.searching import Searcher
 
 from ..progress import Progress
 from . import runs
-from .schema import SCHEMA_VERSION, SEP, IndexDoc, make_schema, to_fields
+from .bodies import FILE_NAME as BODIES_FILE
+from .bodies import Bodies, BodyAppender
+from .schema import SCHEMA_VERSION, SEP, IndexDoc, Prepared, make_schema, to_fields
 
 runs.install()  # marshal-ed spill runs instead of one pickle per posting (see runs.py)
 
@@ -33,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 
 PARALLEL_FROM = 1000
-BODY_CACHE_CHARS = 24_000_000  # ≈ 50 MB of Chinese text per process
 
 
 class IndexMissing(RuntimeError):
@@ -60,9 +64,77 @@ class Snapshot:
     meta_f: tuple[str, ...]
     order: tuple[int, ...]
     """Each document's rank by date, newest first (then key): the tie-breaker of every ranking."""
-    bodies: dict[int, str] = field(default_factory=dict, compare=False)
-    """Folded bodies read so far (bounded): verification of common terms then needs no I/O."""
-    cached_chars: int = 0
+    newest_first: tuple[int, ...]
+    """Every docnum (live or not) by ``order``."""
+    body_at: tuple[int, ...]
+    body_end: tuple[int, ...]
+    bodies: Bodies = field(compare=False)
+    """The folded bodies, mapped: ``bodies.text(body_at[d], body_end[d])``."""
+    titles: Joined = field(compare=False)
+    metas: Joined = field(compare=False)
+    live_set: frozenset[int] = field(default=frozenset(), compare=False)
+    _facets: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict, compare=False)
+    _totals: dict[str, Counter[str]] = field(default_factory=dict, compare=False)
+
+    def facet_docs(self, name: str) -> dict[str, frozenset[int]]:
+        """``{value: live docnums}`` of one facet (``tag`` included), computed once per snapshot."""
+        found = self._facets.get(name)
+        if found is None:  # a benign race: two threads may compute the same thing
+            groups: dict[str, set[int]] = {}
+            for docnum in self.live:
+                values = self.tags[docnum] if name == "tag" else (getattr(self, name)[docnum],)
+                for value in values:
+                    if value:
+                        groups.setdefault(value, set()).add(docnum)
+            found = self._facets[name] = {value: frozenset(docs) for value, docs in groups.items()}
+        return found
+
+    def facet_totals(self, name: str) -> Counter[str]:
+        """``{value: live documents}`` of one facet, computed once per snapshot."""
+        found = self._totals.get(name)
+        if found is None:
+            found = self._totals[name] = self.tally(name, self.live)
+        return found
+
+    def tally(self, name: str, docs: Iterable[int]) -> Counter[str]:
+        """``{value: documents}`` of one facet among ``docs`` (no empty values)."""
+        if name == "tag":
+            return Counter(chain.from_iterable(map(self.tags.__getitem__, docs)))
+        counts = Counter(map(getattr(self, name).__getitem__, docs))
+        counts.pop("", None)
+        return counts
+
+
+class Joined:
+    """Short folded texts (titles or metas) of every document in one string, for one-pass finds.
+
+    Documents are joined by newlines, which no query term contains, so a match never spans two.
+    """
+
+    def __init__(self, texts: tuple[str, ...]) -> None:
+        self.texts = texts
+        self.joined = "\n".join(texts)
+        starts, at = [], 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + 1
+        self.starts = starts
+
+    def containing(self, needle: str) -> set[int]:
+        """Docnums whose text contains ``needle`` (a needle with a newline: checked one by one)."""
+        if not needle:
+            return set(range(len(self.texts)))
+        if "\n" in needle:
+            return {d for d, text in enumerate(self.texts) if needle in text}
+        found: set[int] = set()
+        starts, find = self.starts, self.joined.find
+        at = find(needle)
+        while at != -1:
+            docnum = bisect.bisect_right(starts, at) - 1
+            found.add(docnum)
+            following = docnum + 1
+            at = find(needle, starts[following]) if following < len(starts) else -1
+        return found
 
 
 class SearchIndex:
@@ -97,6 +169,9 @@ class SearchIndex:
         """True when the live index exists and opens (its pickled schema matches this code)."""
         live = self._live_dir()
         if live is None:
+            return False
+        if not (live / BODIES_FILE).exists():
+            logger.warning("search index at %s has no bodies file; it will be rebuilt", live)
             return False
         try:
             whoosh_index.open_dir(str(live)).searcher().close()
@@ -138,11 +213,12 @@ class SearchIndex:
             parallel = {"procs": 2, "multisegment": True} if total >= self.parallel_from else {}
             writer = ix.writer(limitmb=128, compound=False, **parallel)
             try:
-                for doc in docs:
-                    writer.add_document(**to_fields(doc, words))
-                    count += 1
-                    if progress is not None and count % 500 == 0:
-                        progress(count, total)
+                with BodyAppender(fresh) as bodies:
+                    for doc in docs:
+                        writer.add_document(**_placed(to_fields(doc, words), bodies))
+                        count += 1
+                        if progress is not None and count % 500 == 0:
+                            progress(count, total)
                 if progress is not None:
                     progress(count, total)
                 # Not optimize=True: merging the two workers' segments into one costs a third of
@@ -179,7 +255,9 @@ class SearchIndex:
             try:
                 for key in remove:
                     writer.delete_by_term("key", key)
-                for fields in prepared:
+                with BodyAppender(live) as bodies:  # synced before the commit that refers to it
+                    placed = [_placed(p, bodies) for p in prepared]
+                for fields in placed:
                     writer.update_document(**fields)
                 writer.commit()
             except BaseException:
@@ -208,7 +286,7 @@ class SearchIndex:
         generation = (live.name, int(searcher.reader().generation() or 0))
         with self._snapshot_lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = _read_snapshot(searcher, generation)
+                self._snapshot = _read_snapshot(searcher, generation, live)
             return self._snapshot
 
 
@@ -219,25 +297,26 @@ class View:
         self.dir = live
         self.searcher = searcher
         self.snapshot = snapshot
-        self._columns: dict[str, Any] = {}
+        self._body_column: Any = None
 
     def body(self, docnum: int, folded: bool) -> str:
         """A document's body text: folded for matching, or as written for snippets."""
-        cache = self.snapshot.bodies
-        if folded and docnum in cache:
-            return cache[docnum]
-        name = "body_f" if folded else "body"
-        reader = self._columns.get(name)
-        if reader is None:
-            reader = self._columns[name] = self.searcher.reader().column_reader(name)
-        text: str = bytes(reader[docnum]).decode()
-        if folded and self.snapshot.cached_chars + len(text) <= BODY_CACHE_CHARS:
-            cache[docnum] = text  # a benign race: two threads may store the same text
-            self.snapshot.cached_chars += len(text)
-        return text
+        snap = self.snapshot
+        if folded:
+            return snap.bodies.text(snap.body_at[docnum], snap.body_end[docnum])
+        if self._body_column is None:
+            self._body_column = self.searcher.reader().column_reader("body")
+        return bytes(self._body_column[docnum]).decode()
 
 
-def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
+def _placed(prepared: Prepared, bodies: BodyAppender) -> dict[str, Any]:
+    """The entry's fields, its folded body appended to the bodies file and its offset recorded."""
+    fields = prepared.fields
+    fields["body_at"] = bodies.add(prepared.body_f)
+    return fields
+
+
+def _read_snapshot(searcher: Searcher, generation: tuple[str, int], live: Path) -> Snapshot:
     reader = searcher.reader()
 
     def column(name: str) -> list[Any]:
@@ -253,9 +332,13 @@ def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
     order = [0] * len(keys)
     for rank, docnum in enumerate(newest_first):
         order[docnum] = rank
+    body_at = column("body_at")
+    title_f, meta_f = text("title_f"), text("meta_f")
+    live_docs = tuple(reader.all_doc_ids())
     return Snapshot(
         generation=generation,
-        live=tuple(reader.all_doc_ids()),
+        live=live_docs,
+        live_set=frozenset(live_docs),
         key=tuple(keys),
         kind=tuple(column("kind")),
         topic=tuple(column("topic")),
@@ -266,9 +349,15 @@ def _read_snapshot(searcher: Searcher, generation: tuple[str, int]) -> Snapshot:
         sample=tuple(v == "1" for v in column("sample")),
         tags=tuple(tuple(t for t in bytes(v).decode().split(SEP) if t) for v in column("tags")),
         title=text("title"),
-        title_f=text("title_f"),
-        meta_f=text("meta_f"),
+        title_f=title_f,
+        meta_f=meta_f,
         order=tuple(order),
+        newest_first=tuple(newest_first),
+        body_at=tuple(body_at),
+        body_end=tuple(map(int.__add__, body_at, column("body_len"))),
+        bodies=Bodies(live),  # mapped after the searcher opened: it covers every offset it knows
+        titles=Joined(title_f),
+        metas=Joined(meta_f),
     )
 
 

@@ -13,20 +13,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from whoosh.query import And, Term
+from itertools import islice
 
 from ..content.glossary import Glossary
 from .index import SearchIndex, Snapshot, View
+from .postings import term_docs
 from .text import ParsedQuery, exact_by_grams, fold, needed_grams, parse_query, snippet
 
 FACETS = ("kind", "topic", "scope", "street", "tag", "year")
 WEIGHT_TITLE, WEIGHT_META, WEIGHT_BODY = 100, 30, 10
 WORD_BONUS, PHRASE_BONUS = 5, 1000
 SYNONYM_FACTOR = 0.05  # a synonym in a title (5) still ranks below the literal term in a body (10)
+FEW = 2000  # up to this many candidates, checking each is cheaper than a pass over every title
+VERIFY_GRAMS = 2  # a verified needle's candidates: documents holding its rarest grams
 
 
 @dataclass
@@ -68,35 +69,69 @@ class _Matcher:
     def __init__(self, view: View) -> None:
         self.view = view
         self.snapshot: Snapshot = view.snapshot
+        self._found: dict[str, set[int]] = {}  # per search: each needle's candidates
+
+    def _gram(self, gram: str) -> set[int]:
+        return term_docs(self.view.searcher, "grams", gram)
 
     def candidates(self, needle: str) -> set[int]:
-        grams = needed_grams(needle)
-        query = And([Term("grams", g) for g in grams]) if len(grams) > 1 else Term("grams", grams[0])
-        return set(self.view.searcher.docs_for_query(query))
+        """Documents holding the needle's grams: all of them (exact for a 1–2-character run), or
+        the rarest ones only when the text is verified anyway (every gram read costs its postings;
+        reading the rest rarely removes enough to pay for itself)."""
+        known = self._found.get(needle)
+        if known is None:
+            known = self._found[needle] = self._candidates(needle)
+        return set(known)
 
-    def occurs(self, docnum: int, needle: str) -> bool:
-        snap = self.snapshot
-        if needle in snap.title_f[docnum] or needle in snap.meta_f[docnum]:
-            return True
-        return needle in self.view.body(docnum, folded=True)
+    def _candidates(self, needle: str) -> set[int]:
+        grams = needed_grams(needle)
+        if not grams:
+            return set()
+        if exact_by_grams(needle):
+            return self._gram(grams[0])
+        frequency = self.view.searcher.doc_frequency
+        ranked = sorted(grams, key=lambda g: frequency("grams", g))
+        found = self._gram(ranked[0])
+        for gram in ranked[1:VERIFY_GRAMS]:
+            if len(found) <= FEW:
+                break
+            found &= self._gram(gram)
+        return found
 
     def containing(self, needle: str, within: set[int] | None = None) -> set[int]:
         """Documents (among ``within``) that contain ``needle`` exactly."""
         found = self.candidates(needle)
         if within is not None:
             found &= within
-        if exact_by_grams(needle):
+        if not found or exact_by_grams(needle):
             return found
-        return {d for d in found if self.occurs(d, needle)}
+        snap = self.snapshot
+        if len(found) > FEW:  # one pass over all titles and metas beats a check per candidate
+            held = found & (snap.titles.containing(needle) | snap.metas.containing(needle))
+        else:
+            title_f, meta_f = snap.title_f, snap.meta_f
+            held = {d for d in found if needle in title_f[d] or needle in meta_f[d]}
+        find = snap.bodies.finder()
+        if find is not None:
+            raw, at, end, search_body = needle.encode(), snap.body_at, snap.body_end, find.find
+            held.update(d for d in found - held if search_body(raw, at[d], end[d]) != -1)
+        return held
 
-    def weight(self, docnum: int, needle: str) -> int:
-        """Where a needle known to occur in the document occurs: title, meta or body."""
-        if needle in self.snapshot.title_f[docnum]:
-            return WEIGHT_TITLE
-        return WEIGHT_META if needle in self.snapshot.meta_f[docnum] else WEIGHT_BODY
-
-    def words(self, word: str) -> set[int]:
-        return set(self.view.searcher.docs_for_query(Term("words", word)))
+    def places(self, needle: str, holders: set[int]) -> list[tuple[int, set[int]]]:
+        """Where ``needle`` occurs in each of its ``holders``: ``[(weight, docs)]`` by weight."""
+        snap = self.snapshot
+        if len(holders) > FEW:
+            title = holders & snap.titles.containing(needle)
+            meta = (holders & snap.metas.containing(needle)) - title
+        else:
+            title = {d for d in holders if needle in snap.title_f[d]}
+            meta = {d for d in holders - title if needle in snap.meta_f[d]}
+        word = holders & term_docs(self.view.searcher, "words", needle)
+        body = holders - title - meta
+        out: list[tuple[int, set[int]]] = []
+        for weight, docs in ((WEIGHT_TITLE, title), (WEIGHT_META, meta), (WEIGHT_BODY, body)):
+            out += [(weight + WORD_BONUS, docs & word), (weight, docs - word)]
+        return [(w, d) for w, d in out if d]
 
 
 def search(
@@ -150,10 +185,10 @@ def search(
 
     rows = _filter_and_count(snap, matched, filters, result)
     result.total = len(rows)
-    scored = _rank(matcher, rows, parsed, alternatives, holders)
     start = (result.page - 1) * result.per_page
+    classes = _rank(matcher, set(rows), parsed, alternatives, holders)
     needles = [n for options in alternatives for n in options]
-    for score, docnum in scored[start : start + result.per_page]:
+    for score, docnum in _page(snap, classes, start, result.per_page):
         body = view.body(docnum, folded=False)
         kind, _, slug = snap.key[docnum].partition("/")
         result.hits.append(
@@ -173,63 +208,87 @@ def search(
     return result
 
 
-def _values(snap: Snapshot, name: str, docnum: int) -> tuple[str, ...]:
-    if name == "tag":
-        return snap.tags[docnum]
-    value: str = getattr(snap, name)[docnum]
-    return (value,) if value else ()
-
-
 def _filter_and_count(snap: Snapshot, matched: set[int], filters: Mapping[str, str], result: SearchResult) -> list[int]:
     """Apply filters; count each facet over documents failing no filter but its own."""
-    rows: list[int] = []
-    near: dict[str, list[int]] = {name: [] for name in FACETS}  # failing only this facet's filter
-    if filters:
-        for docnum in matched:
-            failed = [name for name, want in filters.items() if want not in _values(snap, name, docnum)]
-            if not failed:
-                rows.append(docnum)
-            elif len(failed) == 1:
-                near[failed[0]].append(docnum)
-    else:
-        rows = list(matched)
+    wanted = {name: snap.facet_docs(name).get(want, frozenset()) for name, want in filters.items()}
+    rows = matched.intersection(*wanted.values())
     for name in FACETS:
-        docs = rows + near[name] if near[name] else rows
-        if name == "tag":
-            counts = Counter(tag for d in docs for tag in snap.tags[d])
-        else:
-            values = getattr(snap, name)
-            counts = Counter(values[d] for d in docs)
-            counts.pop("", None)
-        result.facets[name] = dict(counts.most_common())
-    return rows
+        docs = rows
+        if name in wanted:  # add the documents that fail this facet's filter only
+            others = [docs for other, docs in wanted.items() if other != name]
+            docs = rows | (matched.intersection(*others) - wanted[name])
+        result.facets[name] = _counts(snap, name, docs)
+    return list(rows)
+
+
+def _counts(snap: Snapshot, name: str, docs: set[int]) -> dict[str, int]:
+    """``{value: documents}`` of one facet among ``docs``, most first."""
+    live = snap.live_set
+    if len(docs) * 2 > len(live):  # most documents: count what is missing from the totals
+        counts = snap.facet_totals(name).copy()
+        counts.subtract(snap.tally(name, live - docs))
+        counts = +counts  # drops the values left at zero
+    else:
+        counts = snap.tally(name, docs)
+    return dict(counts.most_common())
 
 
 def _rank(
     matcher: _Matcher,
-    rows: list[int],
+    rows: set[int],
     parsed: ParsedQuery,
     alternatives: list[list[str]],
     holders: dict[str, set[int]],
-) -> list[tuple[float, int]]:
-    snap = matcher.snapshot
-    words = {needle: matcher.words(needle) for options in alternatives for needle in options}
+) -> list[tuple[float, set[int]]]:
+    """``rows`` grouped by score, highest first.
+
+    Per term, each document scores the best place of any of the term's needles: title > meta >
+    body, a segmenter word above an accidental substring, the literal above its synonyms. Scores
+    add up over terms, and the whole query as a phrase adds a bonus. Done with sets of documents
+    (a term has at most six places per needle), never document by document.
+    """
     phrase_docs: set[int] = set()
     if len(parsed.positive) > 1:
         texts = [t.text for t in parsed.positive]
         for phrase in dict.fromkeys(["".join(texts), " ".join(texts)]):
-            phrase_docs |= matcher.containing(phrase, set(rows))
-    scored: list[tuple[float, int]] = []
-    for docnum in rows:
-        score = PHRASE_BONUS if docnum in phrase_docs else 0.0
-        for options in alternatives:
-            best = 0.0
-            for rank, needle in enumerate(options):
-                if docnum in holders[needle]:
-                    weight = matcher.weight(docnum, needle) + (WORD_BONUS if docnum in words[needle] else 0)
-                    best = max(best, weight if rank == 0 else weight * SYNONYM_FACTOR)
-            score += best
-        scored.append((score, docnum))
-    order = snap.order
-    scored.sort(key=lambda item: (-item[0], order[item[1]]))
-    return scored
+            phrase_docs |= matcher.containing(phrase, rows)
+    groups: dict[float, set[int]] = {PHRASE_BONUS: phrase_docs, 0.0: rows - phrase_docs}
+    for options in alternatives:
+        places = [
+            (weight if rank == 0 else weight * SYNONYM_FACTOR, docs)
+            for rank, needle in enumerate(options)
+            for weight, docs in matcher.places(needle, holders[needle] & rows)
+        ]
+        places.sort(key=lambda place: -place[0])
+        best: list[tuple[float, set[int]]] = []  # each document at its best place only
+        seen: set[int] = set()
+        for weight, docs in places:
+            if docs := docs - seen:
+                best.append((weight, docs))
+                seen |= docs
+        added: dict[float, set[int]] = {}
+        for score, docs in groups.items():
+            for weight, held in best:
+                if both := docs & held:
+                    added.setdefault(round(score + weight, 6), set()).update(both)
+        groups = added
+    return sorted(((score, docs) for score, docs in groups.items() if docs), key=lambda group: -group[0])
+
+
+def _page(snap: Snapshot, classes: list[tuple[float, set[int]]], start: int, count: int) -> list[tuple[float, int]]:
+    """Ranked documents ``start`` to ``start + count``: by score, then newest first."""
+    out: list[tuple[float, int]] = []
+    for score, docs in classes:
+        if len(out) == count:
+            break
+        if start >= len(docs):
+            start -= len(docs)
+            continue
+        need = count - len(out)
+        if len(docs) * 16 >= len(snap.newest_first):  # a big group: walk the date order, stop early
+            picked = list(islice(filter(docs.__contains__, snap.newest_first), start, start + need))
+        else:
+            picked = sorted(docs, key=snap.order.__getitem__)[start : start + need]
+        out += [(score, docnum) for docnum in picked]
+        start = 0
+    return out

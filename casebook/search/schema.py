@@ -2,7 +2,8 @@
 
 Matching uses the ``grams`` field: every character unigram and bigram of the folded text,
 without positions (cheap to build and to intersect). Candidates are verified against the folded
-text kept in columns, so results are exact substrings. ``words`` holds segmenter words (jieba,
+text (title and meta in columns, the body in the bodies file, see bodies.py), so results are exact
+substrings. ``words`` holds segmenter words (jieba,
 with the glossary as user dictionary) and whole tag/place values, used only for ranking.
 """
 
@@ -12,13 +13,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import analysis, columns, fields, formats
 
 from .text import clean, fold, grams
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SEP = "\x1f"
 
 
@@ -85,7 +86,8 @@ def make_schema() -> fields.Schema:
         title_f=column(),
         meta_f=column(),
         body=fields.COLUMN(columns.CompressedBytesColumn()),
-        body_f=column(),
+        body_at=fields.COLUMN(columns.NumericColumn("Q")),  # where the folded body is in bodies.py's file
+        body_len=fields.COLUMN(columns.NumericColumn("I")),
     )
 
 
@@ -109,12 +111,23 @@ def words_of(text: str, user_words: Iterable[str] = ()) -> set[str]:
     return {w for w in segmenter.cut(text, HMM=False) if len(w) > 1 and _WORD.match(w)}
 
 
-def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
-    """Whoosh field values for ``doc``."""
+class Prepared(NamedTuple):
+    """An entry ready for the index: its field values and its folded body (UTF-8).
+
+    ``fields["body_at"]`` is 0 until the body is written to the bodies file.
+    """
+
+    fields: dict[str, Any]
+    body_f: bytes
+
+
+def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> Prepared:
+    """Whoosh field values for ``doc``, and its folded body."""
     title_f, meta_f, body_f = fold(clean(doc.title)), fold(doc.meta), fold(clean(doc.body))
     text = f"{title_f}\n{meta_f}\n{body_f}"  # newlines end character runs: no gram spans two fields
     whole = {w for w in (fold(clean(v)) for v in (*doc.tags, doc.street, doc.community) if v) if " " not in w}
-    return {
+    folded = body_f.encode()
+    fields = {
         "key": doc.key,
         "kind": doc.kind,
         "topic": doc.topic,
@@ -130,5 +143,7 @@ def to_fields(doc: IndexDoc, user_words: Iterable[str] = ()) -> dict[str, Any]:
         "title_f": title_f.encode(),
         "meta_f": meta_f.encode(),
         "body": clean(doc.body).encode(),
-        "body_f": body_f.encode(),
+        "body_at": 0,
+        "body_len": len(folded),
     }
+    return Prepared(fields, folded)
