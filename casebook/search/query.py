@@ -77,11 +77,11 @@ class _Matcher:
     def candidates(self, needle: str) -> set[int]:
         """Documents holding the needle's grams: all of them (exact for a 1–2-character run), or
         the rarest ones only when the text is verified anyway (every gram read costs its postings;
-        reading the rest rarely removes enough to pay for itself)."""
+        reading the rest rarely removes enough to pay for itself). Shared: do not modify."""
         known = self._found.get(needle)
         if known is None:
             known = self._found[needle] = self._candidates(needle)
-        return set(known)
+        return known
 
     def _candidates(self, needle: str) -> set[int]:
         grams = needed_grams(needle)
@@ -101,8 +101,7 @@ class _Matcher:
     def containing(self, needle: str, within: set[int] | None = None) -> set[int]:
         """Documents (among ``within``) that contain ``needle`` exactly."""
         found = self.candidates(needle)
-        if within is not None:
-            found &= within
+        found = found & within if within is not None else set(found)
         if not found or exact_by_grams(needle):
             return found
         snap = self.snapshot
