@@ -87,7 +87,8 @@ def test_rebuild_swaps_in_a_fresh_directory_while_readers_keep_working(
         db.session.commit()
         assert indexing.rebuild(db.session, index, content_dir) == 2
     after = os.readlink(index.root / "current")
-    assert after != before and not (index.root / before).exists()
+    assert after != before
+    assert (index.root / before).exists()  # kept until the next rebuild, for searches still on it
     assert client.get("/api/search?q=第二篇").json["total"] == 1  # readers move to the new directory
     assert client.get("/api/search?q=第一版本").json["total"] == 1
 

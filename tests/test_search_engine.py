@@ -28,7 +28,8 @@ from casebook.search.text import clean
 WORDS = ["楼院", "无主管楼院", "三无楼院", "物业", "纠纷", "调解", "社区", "书记", "党群服务中心", "居民", "议事会"]
 WORDS += ["加装电梯", "老旧小区", "改造", "网格", "志愿者", "AED", "12345", "疫情", "防控", "的", "了", "和"]
 STREETS = ["林山寨街道", "建设路街道", "桐柏路街道", ""]
-TAGS = ["居民自治", "物业管理", "网格化管理", "党建引领"]
+COMMUNITIES = ["农业银行社区", "绿东村社区", "", "Lin Shan 社区"]  # a value with a space is never a whole word
+TAGS = ["居民自治", "物业管理", "网格化管理", "党建引领", "AED 设备"]
 GLOSSARY = Glossary((("无主管楼院", "三无楼院", "老旧散楼院"), ("物业", "物业服务企业")))
 
 
@@ -49,6 +50,7 @@ def _corpus(count: int, seed: int = 7) -> list[IndexDoc]:
                 summary="".join(rng.choices(WORDS, k=2)) if rng.random() < 0.3 else "",
                 scope=rng.choice(["local", "national"]),
                 street=rng.choice(STREETS),
+                community=rng.choice(COMMUNITIES),
                 tags=tuple(rng.sample(TAGS, rng.randint(0, 2))),
                 people=("王书记",) if rng.random() < 0.1 else (),
             )
@@ -66,7 +68,7 @@ class Reference:
         self.body = {d.key: fold(clean(d.body)) for d in docs}
         self.words = {
             d.key: words_of(f"{self.title[d.key]}\n{self.meta[d.key]}\n{self.body[d.key]}", GLOSSARY.words)
-            | {fold(clean(v)) for v in (*d.tags, d.street) if v}
+            | {w for w in (fold(clean(v)) for v in (*d.tags, d.street, d.community) if v) if " " not in w}
             for d in docs
         }
 
@@ -164,6 +166,9 @@ QUERIES = [
     "林山寨",
     "居民自治",
     "王书记",
+    "农业银行社区",
+    "lin shan",
+    "aed 设备",
     "没有这个词",
 ]
 FILTERS = [{}, {"kind": "case"}, {"year": "2022", "street": "林山寨街道"}, {"tag": "居民自治", "scope": "local"}]
@@ -227,3 +232,42 @@ def test_a_view_keeps_reading_its_own_generation(tmp_path: Path) -> None:
     index.rebuild(docs)  # a rebuild starts a fresh file without superseded bodies
     assert ((index._live_dir() or tmp_path) / "bodies").stat().st_size < grown
     assert search(index, "加装电梯已经完工").total == 0
+
+
+def test_a_failed_reopen_leaves_the_thread_working(tmp_path: Path, monkeypatch: Any) -> None:
+    """A writer may replace files between reading the link and opening them: look again."""
+    from casebook.search import index as index_module
+
+    docs = _corpus(20)
+    index = SearchIndex(tmp_path / "search")
+    index.rebuild(docs)
+    assert search(index, "楼院").total > 0
+    index.update([IndexDoc(**{**docs[0].__dict__, "body": "更新后的正文写着加装电梯。"})])
+    real, failures = index_module.whoosh_index.open_dir, []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        if len(failures) < 2:
+            failures.append(1)
+            raise FileNotFoundError("_MAIN_3.toc")  # the table of contents a commit just replaced
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(index_module.whoosh_index, "open_dir", flaky)
+    assert [h.key for h in search(index, "更新后的正文").hits] == [docs[0].key]
+    assert len(failures) == 2
+    for _ in range(3):  # and the thread's view is a working one afterwards
+        assert search(index, "加装电梯").total >= 1
+
+
+def test_a_rebuild_keeps_the_generation_it_replaced_until_the_next(tmp_path: Path) -> None:
+    docs = _corpus(20)
+    index = SearchIndex(tmp_path / "search")
+    index.rebuild(docs)
+    first = index.view()
+    index.rebuild(docs[:10])
+    assert first.dir.exists()  # a search that began there can finish there
+    docnum = first.snapshot.live[0]
+    assert first.body(docnum, folded=False) and first.body(docnum, folded=True)
+    assert search(index, "").total == 0 and search(index, "", filters={"scope": "local"}).total <= 10
+    index.rebuild(docs[:5])
+    assert not first.dir.exists()
+    assert len(list((tmp_path / "search").glob("gen-*"))) == 2

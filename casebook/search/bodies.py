@@ -48,16 +48,17 @@ class BodyAppender:
 
 
 class Bodies:
-    """A read-only map of ``dir/bodies`` as it is now (later appends need a new ``Bodies``)."""
+    """A read-only map of ``dir/bodies`` as it is now (later appends need a new ``Bodies``).
+
+    A missing file raises ``FileNotFoundError``: searching without the bodies would silently
+    miss every match that is only in a body.
+    """
 
     def __init__(self, directory: Path) -> None:
         self._map: mmap.mmap | None = None
-        try:
-            with open(directory / FILE_NAME, "rb") as handle:
-                if os.fstat(handle.fileno()).st_size:
-                    self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except FileNotFoundError:
-            pass
+        with open(directory / FILE_NAME, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size:  # an index whose bodies are all empty has none
+                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
     def holds(self, needle: bytes, start: int, end: int) -> bool:
         """True when ``needle`` (UTF-8) occurs in the body stored at ``start:end``."""

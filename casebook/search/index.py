@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 
 PARALLEL_FROM = 1000
+OPEN_ATTEMPTS = 3
 
 
 class IndexMissing(RuntimeError):
@@ -234,11 +235,11 @@ class SearchIndex:
             temp_link.unlink(missing_ok=True)
             temp_link.symlink_to(fresh.name)
             os.replace(temp_link, self._link)
+            # The generation just replaced stays until the next rebuild: searches that began on
+            # it finish there (Whoosh opens some of its files lazily). Older ones go.
             for stale in self.root.glob("gen-*"):
                 if stale not in (fresh, old):
-                    shutil.rmtree(stale, ignore_errors=True)  # open readers keep their files (POSIX)
-            if old is not None and old != fresh:
-                shutil.rmtree(old, ignore_errors=True)
+                    shutil.rmtree(stale, ignore_errors=True)
         return count
 
     def update(self, docs: Iterable[IndexDoc], remove: Iterable[str] = (), user_words: Iterable[str] = ()) -> None:
@@ -267,20 +268,35 @@ class SearchIndex:
     # -- reading ---------------------------------------------------------------------------
     def view(self) -> View:
         """This thread's view of the live index, refreshed when the index has changed."""
-        live = self._live_dir()
-        if live is None:
-            raise IndexMissing("no search index yet")
         local = self._local
-        current: View | None = getattr(local, "view", None)
-        if current is not None and current.dir == live and current.searcher.up_to_date():
-            return current
-        if current is not None:
-            current.searcher.close()
-        # A fresh searcher, never Searcher.refresh(): in every current Whoosh fork refresh() keeps
-        # the old segments too and returns replaced or merged documents twice.
-        searcher = whoosh_index.open_dir(str(live)).searcher()
-        view = local.view = View(live, searcher, self._snapshot_for(searcher, live))
-        return view
+        for attempt in range(OPEN_ATTEMPTS):
+            live = self._live_dir()
+            if live is None:
+                raise IndexMissing("no search index yet")
+            current: View | None = getattr(local, "view", None)
+            if current is not None and current.dir == live and current.searcher.up_to_date():
+                return current
+            try:
+                # A fresh searcher, never Searcher.refresh(): in every current Whoosh fork
+                # refresh() keeps the old segments too and returns replaced or merged documents twice.
+                searcher = whoosh_index.open_dir(str(live)).searcher()
+                try:
+                    fresh = View(live, searcher, self._snapshot_for(searcher, live))
+                except BaseException:
+                    searcher.close()
+                    raise
+            except (OSError, whoosh_index.EmptyIndexError):
+                # A writer replaced this generation's files between reading the link and opening
+                # them (a commit's new table of contents, or a rebuild's swap): look again.
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+                continue
+            local.view = fresh
+            if current is not None:
+                current.searcher.close()  # only now: a failed reopen keeps the old, open view
+            return fresh
+        raise AssertionError("unreachable")
 
     def _snapshot_for(self, searcher: Searcher, live: Path) -> Snapshot:
         generation = (live.name, int(searcher.reader().generation() or 0))
