@@ -234,28 +234,63 @@ def test_a_view_keeps_reading_its_own_generation(tmp_path: Path) -> None:
     assert search(index, "加装电梯已经完工").total == 0
 
 
-def test_a_failed_reopen_leaves_the_thread_working(tmp_path: Path, monkeypatch: Any) -> None:
-    """A writer may replace files between reading the link and opening them: look again."""
+def test_a_reader_that_loses_files_to_a_writer_looks_again(tmp_path: Path, monkeypatch: Any) -> None:
+    """A commit may replace files while a reader opens them: it opens the new state instead."""
+    docs = _corpus(20)
+    root = tmp_path / "search"
+    index = SearchIndex(root)
+    index.rebuild(docs)
+    assert search(index, "楼院").total > 0
+    index.update([IndexDoc(**{**docs[0].__dict__, "body": "更新后的正文写着加装电梯。"})])
+    real, raced = SearchIndex._snapshot_for, []
+
+    def racing(self: SearchIndex, searcher: Any, live: Path) -> Any:
+        if not raced:  # another process commits right now and the columns being read go away
+            raced.append(1)
+            SearchIndex(root).update([IndexDoc(**{**docs[1].__dict__, "body": "另一个进程写入的正文。"})])
+            raise FileNotFoundError("MAIN_x.body.col")
+        return real(self, searcher, live)
+
+    monkeypatch.setattr(SearchIndex, "_snapshot_for", racing)
+    assert [h.key for h in search(index, "另一个进程写入").hits] == [docs[1].key]
+    assert raced
+    for _ in range(3):  # and the thread's view is a working one afterwards
+        assert search(index, "加装电梯").total >= 1
+
+
+def test_a_failure_on_an_unchanged_index_is_not_hidden(tmp_path: Path, monkeypatch: Any) -> None:
+    from casebook.search import query as query_module
+
+    index = SearchIndex(tmp_path / "search")
+    index.rebuild(_corpus(20))
+    assert search(index, "楼院").total > 0
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a real bug")
+
+    monkeypatch.setattr(query_module, "_filter_and_count", broken)
+    with pytest.raises(RuntimeError, match="a real bug"):
+        search(index, "楼院")
+
+
+def test_a_failed_reopen_keeps_the_old_view_open(tmp_path: Path, monkeypatch: Any) -> None:
     from casebook.search import index as index_module
 
     docs = _corpus(20)
     index = SearchIndex(tmp_path / "search")
     index.rebuild(docs)
-    assert search(index, "楼院").total > 0
-    index.update([IndexDoc(**{**docs[0].__dict__, "body": "更新后的正文写着加装电梯。"})])
-    real, failures = index_module.whoosh_index.open_dir, []
+    before = index.view()
+    index.update([IndexDoc(**{**docs[0].__dict__, "body": "新的正文。"})])
 
-    def flaky(*args: Any, **kwargs: Any) -> Any:
-        if len(failures) < 2:
-            failures.append(1)
-            raise FileNotFoundError("_MAIN_3.toc")  # the table of contents a commit just replaced
-        return real(*args, **kwargs)
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise FileNotFoundError("_MAIN_2.toc")
 
-    monkeypatch.setattr(index_module.whoosh_index, "open_dir", flaky)
-    assert [h.key for h in search(index, "更新后的正文").hits] == [docs[0].key]
-    assert len(failures) == 2
-    for _ in range(3):  # and the thread's view is a working one afterwards
-        assert search(index, "加装电梯").total >= 1
+    monkeypatch.setattr(index_module.whoosh_index, "open_dir", broken)
+    with pytest.raises(FileNotFoundError):
+        index.view()
+    monkeypatch.undo()
+    assert not before.searcher.is_closed  # the thread was not left with a closed searcher
+    assert search(index, "新的正文").total == 1
 
 
 def test_a_rebuild_keeps_the_generation_it_replaced_until_the_next(tmp_path: Path) -> None:

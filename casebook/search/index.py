@@ -269,6 +269,7 @@ class SearchIndex:
     def view(self) -> View:
         """This thread's view of the live index, refreshed when the index has changed."""
         local = self._local
+        stamp = None
         for attempt in range(OPEN_ATTEMPTS):
             live = self._live_dir()
             if live is None:
@@ -276,6 +277,7 @@ class SearchIndex:
             current: View | None = getattr(local, "view", None)
             if current is not None and current.dir == live and current.searcher.up_to_date():
                 return current
+            stamp = stamp or self._stamp()
             try:
                 # A fresh searcher, never Searcher.refresh(): in every current Whoosh fork
                 # refresh() keeps the old segments too and returns replaced or merged documents twice.
@@ -285,11 +287,14 @@ class SearchIndex:
                 except BaseException:
                     searcher.close()
                     raise
-            except (OSError, whoosh_index.EmptyIndexError):
-                # A writer replaced this generation's files between reading the link and opening
-                # them (a commit's new table of contents, or a rebuild's swap): look again.
-                if attempt == OPEN_ATTEMPTS - 1:
+            except Exception:
+                # A writer replaced this generation's files while they were being opened (a
+                # commit's new table of contents, merged segments, a rebuild's swap): look again.
+                # A failure on an index that did not change is a real error.
+                now = self._stamp()
+                if attempt == OPEN_ATTEMPTS - 1 or now == stamp:
                     raise
+                stamp = now
                 time.sleep(0.01 * (attempt + 1))
                 continue
             local.view = fresh
@@ -297,6 +302,21 @@ class SearchIndex:
                 current.searcher.close()  # only now: a failed reopen keeps the old, open view
             return fresh
         raise AssertionError("unreachable")
+
+    def is_current(self, view: View) -> bool:
+        """True when ``view`` still reads the live index as it is now (no commit or swap since)."""
+        try:
+            return self._live_dir() == view.dir and bool(view.searcher.up_to_date())
+        except Exception:  # its files are gone: certainly not current
+            return False
+
+    def _stamp(self) -> tuple[Path | None, int]:
+        """The live directory and its latest commit, to tell whether a writer changed anything."""
+        live = self._live_dir()
+        try:
+            return live, int(whoosh_index.open_dir(str(live)).latest_generation()) if live else -1
+        except Exception:
+            return live, -1
 
     def _snapshot_for(self, searcher: Searcher, live: Path) -> Snapshot:
         generation = (live.name, int(searcher.reader().generation() or 0))

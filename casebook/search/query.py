@@ -28,6 +28,7 @@ WORD_BONUS, PHRASE_BONUS = 5, 1000
 SYNONYM_FACTOR = 0.05  # a synonym in a title (5) still ranks below the literal term in a body (10)
 FEW = 2000  # up to this many candidates, checking each is cheaper than a pass over every title
 VERIFY_GRAMS = 2  # a verified needle's candidates: documents holding its rarest grams
+ANSWER_ATTEMPTS = 3
 
 
 @dataclass
@@ -146,10 +147,27 @@ def search(
     parsed = parse_query(raw_query)
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
     result = SearchResult(parsed, 0, max(1, page), max(1, min(per_page, 100)))
-    positive = parsed.positive
-    if not positive and not filters:
+    if not parsed.positive and not filters:
         return result
-    view = index.view()
+    for attempt in range(ANSWER_ATTEMPTS):
+        view = index.view()
+        try:
+            return _answer(view, result, filters, glossary, expand)
+        except Exception:
+            # Whoosh opens some files lazily: a writer that commits (merging segments) or a
+            # rebuild while this query reads can pull files from under it. Then answer from the
+            # index as it is now; a failure on an index that did not change is a real error.
+            if attempt == ANSWER_ATTEMPTS - 1 or index.is_current(view):
+                raise
+            result = SearchResult(parsed, 0, result.page, result.per_page)
+    raise AssertionError("unreachable")
+
+
+def _answer(
+    view: View, result: SearchResult, filters: Mapping[str, str], glossary: Glossary | None, expand: bool
+) -> SearchResult:
+    parsed = result.query
+    positive = parsed.positive
     matcher = _Matcher(view)
     snap = view.snapshot
 
