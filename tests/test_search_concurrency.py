@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -129,28 +130,22 @@ def test_parallel_rebuild_gives_the_same_answers(tmp_path: Path) -> None:
         assert [h.key for h in one.hits] == [h.key for h in two.hits]
 
 
-def test_an_index_that_no_longer_opens_is_rebuilt(
-    app: Flask, client: FlaskClient, write_entry: WriteEntry, resync: Resync
-) -> None:
-    write_entry("case", "x", body="可以找到的正文。")
-    resync()
-    index = app.extensions["casebook.search"]
-    live = index.root / os.readlink(index.root / "current")
-    toc = next(live.glob("_MAIN_*.toc"))
-    toc.write_bytes(b"garbage")  # e.g. an index written by an incompatible version
-    assert not index.usable()
-    resync()
-    assert index.usable()
-    assert client.get("/api/search?q=可以找到").json["total"] == 1
+def _garble_toc(live: Path) -> None:
+    next(live.glob("_MAIN_*.toc")).write_bytes(b"garbage")  # e.g. written by an incompatible version
 
 
-def test_an_index_without_its_bodies_file_is_rebuilt(
-    app: Flask, client: FlaskClient, write_entry: WriteEntry, resync: Resync
+def _drop_bodies(live: Path) -> None:
+    (live / "bodies").unlink()  # e.g. a half-copied backup
+
+
+@pytest.mark.parametrize("damage", [_garble_toc, _drop_bodies], ids=["toc", "bodies"])
+def test_a_damaged_index_is_rebuilt(
+    app: Flask, client: FlaskClient, write_entry: WriteEntry, resync: Resync, damage: Callable[[Path], None]
 ) -> None:
     write_entry("case", "x", body="正文里才有的长句子。")
     resync()
     index = app.extensions["casebook.search"]
-    (index.root / os.readlink(index.root / "current") / "bodies").unlink()  # e.g. a half-copied backup
+    damage(index.root / os.readlink(index.root / "current"))
     assert not index.usable()
     resync()
     assert index.usable()
