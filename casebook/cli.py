@@ -1,4 +1,4 @@
-"""The ``casebook`` command line: serve, sync, check, new.
+"""The ``casebook`` command line: serve, sync, reindex, check, new, unused-uploads, user.
 
 The same commands are available as ``flask --app casebook <command>``.
 """
@@ -6,6 +6,7 @@ The same commands are available as ``flask --app casebook <command>``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -157,6 +158,41 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     from .server import run
 
     run({"bind": f"{host}:{port}", "workers": workers, "threads": threads})
+
+
+@main.command("unused-uploads")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(0), help="只算上传超过这么多天的图片。")
+@click.option("--delete", is_flag=True, help="删除列出的图片（默认只列出）。")
+def unused_uploads(days: int, delete: bool) -> None:
+    """List (or delete) uploaded pictures that no content file and no saved version mentions.
+
+    Newer pictures are left alone (someone may be writing the entry that will use them).
+    """
+    from sqlalchemy import select
+
+    from . import images
+    from .db import db
+    from .staff.models import Revision
+
+    app = _app()
+    root = Path(app.config["CASEBOOK_CONTENT_DIR"])
+    media = root / "media"
+    texts = [p.read_text("utf-8", errors="replace") for p in sorted(root.rglob("*")) if p.suffix in _TEXT_FILES]
+    texts += db.session.scalars(select(Revision.text))  # history and pending edits can bring a picture back
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    unused = images.unused_uploads(media, texts, before)
+    cwd = Path.cwd()
+    freed = 0
+    for stored in unused:
+        shown = os.path.relpath(media / stored.path, cwd)
+        click.echo(f"{shown}\t{stored.uploaded_at}\t{stored.original_name}")
+        if delete:
+            freed += images.delete_upload(media, stored)
+    summary = f"{len(unused)} 张图片没有被任何内容或历史版本引用（上传超过 {days} 天）"
+    click.echo(f"{summary}；已删除，释放 {freed / 1e6:.1f} MB" if delete else summary, err=True)
+
+
+_TEXT_FILES = {".md", ".yml", ".yaml"}
 
 
 from .cli_users import user  # noqa: E402  (the group needs ``main`` defined above)

@@ -17,6 +17,7 @@ from a path alone (``media.srcset_for``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
@@ -26,6 +27,7 @@ import math
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -145,6 +147,42 @@ def list_uploads(media_dir: Path) -> list[StoredImage]:
         except (OSError, ValueError, TypeError):
             logger.warning("unreadable upload metadata %s", sidecar)
     return sorted(found, key=lambda s: (s.uploaded_at, s.path), reverse=True)
+
+
+_MENTION = re.compile(r"uploads/(\d{4})/([0-9a-f]{16})")
+
+
+def mentioned_uploads(texts: Iterable[str]) -> set[str]:
+    """``"<year>/<16 hex>"`` of every upload the texts mention: in Markdown, a cover, anywhere."""
+    return {f"{m[1]}/{m[2]}" for text in texts for m in _MENTION.finditer(text)}
+
+
+def unused_uploads(media_dir: Path, texts: Iterable[str], uploaded_before: dt.datetime) -> list[StoredImage]:
+    """Uploads that none of ``texts`` mentions, uploaded before ``uploaded_before`` (UTC)."""
+    used = mentioned_uploads(texts)
+    cutoff = uploaded_before.astimezone(dt.UTC)
+    unused = []
+    for stored in list_uploads(media_dir):
+        match = _MENTION.match(stored.path)
+        try:
+            moment = dt.datetime.fromisoformat(stored.uploaded_at).astimezone(dt.UTC)
+        except ValueError:
+            continue  # a time we cannot read: keep it
+        if match and f"{match[1]}/{match[2]}" not in used and moment < cutoff:
+            unused.append(stored)
+    return unused
+
+
+def delete_upload(media_dir: Path, stored: StoredImage) -> int:
+    """Remove an upload's picture, phone copy and metadata; return the bytes freed."""
+    freed = 0
+    for path in (stored.path, stored.phone_path, stored.meta_path):
+        if path:
+            target = media_dir / path
+            with contextlib.suppress(FileNotFoundError):
+                freed += target.stat().st_size
+                target.unlink()
+    return freed
 
 
 # --- checking -------------------------------------------------------------------------------
