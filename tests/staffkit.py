@@ -33,6 +33,14 @@ def login(client: FlaskClient, name: str, password: str = PASSWORD) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+def staff_client(app: Flask, name: str, role: str) -> FlaskClient:
+    """A test client logged in as a new account ``name`` with ``role``."""
+    add_user(app, name, role)
+    client = app.test_client()
+    login(client, name)
+    return client
+
+
 def form_of(client: FlaskClient, url: str) -> dict[str, str]:
     """The hidden fields of the editor at ``url``: csrf_token and base."""
     html = client.get(url).get_data(as_text=True)

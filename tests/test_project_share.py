@@ -22,7 +22,7 @@ from casebook.share.counter import ViewCounter
 from casebook.share.models import ViewCount
 
 from .conftest import WriteEntry
-from .staffkit import add_user, login
+from .staffkit import staff_client
 
 SITE = "https://cases.example.org"
 
@@ -143,9 +143,7 @@ def test_project_views_are_counted_by_source(app: Flask, client: FlaskClient, pr
 
 @pytest.fixture
 def staff(app: Flask) -> FlaskClient:
-    add_user(app, "project-editor", "editor")
-    client = app.test_client()
-    login(client, "project-editor")
+    client = staff_client(app, "project-editor", "editor")
     return client
 
 

@@ -15,7 +15,7 @@ from casebook.share.counter import today
 from casebook.share.stats import Series, chart_svg
 
 from .conftest import WriteEntry
-from .staffkit import add_user, login
+from .staffkit import staff_client
 
 SITE = "https://cases.example.org"
 
@@ -52,9 +52,7 @@ def loop(write_entry: WriteEntry, resync: Callable[[], Any]) -> None:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A logged-in editor: every page here is staff-only."""
-    add_user(app, "share-editor", "editor")
-    staff = app.test_client()
-    login(staff, "share-editor")
+    staff = staff_client(app, "share-editor", "editor")
     return staff
 
 

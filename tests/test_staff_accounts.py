@@ -16,7 +16,7 @@ from casebook.cli import main
 from casebook.db import db
 from casebook.staff.models import AuditEvent, User
 
-from .staffkit import PASSWORD, add_user, login, token
+from .staffkit import PASSWORD, add_user, login, staff_client, token
 
 
 def test_no_account_exists_after_install(app: Flask, client: FlaskClient) -> None:
@@ -192,9 +192,7 @@ def test_user_cli(runner: CliRunner) -> None:
 
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(app: Flask) -> None:
-    add_user(app, "zhou", "editor")
-    client = app.test_client()
-    login(client, "zhou")
+    client = staff_client(app, "zhou", "editor")
     cookie = client.get_cookie("session")
     assert cookie is not None
     copy = app.test_client()

@@ -14,20 +14,14 @@ from flask.testing import FlaskClient
 from casebook.db import db
 from casebook.staff.models import AuditEvent, Revision
 
-from .staffkit import BASE_RE, TOKEN_RE, add_user, entry_form, form_of, login, token
+from .staffkit import BASE_RE, TOKEN_RE, entry_form, form_of, staff_client, token
 
 
 @pytest.fixture
 def staff(app: Flask, resync: Callable[[], Any]) -> dict[str, FlaskClient]:
     resync()
-    add_user(app, "editor1", "editor")
-    add_user(app, "editor2", "editor")
-    add_user(app, "reviewer1", "reviewer")
-    clients = {}
-    for name in ("editor1", "editor2", "reviewer1"):
-        clients[name] = app.test_client()
-        login(clients[name], name)
-    return clients
+    accounts = (("editor1", "editor"), ("editor2", "editor"), ("reviewer1", "reviewer"))
+    return {name: staff_client(app, name, role) for name, role in accounts}
 
 
 def _create(client: FlaskClient, slug: str = "louyuan-sanbu", action: str = "save", **fields: str) -> Any:

@@ -13,20 +13,14 @@ from flask.testing import FlaskClient
 
 from casebook.content.projects import parse_project_text
 
-from .staffkit import add_user, form_of, login, token
+from .staffkit import form_of, staff_client, token
 
 
 @pytest.fixture
 def staff(app: Flask, resync: Callable[[], Any], write_entry: Callable[..., Path]) -> dict[str, FlaskClient]:
     write_entry("case", "louyuan-386", title="386号院的做法")
     resync()
-    add_user(app, "editor1", "editor")
-    add_user(app, "reviewer1", "reviewer")
-    clients = {}
-    for name in ("editor1", "reviewer1"):
-        clients[name] = app.test_client()
-        login(clients[name], name)
-    return clients
+    return {name: staff_client(app, name, role) for name, role in (("editor1", "editor"), ("reviewer1", "reviewer"))}
 
 
 def project_form(**changes: str) -> dict[str, str]:

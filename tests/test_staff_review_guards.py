@@ -11,22 +11,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .staffkit import add_user, entry_form, form_of, login, token
+from .staffkit import TOKEN_RE, entry_form, form_of, staff_client, token
 
 VERSION_RE = re.compile(r'name="version" value="([^"]+)"')
-TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
 def staff(app: Flask, resync: Callable[[], Any]) -> dict[str, FlaskClient]:
     resync()
-    add_user(app, "editor1", "editor")
-    add_user(app, "reviewer1", "reviewer")
-    clients = {}
-    for name in ("editor1", "reviewer1"):
-        clients[name] = app.test_client()
-        login(clients[name], name)
-    return clients
+    return {name: staff_client(app, name, role) for name, role in (("editor1", "editor"), ("reviewer1", "reviewer"))}
 
 
 def _save(client: FlaskClient, url: str, action: str = "save", **fields: str) -> None:
@@ -102,9 +95,7 @@ def _settings_form(client: FlaskClient) -> dict[str, str]:
 def test_glossary_saved_meanwhile_is_a_conflict_not_overwritten(
     app: Flask, staff: dict[str, FlaskClient], content_dir: Path
 ) -> None:
-    add_user(app, "reviewer2", "reviewer")
-    other = app.test_client()
-    login(other, "reviewer2")
+    other = staff_client(app, "reviewer2", "reviewer")
     first, second = _settings_form(staff["reviewer1"]), _settings_form(other)
     theirs = "- term: 无主管楼院\n  synonyms: [三无楼院]\n"
     saved = other.post("/staff/settings/glossary", data={**second, "text": theirs})

@@ -14,15 +14,13 @@ from sqlalchemy import select
 from casebook.db import db
 from casebook.staff.models import User
 
-from .staffkit import add_user, login, token
+from .staffkit import add_user, staff_client, token
 
 
 @pytest.fixture
 def admin(app: Flask, resync: Callable[[], Any]) -> FlaskClient:
     resync()
-    add_user(app, "admin1", "admin")
-    client = app.test_client()
-    login(client, "admin1")
+    client = staff_client(app, "admin1", "admin")
     return client
 
 

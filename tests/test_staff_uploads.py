@@ -25,7 +25,7 @@ from werkzeug.test import TestResponse
 from casebook.db import db
 from casebook.staff.models import AuditEvent
 
-from .staffkit import add_user, entry_form, form_of, login, token
+from .staffkit import entry_form, form_of, staff_client, token
 
 JSON = {"Accept": "application/json"}
 
@@ -33,9 +33,7 @@ JSON = {"Accept": "application/json"}
 @pytest.fixture
 def editor(app: Flask, resync: Callable[[], Any]) -> FlaskClient:
     resync()
-    add_user(app, "editor1", "editor")
-    client = app.test_client()
-    login(client, "editor1")
+    client = staff_client(app, "editor1", "editor")
     return client
 
 
@@ -256,9 +254,7 @@ def test_chinese_name_is_kept_for_display_not_on_disk_and_audited(
 def test_uploaded_picture_as_cover_and_in_body_of_a_published_entry(
     app: Flask, editor: FlaskClient, content_dir: Path, client: FlaskClient
 ) -> None:
-    add_user(app, "reviewer1", "reviewer")
-    reviewer = app.test_client()
-    login(reviewer, "reviewer1")
+    reviewer = staff_client(app, "reviewer1", "reviewer")
     wide = encode(Image.new("RGB", (1600, 1000), "orange"), "JPEG")
     data = upload(editor, wide, "议事会.jpg", alt="议事会现场").get_json()
     assert data["width"] == 1600
