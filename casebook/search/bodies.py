@@ -60,14 +60,10 @@ class Bodies:
             if os.fstat(handle.fileno()).st_size:  # an index whose bodies are all empty has none
                 self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
-    def holds(self, needle: bytes, start: int, end: int) -> bool:
-        """True when ``needle`` (UTF-8) occurs in the body stored at ``start:end``."""
-        return self._map is not None and self._map.find(needle, start, end) != -1
-
     def text(self, start: int, end: int) -> str:
         """The body stored at ``start:end``."""
         return self._map[start:end].decode() if self._map is not None and end > start else ""
 
     def finder(self) -> mmap.mmap | None:
-        """The map itself, for tight loops (``.find(needle, start, end)``)."""
+        """The map itself, for tight loops: ``.find(needle_utf8, start, end) != -1`` is a match."""
         return self._map
