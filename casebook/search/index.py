@@ -269,7 +269,6 @@ class SearchIndex:
     def view(self) -> View:
         """This thread's view of the live index, refreshed when the index has changed."""
         local = self._local
-        stamp = None
         for attempt in range(OPEN_ATTEMPTS):
             live = self._live_dir()
             if live is None:
@@ -277,7 +276,7 @@ class SearchIndex:
             current: View | None = getattr(local, "view", None)
             if current is not None and current.dir == live and current.searcher.up_to_date():
                 return current
-            stamp = stamp or self._stamp()
+            commits = _commits(live)
             try:
                 # A fresh searcher, never Searcher.refresh(): in every current Whoosh fork
                 # refresh() keeps the old segments too and returns replaced or merged documents twice.
@@ -291,10 +290,9 @@ class SearchIndex:
                 # A writer replaced this generation's files while they were being opened (a
                 # commit's new table of contents, merged segments, a rebuild's swap): look again.
                 # A failure on an index that did not change is a real error.
-                now = self._stamp()
-                if attempt == OPEN_ATTEMPTS - 1 or now == stamp:
+                changed = self._live_dir() != live or _commits(live) != commits
+                if attempt == OPEN_ATTEMPTS - 1 or not changed:
                     raise
-                stamp = now
                 time.sleep(0.01 * (attempt + 1))
                 continue
             local.view = fresh
@@ -309,14 +307,6 @@ class SearchIndex:
             return self._live_dir() == view.dir and bool(view.searcher.up_to_date())
         except Exception:  # its files are gone: certainly not current
             return False
-
-    def _stamp(self) -> tuple[Path | None, int]:
-        """The live directory and its latest commit, to tell whether a writer changed anything."""
-        live = self._live_dir()
-        try:
-            return live, int(whoosh_index.open_dir(str(live)).latest_generation()) if live else -1
-        except Exception:
-            return live, -1
 
     def _snapshot_for(self, searcher: Searcher, live: Path) -> Snapshot:
         generation = (live.name, int(searcher.reader().generation() or 0))
@@ -343,6 +333,12 @@ class View:
         if self._body_column is None:
             self._body_column = self.searcher.reader().column_reader("body")
         return bytes(self._body_column[docnum]).decode()
+
+
+def _commits(directory: Path) -> frozenset[str]:
+    """The index's tables of contents in ``directory`` (each commit writes a new one): whether a
+    writer changed anything, from a directory listing rather than opening the index."""
+    return frozenset(p.name for p in directory.glob("_MAIN_*.toc"))
 
 
 def _placed(prepared: Prepared, bodies: BodyAppender) -> dict[str, Any]:
