@@ -203,7 +203,7 @@ def _answer(
     rows = _filter_and_count(snap, matched, filters, result)
     result.total = len(rows)
     start = (result.page - 1) * result.per_page
-    classes = _rank(matcher, set(rows), parsed, alternatives, holders)
+    classes = _rank(matcher, rows, parsed, alternatives, holders)
     needles = [n for options in alternatives for n in options]
     for score, docnum in _page(snap, classes, start, result.per_page):
         body = view.body(docnum, folded=False)
@@ -225,7 +225,7 @@ def _answer(
     return result
 
 
-def _filter_and_count(snap: Snapshot, matched: set[int], filters: Mapping[str, str], result: SearchResult) -> list[int]:
+def _filter_and_count(snap: Snapshot, matched: set[int], filters: Mapping[str, str], result: SearchResult) -> set[int]:
     """Apply filters; count each facet over documents failing no filter but its own."""
     wanted = {name: snap.facet_docs(name).get(want, frozenset()) for name, want in filters.items()}
     rows = matched.intersection(*wanted.values())
@@ -235,7 +235,7 @@ def _filter_and_count(snap: Snapshot, matched: set[int], filters: Mapping[str, s
             others = [docs for other, docs in wanted.items() if other != name]
             docs = rows | (matched.intersection(*others) - wanted[name])
         result.facets[name] = _counts(snap, name, docs)
-    return list(rows)
+    return rows
 
 
 def _counts(snap: Snapshot, name: str, docs: set[int]) -> dict[str, int]:
