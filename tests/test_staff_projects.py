@@ -127,3 +127,22 @@ def test_year_of_an_existing_project_cannot_move_it(staff: dict[str, FlaskClient
     data = {**form_of(editor, "/staff/edit/project/jiazhuang-dianti"), **project_form(year="2025")}
     r = editor.post("/staff/edit/project/jiazhuang-dianti", data=data)
     assert r.status_code == 422 and "两者应一致" in r.get_data(as_text=True)
+
+
+def test_a_project_saved_meanwhile_is_a_conflict_with_both_texts(
+    staff: dict[str, FlaskClient], content_dir: Path
+) -> None:
+    assert _new(staff["editor1"]).status_code == 302
+    url = "/staff/edit/project/jiazhuang-dianti"
+    one, two = staff["editor1"], staff["reviewer1"]
+    form_one, form_two = form_of(one, url), form_of(two, url)
+    first = one.post(url, data={**form_one, **project_form(body="甲写的项目说明。"), "action": "save"})
+    assert first.status_code == 302
+    theirs = project_form(lead="区住建局", body="乙写的项目说明。")
+    second = two.post(url, data={**form_two, **theirs, "action": "save"})
+    assert second.status_code == 409
+    html = second.get_data(as_text=True)
+    assert "保存冲突" in html and "甲写的项目说明。" in html and "乙写的项目说明。" in html
+    assert "lead: 区住建局" in html  # the diff shows the second editor's front matter as it would be written
+    text = (content_dir / "projects" / "2026" / "jiazhuang-dianti.md").read_text(encoding="utf-8")
+    assert "甲写的项目说明" in text and "乙写的项目说明" not in text

@@ -27,10 +27,10 @@ from .. import content, indexing
 from ..content.files import read_yaml, split_front_matter
 from ..db import DbSession
 from ..search import SearchIndex
-from .kinds import FORM_FIELDS, FormField, fields_for, form_values, kind_of, meta_from_form
+from .kinds import FORM_FIELDS, FormField, fields_for, form_values, kind_of
 from .models import Revision, audit
 
-__all__ = ["FORM_FIELDS", "FormField", "fields_for", "form_values", "meta_from_form"]
+__all__ = ["FORM_FIELDS", "FormField", "fields_for", "form_values"]
 
 logger = logging.getLogger(__name__)
 GIT_ACTIONS = {"publish": "发布", "unpublish": "撤回", "restore": "恢复"}

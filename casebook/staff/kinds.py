@@ -125,6 +125,10 @@ class Kind(Protocol):
         """Form values of a new item."""
         ...
 
+    def front_matter(self, values: Mapping[str, str], status: str) -> dict[str, Any]:
+        """The front matter the form values would be written with (unvalidated)."""
+        ...
+
 
 def _errors_by_line(problems: list[content.Problem], fields_by_line: Mapping[int, str]) -> Errors:
     errors: Errors = {}
@@ -159,6 +163,9 @@ class EntryKind:
         if entry is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return entry, content.serialize(entry), {}
+
+    def front_matter(self, values: Mapping[str, str], status: str) -> dict[str, Any]:
+        return meta_from_form(self.name, values, status)[0]
 
     def parse(self, root: Path, slug: str, text: str, path: Path) -> Any | None:
         rules, _ = content.load_rules(root)
@@ -230,6 +237,9 @@ class ProjectKind:
         if project is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return project, project_files.serialize_project(project), {}
+
+    def front_matter(self, values: Mapping[str, str], status: str) -> dict[str, Any]:
+        return project_meta_from_form(values, status)[0]
 
     def parse(self, root: Path, slug: str, text: str, path: Path) -> Any | None:
         project, _ = project_files.parse_project_text(text, slug, project_files.folder_year(root, path), path=path)

@@ -219,12 +219,7 @@ def _rows(values: dict[str, str], group: str, blank: int = 2) -> list[int]:
 
 def _text_from_values(kind: str, slug: str, values: dict[str, str]) -> str:
     """The user's form as file-like text, for showing a conflict diff."""
-    if kind == "project":
-        from ..staff.kinds import project_meta_from_form
-
-        meta = project_meta_from_form(values, "draft")[0]
-    else:
-        meta = editing.meta_from_form(kind, values, "draft")[0]
+    meta = kind_of(kind).front_matter(values, "draft")
     meta.pop("status", None)
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{front}---\n{values.get('body', '').strip()}\n"
