@@ -52,7 +52,8 @@ def _entry_title_or_404(kind: str, slug: str) -> str:
     return title
 
 
-def _project_or_404(year: int, slug: str) -> ProjectRow:
+def project_or_404(year: int, slug: str) -> ProjectRow:
+    """The published project ``slug`` of ``year``; 404 when there is none (or it is another year's)."""
     row = project_board.get_project(db.session, slug)
     if row is None or row.year != year:
         abort(404)
@@ -218,13 +219,13 @@ def entry_qr_png(kind_dir: str, slug: str) -> ResponseReturnValue:
 
 @bp.get("/projects/<int:year>/<slug>/qr.svg")
 def project_qr_svg(year: int, slug: str) -> ResponseReturnValue:
-    row = _project_or_404(year, slug)
+    row = project_or_404(year, slug)
     return _image(qr_svg(project_share_url(year, slug, "qr"), f"{row.title} 二维码"), "image/svg+xml")
 
 
 @bp.get("/projects/<int:year>/<slug>/qr.png")
 def project_qr_png(year: int, slug: str) -> ResponseReturnValue:
-    _project_or_404(year, slug)
+    project_or_404(year, slug)
     return _image(qr_png(project_share_url(year, slug, "qr")), "image/png")
 
 

@@ -25,7 +25,7 @@ from ..share import gzh, stats
 from ..share.counter import SOURCE_LABELS, today
 from ..web import KIND_ENDPOINT, absolute, page_title, site_url
 from .auth import staff_only
-from .share import entry_share_url, project_share_url, topic_share_url
+from .share import entry_share_url, project_or_404, project_share_url, topic_share_url
 
 bp = Blueprint("share_staff", __name__)
 bp.before_request(staff_only)
@@ -195,9 +195,7 @@ def entry_gzh(kind_dir: str, slug: str) -> ResponseReturnValue:
 
 @bp.get("/projects/<int:year>/<slug>/gzh")
 def project_gzh(year: int, slug: str) -> ResponseReturnValue:
-    row = project_board.get_project(db.session, slug)
-    if row is None or row.year != year:
-        abort(404)
+    row = project_or_404(year, slug)
     return _export(
         "share_staff/gzh_project.html",
         read_more=project_share_url(year, slug, "gzh"),
