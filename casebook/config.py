@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_KEYS = (
     "CONTENT_DIR",
@@ -20,6 +21,7 @@ ENV_KEYS = (
     "WECHAT_APP_ID",
     "WECHAT_APP_SECRET",
     "WECHAT_API_BASE",
+    "TIMEZONE",
 )
 
 
@@ -36,6 +38,7 @@ def defaults() -> dict[str, Any]:
         "WECHAT_APP_ID": None,
         "WECHAT_APP_SECRET": None,
         "WECHAT_API_BASE": "https://api.weixin.qq.com",
+        "TIMEZONE": "Asia/Shanghai",
     }
 
 
@@ -51,6 +54,12 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
+    try:
+        ZoneInfo(str(config["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"CASEBOOK_TIMEZONE={config['TIMEZONE']!r} is not a known time zone (e.g. Asia/Shanghai)"
+        ) from exc
     if config["SITE_URL"]:
         config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
     if not config["DATABASE_URL"]:

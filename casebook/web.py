@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -84,6 +86,15 @@ def with_query(**changes: Any) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored naive-UTC timestamp in the configured time zone (CASEBOOK_TIMEZONE, default Beijing time)."""
+    if value is None:
+        return "—"
+    zone = ZoneInfo(current_app.config["CASEBOOK_TIMEZONE"])
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(zone).strftime(fmt)
+
+
 def _error(exc: HTTPException | Exception) -> tuple[str, int]:
     code = exc.code if isinstance(exc, HTTPException) and exc.code else 500
     if code >= 500:
@@ -102,6 +113,7 @@ def _headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register filters, globals, error pages and response headers."""
     app.jinja_env.filters["cndate"] = chinese_date
+    app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.globals.update(
         KIND_LABELS=KIND_LABELS,
         KIND_ENDPOINT=KIND_ENDPOINT,

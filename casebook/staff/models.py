@@ -107,6 +107,36 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+ACTION_NAMES: dict[str, str] = {
+    "create": "创建",
+    "edit": "保存",
+    "submit": "提交",
+    "publish": "发布",
+    "unpublish": "撤回",
+    "restore": "恢复",
+    "discard": "退回",
+    "return": "退回",
+    "comment": "评论",
+    "import": "导入",
+    "upload": "上传图片",
+    "settings": "修改设置",
+    "login": "登录",
+    "logout": "退出登录",
+    "login-failed": "登录失败",
+    "user-add": "添加账号",
+    "user-disable": "停用账号",
+    "user-enable": "启用账号",
+    "user-role": "修改角色",
+    "user-passwd": "重设密码",
+}
+"""Every action recorded in revisions and the audit log, as staff read it (unknown ones show as recorded)."""
+
+
+def action_name(action: str) -> str:
+    """The Chinese name of a recorded action (``publish`` → 发布)."""
+    return ACTION_NAMES.get(action, action)
+
+
 def audit(session: DbSession, user: str, action: str, target: str = "", detail: str = "") -> None:
     """Add an audit event to ``session`` (committed with the change it describes)."""
     session.add(AuditEvent(user=user, action=action, target=target[:300], detail=detail))

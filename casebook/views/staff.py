@@ -25,13 +25,14 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import content
+from ..content.lint import lint_body
 from ..db import db
 from ..models import EntryRow, ProblemRow, SearchMiss, TopicRow
 from ..project_rows import ProjectRow
 from ..render import render_markdown
 from ..staff import accounts, editing
 from ..staff.kinds import PROJECT_GROUPS, PROJECT_ROWS, kind_of, row_indexes
-from ..staff.models import AuditEvent, Revision, User, audit
+from ..staff.models import AuditEvent, Revision, User, action_name, audit
 from ..web import KIND_NAMES
 from .auth import current_user, recoverable, require, safe_next
 
@@ -73,7 +74,9 @@ def _is_reviewer() -> bool:
 
 @bp.record_once
 def _staff_globals(state: Any) -> None:
-    state.app.jinja_env.globals.update(STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=accounts.ROLE_NAMES, EDIT_KINDS=EDIT_KINDS)
+    state.app.jinja_env.globals.update(
+        STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=accounts.ROLE_NAMES, EDIT_KINDS=EDIT_KINDS, action_name=action_name
+    )
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -204,6 +207,8 @@ def _editor(
             pending=pending,
             reviewer=_is_reviewer() if current_user() else False,
             kind_name=EDIT_KINDS[kind],
+            hints=content.SECTION_HINTS.get(kind, ()),
+            warnings=body_warnings(values.get("body", "")),
             title=("编辑：" + values.get("title", "")) if slug else f"新建{EDIT_KINDS[kind]}",
         ),
         code,
@@ -337,7 +342,12 @@ def preview() -> ResponseReturnValue:
     """The body rendered by the public page's renderer and sanitizer (for the live preview)."""
     data = request.get_json(silent=True) or {}
     body = str(data.get("body", request.form.get("body", "")))[:PREVIEW_LIMIT]
-    return {"html": render_markdown(body)}
+    return {"html": render_markdown(body), "warnings": body_warnings(body)}
+
+
+def body_warnings(body: str) -> list[str]:
+    """The 提示 that ``casebook check`` would give for this body, as the editor shows them."""
+    return [f"正文第 {p.line} 行：{p.message}" for p in lint_body(body.replace("\r\n", "\n"), Path("-"))]
 
 
 @bp.get("/view/<kind>/<slug>")
