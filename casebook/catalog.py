@@ -123,7 +123,7 @@ def upsert_entry(session: Session, entry: content.Entry, rel_path: str) -> Entry
 def _replace_problems(session: Session, rel_path: str, problems: list[content.Problem], root: Path) -> None:
     session.execute(delete(ProblemRow).where(ProblemRow.path == rel_path))
     for problem in problems:
-        session.add(ProblemRow(path=_relative(problem.path, root), line=problem.line, message=problem.message))
+        session.add(ProblemRow(path=_relative(problem.path, root), line=problem.line, message=problem.text))
 
 
 def _relative(path: Path, root: Path) -> str:

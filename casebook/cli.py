@@ -103,8 +103,9 @@ def reindex() -> None:
 
 @main.command()
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
-def check(directory: Path | None) -> None:
-    """Print every content problem as path:line: message; exit 1 if there are any."""
+@click.option("--strict", is_flag=True, help="提示（warning）也算问题：有提示时退出码为 1。")
+def check(directory: Path | None, strict: bool) -> None:
+    """Print every content problem as path:line: message; exit 1 on errors (or, with --strict, warnings)."""
     root = directory or _content_dir()
     if not root.is_dir():
         raise click.UsageError(f"content folder {root} does not exist")
@@ -112,9 +113,11 @@ def check(directory: Path | None) -> None:
     cwd = Path.cwd()
     for problem in library.problems:
         click.echo(problem.display(relative_to=cwd))
+    warnings = sum(1 for p in library.problems if p.is_warning)
+    errors = len(library.problems) - warnings
     counts = f"{len(library.entries)} 篇条目，{len(library.projects)} 个民生实事项目"
-    click.echo(f"{counts}，{len(library.problems)} 个问题", err=True)
-    sys.exit(1 if library.problems else 0)
+    click.echo(f"{counts}，{errors} 个问题，{warnings} 条提示", err=True)
+    sys.exit(1 if errors or (strict and warnings) else 0)
 
 
 @main.command()

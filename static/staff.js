@@ -31,7 +31,19 @@
       if (mine !== sent) return;
       preview.innerHTML = data.html;
       state.textContent = "";
+      showWarnings(data.warnings || []);
     }).catch(function (err) { if (mine === sent) state.textContent = err.message; });
+  }
+  /* 提示 (warnings) as `casebook check` gives them: skeleton text left in, a list glued to a paragraph… */
+  var warningList = form.querySelector(".body-warnings");
+  function showWarnings(items) {
+    if (!warningList) return;
+    warningList.textContent = "";
+    items.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text;
+      warningList.appendChild(li);
+    });
   }
   body.addEventListener("input", debounce(renderPreview, 250));
   renderPreview();

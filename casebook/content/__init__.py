@@ -1,6 +1,7 @@
 """Content files: the source of truth. Parsing, validation and atomic writes; no Flask here."""
 
 from .files import (
+    SECTION_HINTS,
     Library,
     entry_path,
     iter_entry_files,
@@ -38,6 +39,7 @@ __all__ = [
     "KIND_LABELS",
     "LOOP_PARTS",
     "SCOPES",
+    "SECTION_HINTS",
     "SLUG_RE",
     "STATUSES",
     "Entry",

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .lint import lint_body, lint_video
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .project_model import Project
 from .validate import validate_entry
@@ -113,7 +114,16 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
         return None, problems
     doc, meta, body = found
     entry, more = validate_entry(kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=doc.lines)
+    if entry is not None:
+        more += lint_body(entry.body, path, body_first_line(text, body))
+        more += lint_video(entry.video, path, doc.lines.get("video", 1))
     return entry, problems + more
+
+
+def body_first_line(text: str, body: str) -> int:
+    """The file line on which the (leading-blank-stripped) body begins."""
+    start = len(text) - len(body) + (len(body) - len(body.lstrip("\n")))
+    return text.count("\n", 0, start) + 1
 
 
 def parse_file(path: Path, kind: str, rules: Rules) -> tuple[Entry | None, list[Problem]]:
@@ -311,16 +321,35 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         os.close(dir_fd)
 
 
-_SKELETONS = {
-    "interview": "## 访谈背景\n\n（简要介绍社区和访谈缘起。）\n\n## 访谈要点\n\n**问：**\n\n**答：**\n",
-    "salon": "## 沙龙概况\n\n（时间、地点、参与者。）\n\n## 观点摘录\n\n## 共识与下一步\n",
-    "case": "## 背景\n\n## 做法\n\n1. \n\n## 成效\n\n## 启示\n",
+SECTION_HINTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "interview": (
+        ("访谈背景", "简要介绍社区和访谈缘起"),
+        ("访谈要点", "按“问：… 答：…”整理书记的回答，每段一问一答"),
+    ),
+    "salon": (
+        ("沙龙概况", "时间、地点、参与者"),
+        ("观点摘录", "谁说了什么，一人一段"),
+        ("共识与下一步", "达成了什么共识，接下来谁做什么"),
+    ),
+    "case": (
+        ("背景", "遇到了什么问题"),
+        ("做法", "分步骤写清怎么做"),
+        ("成效", "有哪些可核对的变化"),
+        ("启示", "别的社区可以借鉴什么"),
+    ),
 }
+"""The sections an entry of each kind usually has: shown as hints, never written as body text."""
+
+
+def hint_comment(kind: str) -> str:
+    """The section hints as a Markdown comment (kept in the file, never rendered or published)."""
+    lines = [f"  ## {heading}：{prompt}" for heading, prompt in SECTION_HINTS[kind]]
+    return "<!-- 建议的小节（这段注释不会发布，可以删除）：\n" + "\n".join(lines) + "\n-->\n"
 
 
 def skeleton(kind: str, slug: str, title: str, topic: str, today: dt.date) -> Entry:
-    """A new draft entry with the headings its kind usually has."""
+    """A new draft entry; the usual sections are given as a hint comment, not as body text."""
     extra: dict[str, Any] = {"scope": "local"} if kind == "case" else {}
     return Entry(
-        kind=kind, slug=slug, title=title, topic=topic, date=today, body=_SKELETONS[kind], status="draft", **extra
+        kind=kind, slug=slug, title=title, topic=topic, date=today, body=hint_comment(kind), status="draft", **extra
     )

@@ -32,6 +32,17 @@ class Problem:
     path: Path
     line: int
     message: str
+    level: str = "error"
+    """``error`` (the file or a value is unusable) or ``warning`` (提示: shown, never blocks)."""
+
+    @property
+    def is_warning(self) -> bool:
+        return self.level == "warning"
+
+    @property
+    def text(self) -> str:
+        """The message as reported: warnings start with 提示：."""
+        return f"提示：{self.message}" if self.is_warning else self.message
 
     def display(self, relative_to: Path | None = None) -> str:
         """Render as ``path:line: message``, the path relative to ``relative_to`` if given."""
@@ -43,7 +54,7 @@ class Problem:
                 import os
 
                 path = Path(os.path.relpath(path.resolve(), relative_to.resolve()))
-        return f"{path.as_posix()}:{self.line}: {self.message}"
+        return f"{path.as_posix()}:{self.line}: {self.text}"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from .files import _Loader, read_front_matter
+from .files import _Loader, body_first_line, read_front_matter
+from .lint import lint_body
 from .model import KINDS, SLUG_RE, STATUSES, Problem
 from .project_model import (
     PROJECTS_DIR,
@@ -414,6 +415,8 @@ def parse_project_text(
     project, more = validate_project(
         slug, folder_year, meta, body.strip("\n") + "\n", path=path, lines=lines, known=known
     )
+    if project is not None:
+        more += lint_body(project.body, path, body_first_line(text, body))
     return project, problems + sorted(more, key=lambda p: p.line)
 
 

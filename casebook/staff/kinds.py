@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -180,7 +180,7 @@ class EntryKind:
 
     def blank(self, args: Mapping[str, str], today: str) -> dict[str, str]:
         skeleton = content.skeleton(self.name, "new", "", args.get("topic", ""), dt.date.fromisoformat(today))
-        return form_values(skeleton)
+        return form_values(replace(skeleton, body=""))  # the editor shows the sections as hints instead
 
 
 PROJECT_ROWS: dict[str, tuple[str, ...]] = {
