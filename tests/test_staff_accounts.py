@@ -171,7 +171,7 @@ def test_admin_manages_accounts_in_the_staff_area(app: Flask, client: FlaskClien
         assert (user.role, user.active) == ("reviewer", False)
         actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
     assert actions == ["login", "user-add", "user-role", "user-disable"]
-    assert "user-disable" in client.get("/staff/audit").get_data(as_text=True)
+    assert "停用账号" in client.get("/staff/audit").get_data(as_text=True)
 
 
 def test_user_cli(runner: CliRunner) -> None:
