@@ -253,6 +253,18 @@ def test_status_is_never_shown_as_a_change_on_the_review_page(staff: dict[str, F
     assert "正文没有改动" in html
 
 
+def test_defaults_left_out_of_a_hand_written_file_are_not_changes(
+    staff: dict[str, FlaskClient], write_entry: Callable[..., Path], resync: Callable[[], Any]
+) -> None:
+    # written by hand: no scope, no sample, no status (all defaults); the editor writes scope: local
+    write_entry("case", SLUG, body="楼院议事会每月开一次。", title="楼院自治的三个步骤", date="2026-11-20")
+    resync()
+    _save(staff["editor1"], EDIT, body="楼院议事会每周开一次。")
+    html = staff["reviewer1"].get(REVIEW).get_data(as_text=True)
+    assert "field-diff" not in html and "范围" not in html and "示例内容" not in html
+    assert "每<del>月</del><ins>周</ins>开" in html
+
+
 def test_only_body_changed_shows_no_field_table(staff: dict[str, FlaskClient]) -> None:
     _published_with_pending_edit(staff)
     html = staff["reviewer1"].get(REVIEW).get_data(as_text=True)

@@ -50,6 +50,12 @@ PROJECT_PART_LABELS: dict[str, dict[str, str]] = {
     "milestones": {"date": "日期", "text": "进展", "evidence": "佐证"},
     "evaluation": {"date": "日期", "verdict": "结论", "score": "得分", "text": "评语"},
 }
+DEFAULTS: dict[str, Any] = {"status": "published", "sample": False, "scope": "local"}
+"""What an absent key means (``content.serialize`` leaves defaults out): absent ≡ default, no change."""
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "status": STATUS_LABELS,
+    "scope": {"local": "微案例（本区）", "national": "微分享（全国）"},
+}
 PART_LABELS: dict[str, str] = {"time": "时间", "title": "标题", "name": "名称", "text": "内容", "date": "日期"}
 """Labels of keys inside list items of other fields (e.g. video chapters)."""
 
@@ -144,11 +150,14 @@ def _flatten(
 ) -> dict[str, tuple[str, str]]:
     """Front matter as ``path → (label, shown value)``, nested groups and rows spelled out."""
     out: dict[str, tuple[str, str]] = {}
+    meta = dict(meta)
+    for key, default in DEFAULTS.items():
+        meta.setdefault(key, default)
     for key, value in meta.items():
         label = labels.get(key, key)
         parts = part_labels.get(key, PART_LABELS)
-        if key == "status":
-            out[key] = (label, STATUS_LABELS.get(str(value), _text(value)))
+        if key in VALUE_LABELS:
+            out[key] = (label, VALUE_LABELS[key].get(str(value), _text(value)))
         else:
             for path, sub_label, text in _walk(value, key, label, parts):
                 out[path] = (sub_label, text)
