@@ -377,3 +377,32 @@ def test_an_old_database_gains_the_comment_table_with_nothing_lost(tmp_path: Pat
         db.session.add(ReviewComment(kind="case", slug="old", author="老编辑", text="可以用了"))
         db.session.commit()
         assert db.session.scalar(select(ReviewComment.text)) == "可以用了"
+
+
+def test_a_project_edit_can_be_returned_and_its_labels_are_its_own(
+    staff: dict[str, FlaskClient], content_dir: Path, write_entry: Callable[..., Path], resync: Callable[[], Any]
+) -> None:
+    from .test_staff_projects import project_form
+
+    write_entry("case", "louyuan-386", title="386号院的做法")
+    resync()
+    editor, reviewer = staff["editor1"], staff["reviewer1"]
+    data = {**form_of(reviewer, "/staff/new/project"), **project_form(), "action": "publish"}
+    assert reviewer.post("/staff/new/project", data=data).status_code == 302
+    url = "/staff/edit/project/jiazhuang-dianti"
+    changed = project_form(**{"indicators-2-achieved": "3", "vote-session": "区人大常委会第五次会议"})
+    changed.pop("slug")
+    assert editor.post(url, data={**form_of(editor, url), **changed, "action": "save"}).status_code == 302
+    review = "/staff/review/project/jiazhuang-dianti"
+    html = reviewer.get(review).get_data(as_text=True)
+    table = html[html.index('<table class="plain field-diff">') : html.index("</table>")]
+    assert FIELD_ROW_RE.findall(table) == ["人大代表票决 · 会议", "指标 2 · 完成"]
+    version = VERSION_RE.search(html)
+    assert version
+    data = {"csrf_token": token(reviewer, review), "version": version.group(1), "comment": "完成数请附上验收单。"}
+    assert reviewer.post("/staff/return/project/jiazhuang-dianti", data=data).status_code == 302
+    assert 'name="indicators-1-achieved" value="3"' in editor.get(url).get_data(as_text=True)  # (renumbered)
+    mine = _section(editor.get("/staff/").get_data(as_text=True), "退回给我")
+    assert '<span class="count">1</span>' in mine and "完成数请附上验收单。" in mine and "老旧小区加装电梯" in mine
+    published = (content_dir / "projects" / "2026" / "jiazhuang-dianti.md").read_text(encoding="utf-8")
+    assert "achieved: 2" in published.split("惠及居民")[1]
