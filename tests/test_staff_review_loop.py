@@ -118,6 +118,12 @@ def test_returned_edit_goes_back_to_its_editor_with_the_comment(
     # the reviewer can see what changed since the return
     review = staff["reviewer1"].get(REVIEW).get_data(as_text=True)
     assert "与上次退回的版本相比" in review and "<ins>，每月一次</ins>" in review
+    # once published, a later edit is not marked as returned any more
+    staff["reviewer1"].post(f"/staff/status/case/{SLUG}", data={**_review_form(staff["reviewer1"]), "to": "published"})
+    assert "每月一次" in client.get(f"/cases/{SLUG}").get_data(as_text=True)
+    _save(staff["editor1"], EDIT, body="## 做法\n\n改为先开楼院议事会，每月一次，轮流主持。")
+    queue = staff["reviewer1"].get("/staff/review").get_data(as_text=True)
+    assert '待审核 <span class="count">1</span>' in queue and "曾退回" not in queue
 
 
 def test_returned_submitted_entry_becomes_a_draft_marked_needs_changes(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from ..db import DbSession
 from . import editing
@@ -35,10 +35,8 @@ def check_comment(text: str, *, required: bool, what: str = "评论") -> tuple[s
     """(the cleaned comment, a Chinese error message or "")."""
     text = text.replace("\r\n", "\n").strip()
     if required and not text:
-        return (
-            text,
-            f"请填写{what}：写明需要修改的地方，编辑才知道怎么改。" if what == "退回意见" else f"请填写{what}。",
-        )
+        why = "：写明需要修改的地方，编辑才知道怎么改" if what == "退回意见" else ""
+        return text, f"请填写{what}{why}。"
     if len(text) > MAX_COMMENT:
         return text, f"{what}不能超过 {MAX_COMMENT} 字（现在 {len(text)} 字），请精简后再提交。"
     return text, ""
@@ -160,26 +158,38 @@ def open_returns(
     session: DbSession, *, addressed_to: str | None = None, keys: Iterable[tuple[str, str]] | None = None
 ) -> dict[tuple[str, str], ReviewComment]:
     """Entries marked 需修改: their latest return, when no revision was saved after it."""
+    found = _latest_returns(session, Revision.action.not_in(editing.NOT_A_SAVE), addressed_to)
+    if keys is not None:
+        wanted = set(keys)
+        found = {key: c for key, c in found.items() if key in wanted}
+    return found
+
+
+def reworked_keys(session: DbSession) -> set[tuple[str, str]]:
+    """Entries returned since they were last published (曾退回 when they wait for review again)."""
+    return set(_latest_returns(session, Revision.action == "publish"))
+
+
+def _latest_returns(
+    session: DbSession, clears: ColumnElement[bool], addressed_to: str | None = None
+) -> dict[tuple[str, str], ReviewComment]:
+    """Each entry's latest return, unless a revision matching ``clears`` was made after it."""
     latest = select(func.max(ReviewComment.id)).where(ReviewComment.action == "return")
     latest = latest.group_by(ReviewComment.kind, ReviewComment.slug)
-    saved_since = (
+    cleared = (
         select(Revision.id)
         .where(
             Revision.kind == ReviewComment.kind,
             Revision.slug == ReviewComment.slug,
             Revision.id > ReviewComment.upto_revision,
-            Revision.action.not_in(editing.NOT_A_SAVE),
+            clears,
         )
         .exists()
     )
-    stmt = select(ReviewComment).where(ReviewComment.id.in_(latest), ~saved_since).order_by(ReviewComment.id.desc())
+    stmt = select(ReviewComment).where(ReviewComment.id.in_(latest), ~cleared).order_by(ReviewComment.id.desc())
     if addressed_to is not None:
         stmt = stmt.where(ReviewComment.addressed_to == addressed_to)
-    found = {(c.kind, c.slug): c for c in session.scalars(stmt)}
-    if keys is not None:
-        wanted = set(keys)
-        found = {key: c for key, c in found.items() if key in wanted}
-    return found
+    return {(c.kind, c.slug): c for c in session.scalars(stmt)}
 
 
 def thread(session: DbSession, kind: str, slug: str) -> Thread:
@@ -193,12 +203,6 @@ def thread(session: DbSession, kind: str, slug: str) -> Thread:
     comments = list(session.scalars(stmt))
     opened = open_returns(session, keys=[(kind, slug)]).get((kind, slug)) if comments else None
     return Thread(comments=comments, open_return=opened)
-
-
-def returned_keys(session: DbSession) -> set[tuple[str, str]]:
-    """Every entry ever returned (shown as 曾退回 when it waits for review again)."""
-    stmt = select(ReviewComment.kind, ReviewComment.slug).where(ReviewComment.action == "return").distinct()
-    return {(kind, slug) for kind, slug in session.execute(stmt)}
 
 
 def title_of(session: DbSession, comment: ReviewComment) -> str:

@@ -141,7 +141,7 @@ def _keyed(stmt: Any) -> Any:
 
 
 def _waiting(session: Any) -> list[dict[str, Any]]:
-    """Submitted entries and pending edits of published ones, oldest first (曾退回: sent back before)."""
+    """Submitted entries and pending edits of published ones, oldest first (曾退回: returned since last published)."""
     items: list[dict[str, Any]] = []
     for row in session.scalars(select(EntryRow).where(EntryRow.status == "submitted").order_by(EntryRow.id)):
         items.append({"kind": row.kind, "slug": row.slug, "title": row.title, "what": "新内容待发布"})
@@ -150,7 +150,7 @@ def _waiting(session: Any) -> list[dict[str, Any]]:
     pending = session.scalars(select(Revision).where(Revision.state == "pending").order_by(Revision.id))
     for rev in pending:
         items.append({"kind": rev.kind, "slug": rev.slug, "title": rev.title, "what": f"{rev.author} 的修改待发布"})
-    returned_before = review.returned_keys(session)
+    returned_before = review.reworked_keys(session)
     for item in items:
         item["returned_before"] = (item["kind"], item["slug"]) in returned_before
     return items
