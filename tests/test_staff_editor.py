@@ -109,7 +109,7 @@ def test_edit_of_published_entry_waits_for_review(
     # the editor sees their pending text when they come back
     assert "改为先开楼院议事会" in editor.get("/staff/edit/case/louyuan-sanbu").get_data(as_text=True)
     review = staff["reviewer1"].get("/staff/review/case/louyuan-sanbu").get_data(as_text=True)
-    assert "<ins>改为先开楼院议事会。</ins>" in review and "<del>先成立楼院党小组。</del>" in review
+    assert "<del>先成立楼院党小组</del><ins>改为先开楼院议事会</ins>。" in review  # a character-level diff
     tok = token(staff["reviewer1"], "/staff/review/case/louyuan-sanbu")
     staff["reviewer1"].post("/staff/status/case/louyuan-sanbu", data={"to": "published", "csrf_token": tok})
     assert "改为先开楼院议事会" in path.read_text(encoding="utf-8")
@@ -147,7 +147,7 @@ def test_history_and_restore(staff: dict[str, FlaskClient], app: Flask, content_
         assert editor.post("/staff/edit/case/louyuan-sanbu", data=data).status_code == 302
     history = reviewer.get("/staff/history/case/louyuan-sanbu").get_data(as_text=True)
     assert history.count('class="revision"') == 3
-    assert "<ins>第三版正文。</ins>" in history and "<del>第二版正文。</del>" in history
+    assert "第<del>二</del><ins>三</ins>版正文。" in history
     with app.app_context():
         first = db.session.query(Revision).order_by(Revision.id).first()
         assert first is not None
@@ -199,7 +199,7 @@ def test_long_transcript_saves_through_the_form(staff: dict[str, FlaskClient], c
     data = {**form_of(staff["editor1"], "/staff/edit/case/louyuan-sanbu"), **entry_form(body=body + "\n\n补充一句。")}
     assert staff["editor1"].post("/staff/edit/case/louyuan-sanbu", data=data).status_code == 302
     history = staff["editor1"].get("/staff/history/case/louyuan-sanbu").get_data(as_text=True)
-    assert "<ins>补充一句。</ins>" in history
+    assert "补充一句。↵\n</ins>" in history
 
 
 def test_preview_uses_the_public_sanitizer(staff: dict[str, FlaskClient]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -113,7 +112,8 @@ def test_project_review_publish_and_pending_edit(
     assert editor.post("/staff/edit/project/jiazhuang-dianti", data=data).status_code == 302
     assert "66.67%" in client.get("/projects/2026").get_data(as_text=True)
     review = reviewer.get("/staff/review/project/jiazhuang-dianti").get_data(as_text=True)
-    assert re.search(r"<del>\s*achieved: 2</del>", review) and re.search(r"<ins>\s*achieved: 3</ins>", review)
+    # the changed figure is one row of the field table, labelled as in the form
+    assert '<th scope="row">指标 2 · 完成</th><td><del>2</del></td><td><ins>3</ins></td>' in review
     reviewer.post("/staff/status/project/jiazhuang-dianti", data={"to": "published", "csrf_token": tok})
     board = client.get("/projects/2026").get_data(as_text=True)
     assert "66.67%" not in board and "100%" in board
@@ -143,6 +143,7 @@ def test_a_project_saved_meanwhile_is_a_conflict_with_both_texts(
     assert second.status_code == 409
     html = second.get_data(as_text=True)
     assert "保存冲突" in html and "甲写的项目说明。" in html and "乙写的项目说明。" in html
-    assert "lead: 区住建局" in html  # the diff shows the second editor's front matter as it would be written
+    # the diff shows the second editor's fields as they would be written
+    assert '<th scope="row">牵头单位</th><td><del>区住房保障中心</del></td><td><ins>区住建局</ins></td>' in html
     text = (content_dir / "projects" / "2026" / "jiazhuang-dianti.md").read_text(encoding="utf-8")
     assert "甲写的项目说明" in text and "乙写的项目说明" not in text

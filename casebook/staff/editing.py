@@ -9,7 +9,6 @@ writes the file. Saves are serialized across processes with a lock file.
 
 from __future__ import annotations
 
-import difflib
 import fcntl
 import hashlib
 import logging
@@ -100,9 +99,31 @@ def file_text(path: Path) -> str | None:
         return None
 
 
+NOT_A_SAVE = ("return", "unpublish")
+"""Revision actions that only change the status: they leave an entry marked 需修改 (see review.py)."""
+
+
+def returned_revision(session: DbSession, kind: str, slug: str) -> Revision | None:
+    """The latest edit a reviewer returned (需修改), while nothing has been saved after it."""
+    stmt = (
+        select(Revision)
+        .where(Revision.kind == kind, Revision.slug == slug, Revision.state == "returned")
+        .order_by(Revision.id.desc())
+        .limit(1)
+    )
+    returned = session.scalar(stmt)
+    if returned is None:
+        return None
+    later = select(Revision.id).where(
+        Revision.kind == kind, Revision.slug == slug, Revision.id > returned.id, Revision.action.not_in(NOT_A_SAVE)
+    )
+    return None if session.scalar(later.limit(1)) is not None else returned
+
+
 def working_text(ws: Workspace, session: DbSession, kind: str, slug: str) -> str | None:
-    """What the editor starts from: the pending revision if there is one, else the file."""
-    pending = pending_revision(session, kind, slug)
+    """What the editor starts from: the pending revision if there is one, else a returned edit
+    not yet reworked, else the file. (The public pages read the catalog, i.e. the file.)"""
+    pending = pending_revision(session, kind, slug) or returned_revision(session, kind, slug)
     if pending is not None:
         return pending.text
     return file_text(file_path(ws, session, kind, slug))
@@ -252,6 +273,27 @@ def _write(
         git_commit(ws.root, path, f"{GIT_ACTIONS[action]} {kind}/{slug}: {entry.title}", user)
 
 
+def write_revision(
+    ws: Workspace,
+    session: DbSession,
+    path: Path,
+    kind: str,
+    slug: str,
+    text: str,
+    entry: Any,
+    action: str,
+    user: str,
+    note: str = "",
+) -> None:
+    """Write a status change made elsewhere (a return): file, catalog, revision, audit, commit."""
+    _write(ws, session, path, kind, slug, text, entry, action, user, note, keep_pending=True)
+
+
+def reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
+    """Bring the search index in step with the entry; a warning for staff when that failed."""
+    return _reindex(ws, session, kind, slug)
+
+
 def git_commit(root: Path, path: Path, message: str, user: str) -> bool:
     """Commit one file when the content folder is itself a git repository; never raises."""
     if not (root / ".git").exists():
@@ -334,19 +376,6 @@ def change_status(
     return out
 
 
-def discard_pending(ws: Workspace, session: DbSession, *, kind: str, slug: str, user: str) -> Outcome:
-    out = Outcome()
-    with ws.locked():
-        if pending_revision(session, kind, slug) is None:
-            return out.error("", "没有待审核的修改")
-        _supersede(session, kind, slug)
-        audit(session, user, "discard", f"{kind}/{slug}", "退回待审核修改")
-        session.commit()
-    out.ok = True
-    out.message = "已退回待审核的修改；已发布的内容不变。"
-    return out
-
-
 def restore(ws: Workspace, session: DbSession, *, revision_id: int, user: str) -> Outcome:
     """Write an old revision's text back (keeping the entry's current status) as a new revision."""
     out = Outcome()
@@ -376,45 +405,6 @@ def restore(ws: Workspace, session: DbSession, *, revision_id: int, user: str) -
 def history(session: DbSession, kind: str, slug: str) -> list[Revision]:
     stmt = select(Revision).where(Revision.kind == kind, Revision.slug == slug).order_by(Revision.id.desc())
     return list(session.scalars(stmt))
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    tag: str
-    """``add``, ``del``, ``ctx``, ``hunk`` or ``note``."""
-    text: str
-
-
-DIFF_MAX_LINES = 4000
-DIFF_MAX_LINE_CHARS = 2000
-DIFF_MAX_INPUT_LINES = 50_000
-
-
-def diff(old: str, new: str) -> list[DiffLine]:
-    """A line diff of two texts, capped so a 200,000-character transcript stays readable."""
-    a, b = old.splitlines(), new.splitlines()
-    if len(a) > DIFF_MAX_INPUT_LINES or len(b) > DIFF_MAX_INPUT_LINES:
-        return [DiffLine("note", f"文本过长（{len(a)} → {len(b)} 行），不显示逐行差异。")]
-    out: list[DiffLine] = []
-    for line in difflib.unified_diff(a, b, lineterm="", n=2):
-        if line.startswith(("---", "+++")):
-            continue
-        if len(out) >= DIFF_MAX_LINES:
-            out.append(DiffLine("note", f"差异过长，只显示前 {DIFF_MAX_LINES} 行。"))
-            break
-        if len(line) > DIFF_MAX_LINE_CHARS:
-            line = line[:DIFF_MAX_LINE_CHARS] + "……（此行过长，已截断）"
-        if line.startswith("@@"):
-            out.append(DiffLine("hunk", "…"))
-        elif line.startswith("+"):
-            out.append(DiffLine("add", line[1:]))
-        elif line.startswith("-"):
-            out.append(DiffLine("del", line[1:]))
-        else:
-            out.append(DiffLine("ctx", line[1:]))
-    if not out:
-        out.append(DiffLine("note", "两个版本内容相同。"))
-    return out
 
 
 def published_text(session: DbSession, ws: Workspace, kind: str, slug: str) -> str:

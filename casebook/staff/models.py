@@ -67,8 +67,9 @@ class Revision(Base):
     """One saved version of an entry file's full text.
 
     ``state`` is ``written`` (this text went to the file), ``pending`` (an edit of a published
-    entry waiting for review; the file still holds the published text) or ``superseded`` (a
-    pending edit replaced by a later one or discarded).
+    entry waiting for review; the file still holds the published text), ``returned`` (a pending
+    edit a reviewer sent back to its editor with a comment: the editor starts from it again) or
+    ``superseded`` (a pending edit replaced by a later one or discarded).
     """
 
     __tablename__ = "revision"
@@ -83,7 +84,7 @@ class Revision(Base):
     """The entry's status in this text (draft, submitted, published)."""
     state: Mapped[str] = mapped_column(String(20), default="written")
     action: Mapped[str] = mapped_column(String(20))
-    """create, edit, submit, publish, unpublish, restore, discard."""
+    """create, edit, submit, publish, unpublish, restore, return (see ACTION_NAMES)."""
     author: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(String(500), default="")
@@ -91,6 +92,38 @@ class Revision(Base):
     @property
     def key(self) -> str:
         return f"{self.kind}/{self.slug}"
+
+
+class ReviewComment(Base):
+    """One message in an entry's review thread: a plain comment, or the comment of a return or a publish.
+
+    A return is addressed to ``addressed_to`` (the author of the returned text) and stays open
+    (需修改) until a revision newer than ``upto_revision`` is saved (see ``staff/review.py``).
+    """
+
+    __tablename__ = "review_comment"
+    __table_args__ = (
+        Index("ix_review_comment_entry", "kind", "slug", "id"),
+        Index("ix_review_comment_action", "action", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20), default="comment")
+    """comment, return or publish."""
+    text: Mapped[str] = mapped_column(Text)
+    revision_id: Mapped[int | None]
+    """The revision this comment is about: the returned edit, or the text returned to draft."""
+    upto_revision: Mapped[int] = mapped_column(default=0)
+    """The newest revision id of the entry when the comment was made."""
+    addressed_to: Mapped[str] = mapped_column(String(100), default="")
+
+    @property
+    def first_line(self) -> str:
+        return next((line.strip() for line in self.text.splitlines() if line.strip()), "")
 
 
 class AuditEvent(Base):

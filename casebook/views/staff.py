@@ -30,11 +30,11 @@ from ..db import db
 from ..models import EntryRow, ProblemRow, SearchMiss, TopicRow
 from ..project_rows import ProjectRow
 from ..render import render_markdown
-from ..staff import accounts, editing
+from ..staff import accounts, diffs, editing, review
 from ..staff.kinds import PROJECT_GROUPS, PROJECT_ROWS, kind_of, row_indexes
 from ..staff.models import AuditEvent, Revision, User, action_name, audit
 from ..web import KIND_NAMES
-from .auth import current_user, recoverable, require, safe_next
+from .auth import current_user, recoverable, require
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 logger = logging.getLogger(__name__)
@@ -102,6 +102,12 @@ def dashboard() -> ResponseReturnValue:
         ),
     ]
     waiting = _waiting(session)
+    returns = review.open_returns(session)
+    returned_to_me = [
+        {"kind": c.kind, "slug": c.slug, "title": review.title_of(session, c), "comment": c}
+        for c in returns.values()
+        if c.addressed_to == me.name
+    ]
     recent = session.scalars(select(Revision).order_by(Revision.id.desc()).limit(15)).all()
     topics = session.scalars(select(TopicRow).order_by(TopicRow.number)).all()
     matrix: dict[str, dict[int, dict[str, int]]] = {}
@@ -117,6 +123,8 @@ def dashboard() -> ResponseReturnValue:
         "staff/dashboard.html",
         my_drafts=my_drafts,
         waiting=waiting,
+        returned_to_me=returned_to_me,
+        needs_changes=set(returns),
         recent=recent,
         topics=topics,
         matrix=matrix,
@@ -133,7 +141,7 @@ def _keyed(stmt: Any) -> Any:
 
 
 def _waiting(session: Any) -> list[dict[str, Any]]:
-    """Submitted entries and pending edits of published ones, oldest first."""
+    """Submitted entries and pending edits of published ones, oldest first (曾退回: returned since last published)."""
     items: list[dict[str, Any]] = []
     for row in session.scalars(select(EntryRow).where(EntryRow.status == "submitted").order_by(EntryRow.id)):
         items.append({"kind": row.kind, "slug": row.slug, "title": row.title, "what": "新内容待发布"})
@@ -142,6 +150,9 @@ def _waiting(session: Any) -> list[dict[str, Any]]:
     pending = session.scalars(select(Revision).where(Revision.state == "pending").order_by(Revision.id))
     for rev in pending:
         items.append({"kind": rev.kind, "slug": rev.slug, "title": rev.title, "what": f"{rev.author} 的修改待发布"})
+    returned_before = review.reworked_keys(session)
+    for item in items:
+        item["returned_before"] = (item["kind"], item["slug"]) in returned_before
     return items
 
 
@@ -149,14 +160,19 @@ def _waiting(session: Any) -> list[dict[str, Any]]:
 @require("editor")
 def entries() -> ResponseReturnValue:
     status = request.args.get("status", "")
+    needs_changes = set(review.open_returns(db.session))
     rows: list[Any] = []
     for model in (EntryRow, ProjectRow):
         stmt = select(model).order_by(model.date.desc(), model.id.desc())
         if status in STATUS_NAMES:
             stmt = stmt.where(model.status == status)
         rows.extend(db.session.scalars(stmt.limit(500)))
+    if status == "returned":  # 需修改: returned to their editors, not reworked yet
+        rows = [row for row in rows if (row.kind, row.slug) in needs_changes]
     rows.sort(key=lambda row: row.date, reverse=True)
-    return render_template("staff/entries.html", rows=rows[:500], status=status, title="全部内容")
+    return render_template(
+        "staff/entries.html", rows=rows[:500], status=status, needs_changes=needs_changes, title="全部内容"
+    )
 
 
 # --- editor ------------------------------------------------------------------------------------
@@ -184,7 +200,7 @@ def _editor(
     if outcome is not None and outcome.conflict_text is not None:
         conflict = {
             "text": outcome.conflict_text,
-            "diff": editing.diff(outcome.conflict_text, _text_from_values(kind, slug or "new", values)),
+            "diff": diffs.compare(kind, outcome.conflict_text, _text_from_values(kind, slug or "new", values)),
             "base": editing.version_of(outcome.conflict_text),
         }
     return (
@@ -375,104 +391,7 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
     )
 
 
-# --- review, status, history -------------------------------------------------------------------
-
-
-@bp.get("/review")
-@require("reviewer")
-def review_list() -> ResponseReturnValue:
-    return render_template("staff/review_list.html", waiting=_waiting(db.session), title="待审核")
-
-
-@bp.get("/review/<kind>/<slug>")
-@require("editor")
-def review(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
-    ws = _ws()
-    session = db.session
-    current = editing.working_text(ws, session, kind, slug)
-    if current is None:
-        abort(404)
-    published = editing.published_text(session, ws, kind, slug)
-    path = editing.file_path(ws, session, kind, slug)
-    return render_template(
-        "staff/review.html",
-        kind=kind,
-        slug=slug,
-        entry=editing.parse(ws, session, kind, slug, current),
-        diff=editing.diff(published, current) if published else None,
-        pending=editing.pending_revision(session, kind, slug),
-        file_status=editing.status_of(editing.file_text(path) or ""),
-        reviewer=_is_reviewer(),
-        version=editing.version_of(current),
-        title="审核",
-    )
-
-
-@bp.post("/status/<kind>/<slug>")
-@require("editor")
-def status(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
-    to = request.form.get("to", "")
-    if to not in STATUS_NAMES:
-        abort(400)
-    outcome = editing.change_status(
-        _ws(),
-        db.session,
-        kind=kind,
-        slug=slug,
-        to=to,
-        user=_me().name,
-        may_publish=_is_reviewer(),
-        expected=request.form.get("version") or None,
-    )
-    _report(outcome)
-    back = request.form.get("back")
-    return redirect(safe_next(back) if back else url_for("staff.review", kind=kind, slug=slug))
-
-
-def _report(outcome: editing.Outcome) -> None:
-    if outcome.ok:
-        _flash(outcome)
-    else:
-        for messages in outcome.errors.values():
-            for message in messages:
-                flash(message, "error")
-
-
-@bp.post("/discard/<kind>/<slug>")
-@require("reviewer")
-def discard(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
-    _report(editing.discard_pending(_ws(), db.session, kind=kind, slug=slug, user=_me().name))
-    return redirect(url_for("staff.review", kind=kind, slug=slug))
-
-
-@bp.get("/history/<kind>/<slug>")
-@require("editor")
-def history(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
-    revisions = editing.history(db.session, kind, slug)
-    if not revisions and editing.working_text(_ws(), db.session, kind, slug) is None:
-        abort(404)
-    shown = []
-    for n, rev in enumerate(revisions):
-        older = next((r for r in revisions[n + 1 :] if r.state != "superseded" or rev.state == "superseded"), None)
-        shown.append({"rev": rev, "diff": editing.diff(older.text if older else "", rev.text)})
-    return render_template(
-        "staff/history.html", kind=kind, slug=slug, shown=shown, reviewer=_is_reviewer(), title="修改历史"
-    )
-
-
-@bp.post("/restore/<int(max=9223372036854775807):revision_id>")  # larger ids overflow SQLite
-@require("reviewer")
-def restore(revision_id: int) -> ResponseReturnValue:
-    outcome = editing.restore(_ws(), db.session, revision_id=revision_id, user=_me().name)
-    _report(outcome)
-    rev = db.session.get(Revision, revision_id)
-    if rev is None:
-        abort(404)
-    return redirect(url_for("staff.history", kind=rev.kind, slug=rev.slug))
+# --- review, status, history: in staff_review.py (routes of this blueprint) ---------------------
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -698,3 +617,6 @@ def audit_log() -> ResponseReturnValue:
 def flashed() -> list[tuple[str, str]]:
     messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
     return messages
+
+
+from . import staff_review as _staff_review  # noqa: E402,F401  (its routes join this blueprint)

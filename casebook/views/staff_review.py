@@ -1,0 +1,211 @@
+"""Staff views of the review loop: the review page and list, status changes, returns with a comment,
+the comment thread, history and restore. Routes of the ``staff`` blueprint (endpoints ``staff.*``);
+kept apart from ``staff.py`` so neither grows past a readable size. Thin: ``staff.review``,
+``staff.diffs`` and ``staff.editing`` do the work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ..db import db
+from ..staff import diffs, editing, review
+from ..staff.models import Revision
+from .auth import current_user, recoverable, require, safe_next
+from .staff import STATUS_NAMES, _flash, _is_reviewer, _kind_or_404, _me, _waiting, _ws, bp
+
+STATUS_VERBS = {"published": "publish", "submitted": "submit", "draft": "unpublish"}
+SIDE_STATES = ("superseded", "returned")
+"""Revisions off the main line: edits replaced by a later one, or returned to their editor."""
+
+
+def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", code: int = 200) -> ResponseReturnValue:
+    """The review page; ``message`` and the typed ``comment`` come back when a form was refused."""
+    if current_user() is None:  # an expired login: give the typed comment back, show nothing else
+        return render_template("staff/review.html", guest=True, message=message, comment=comment, title="审核"), code
+    ws = _ws()
+    session = db.session
+    current = editing.working_text(ws, session, kind, slug)
+    if current is None:
+        abort(404)
+    published = editing.published_text(session, ws, kind, slug)
+    pending = editing.pending_revision(session, kind, slug)
+    file_status = editing.status_of(editing.file_text(editing.file_path(ws, session, kind, slug)) or "")
+    thread = review.thread(session, kind, slug)
+    since_return = None
+    last_return = next((c for c in reversed(thread.comments) if c.action == "return" and c.revision_id), None)
+    if pending is not None and last_return is not None and last_return.revision_id is not None:
+        returned = session.get(Revision, last_return.revision_id)
+        if returned is not None and returned.id < pending.id:
+            since_return = diffs.compare(kind, returned.text, pending.text)
+    reviewer = _is_reviewer()
+    return (
+        render_template(
+            "staff/review.html",
+            guest=False,
+            kind=kind,
+            slug=slug,
+            entry=editing.parse(ws, session, kind, slug, current),
+            comparison=diffs.compare(kind, published, current) if published else None,
+            since_return=since_return,
+            pending=pending,
+            file_status=file_status,
+            thread=thread,
+            reviewer=reviewer,
+            can_publish=reviewer and (pending is not None or file_status != "published"),
+            can_return=reviewer and (pending is not None or file_status == "submitted"),
+            version=editing.version_of(current),
+            message=message,
+            comment=comment,
+            comment_max=review.MAX_COMMENT,
+            title="审核",
+        ),
+        code,
+    )
+
+
+def _recover_review(reason: str) -> ResponseReturnValue:
+    args = request.view_args or {}
+    kind, slug = args.get("kind", ""), args.get("slug", "")
+    _kind_or_404(kind, slug)
+    return _review_page(kind, slug, message=reason, comment=request.form.get("comment", ""), code=400)
+
+
+@bp.get("/review")
+@require("reviewer")
+def review_list() -> ResponseReturnValue:
+    session = db.session
+    returns = review.open_returns(session)
+    returned = [
+        {"kind": c.kind, "slug": c.slug, "title": review.title_of(session, c), "comment": c} for c in returns.values()
+    ]
+    return render_template("staff/review_list.html", waiting=_waiting(session), returned=returned, title="待审核")
+
+
+@bp.get("/review/<kind>/<slug>", endpoint="review")
+@require("editor")
+def review_page(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind, slug)
+    return _review_page(kind, slug)
+
+
+@bp.post("/status/<kind>/<slug>")
+@recoverable(_recover_review)
+@require("editor")
+def status(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind, slug)
+    to = request.form.get("to", "")
+    if to not in STATUS_NAMES:
+        abort(400)
+    comment, problem = review.check_comment(request.form.get("comment", ""), required=False, what="意见")
+    if problem:
+        return _review_page(kind, slug, message=problem, comment=comment, code=422)
+    outcome = editing.change_status(
+        _ws(),
+        db.session,
+        kind=kind,
+        slug=slug,
+        to=to,
+        user=_me().name,
+        may_publish=_is_reviewer(),
+        expected=request.form.get("version") or None,
+    )
+    if not outcome.ok and comment:  # the typed comment must not be lost
+        return _review_page(kind, slug, message=_messages(outcome), comment=comment, code=409)
+    if outcome.ok and comment:
+        review.add_comment(db.session, kind=kind, slug=slug, user=_me().name, text=comment, action=STATUS_VERBS[to])
+        db.session.commit()
+    _report(outcome)
+    back = request.form.get("back")
+    return redirect(safe_next(back) if back else url_for("staff.review", kind=kind, slug=slug))
+
+
+def _messages(outcome: editing.Outcome) -> str:
+    return " ".join(message for messages in outcome.errors.values() for message in messages)
+
+
+def _report(outcome: editing.Outcome) -> None:
+    if outcome.ok:
+        _flash(outcome)
+    else:
+        for messages in outcome.errors.values():
+            for message in messages:
+                flash(message, "error")
+
+
+@bp.post("/discard/<kind>/<slug>")  # the old 退回 address: it now asks for a comment too
+@bp.post("/return/<kind>/<slug>")  # (registered first: url_for builds this one)
+@recoverable(_recover_review)
+@require("reviewer")
+def return_entry(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind, slug)
+    comment = request.form.get("comment", "")
+    outcome = review.return_entry(
+        _ws(),
+        db.session,
+        kind=kind,
+        slug=slug,
+        user=_me().name,
+        comment=comment,
+        may_review=_is_reviewer(),
+        expected=request.form.get("version") or None,
+    )
+    if not outcome.ok:
+        code = 422 if "comment" in outcome.errors else 409
+        return _review_page(kind, slug, message=_messages(outcome), comment=comment, code=code)
+    _flash(outcome)
+    return redirect(url_for("staff.review", kind=kind, slug=slug) + "#thread")
+
+
+@bp.post("/comment/<kind>/<slug>")
+@recoverable(_recover_review)
+@require("editor")
+def comment(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind, slug)
+    if editing.working_text(_ws(), db.session, kind, slug) is None:
+        abort(404)
+    text, problem = review.check_comment(request.form.get("comment", ""), required=True)
+    if problem:
+        return _review_page(kind, slug, message=problem, comment=text, code=422)
+    review.add_comment(db.session, kind=kind, slug=slug, user=_me().name, text=text)
+    db.session.commit()
+    flash("评论已发表。", "ok")
+    return redirect(url_for("staff.review", kind=kind, slug=slug) + "#thread")
+
+
+@bp.app_template_global()
+def review_thread(kind: str, slug: str) -> review.Thread:
+    """An entry's comment thread and open return, for the editor page."""
+    return review.thread(db.session, kind, slug)
+
+
+@bp.get("/history/<kind>/<slug>")
+@require("editor")
+def history(kind: str, slug: str) -> ResponseReturnValue:
+    _kind_or_404(kind, slug)
+    revisions = editing.history(db.session, kind, slug)
+    if not revisions and editing.working_text(_ws(), db.session, kind, slug) is None:
+        abort(404)
+    shown: list[dict[str, Any]] = []
+    for n, rev in enumerate(revisions):
+        side = rev.state in SIDE_STATES
+        older = next((r for r in revisions[n + 1 :] if side or r.state not in SIDE_STATES), None)
+        comparison = diffs.compare(kind, older.text if older else "", rev.text, with_status=True)
+        shown.append({"rev": rev, "diff": comparison})
+    return render_template(
+        "staff/history.html", kind=kind, slug=slug, shown=shown, reviewer=_is_reviewer(), title="修改历史"
+    )
+
+
+@bp.post("/restore/<int(max=9223372036854775807):revision_id>")  # larger ids overflow SQLite
+@require("reviewer")
+def restore(revision_id: int) -> ResponseReturnValue:
+    outcome = editing.restore(_ws(), db.session, revision_id=revision_id, user=_me().name)
+    _report(outcome)
+    rev = db.session.get(Revision, revision_id)
+    if rev is None:
+        abort(404)
+    return redirect(url_for("staff.history", kind=rev.kind, slug=rev.slug))
