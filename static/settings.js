@@ -5,6 +5,8 @@
   /* rows: the form always carries a few blank rows (works without JS); this adds more in place */
   var form = document.getElementById("settings-form");
   if (form) {
+    var invalid = form.querySelector("[aria-invalid=true]");
+    if (invalid) invalid.focus();  /* a refused save: straight to the first row to fix */
     var list = form.querySelector(".setting-rows");
     var add = form.querySelector(".add-row");
     add.hidden = false;

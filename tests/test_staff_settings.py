@@ -124,6 +124,7 @@ def test_bad_rows_are_refused_next_to_the_row_with_everything_kept(
     assert _values(html, "term")[:4] == ["无主管楼院", "", "三无楼院", "两个 词语"]
     assert _values(html, "synonyms")[:4] == ["三无楼院", "孤零零的同义词", "另一个词", ""]
     assert html.count('class="setting-row has-error"') == 3
+    assert "未保存：请按提示修改第 2 行、第 3 行、第 4 行。" in html
     second_row = html.split('第 <span class="row-number">2</span> 行')[1].split("</fieldset>")[0]
     assert "有同义词但没有词语" in second_row
     assert "“三无楼院”已在第 1 行出现" in html and "只填一个词" in html

@@ -169,7 +169,9 @@ def page(name: str) -> ResponseReturnValue:
             return _page(name, rows, base=version, message=message, code=409, other=theirs, other_text=current)
         new_text, errors = _render(name, rows, leading_comments(current))
         if errors:
-            return _page(name, rows, base=version, errors=errors, code=422, message="未保存：请按提示修改标出的行。")
+            numbers = "、".join(f"第 {n + 1} 行" for n in sorted(errors) if n >= 0)
+            message = f"未保存：请按提示修改{numbers or '表格'}。"
+            return _page(name, rows, base=version, errors=errors, code=422, message=message)
         in_use = _removed_in_use(name, current, new_text)
         if in_use and not request.form.get("confirm"):
             message = (
@@ -220,8 +222,7 @@ def _saved(name: str) -> ResponseReturnValue:
         current_app.logger.exception("could not queue %s after saving %s", setting.job, setting.file)
         flash(f"{setting.label}已保存，但后台任务没能排队；请运行 casebook sync 使它生效。", "warn")
     else:
-        jobs.wake()
-        flash(f"{setting.label}已保存。", "ok")
+        jobs.wake()  # the page now says 已保存 and follows the job
     return redirect(url_for("staff_settings.page", name=name))
 
 
