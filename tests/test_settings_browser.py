@@ -106,7 +106,9 @@ def test_glossary_form_at_phone_width(chromium: Any, served: tuple[str, Flask], 
         runner.stop()
     assert page.inner_text(".job-headline") == "已生效"
     assert page.locator(".job-progress").is_hidden()
+    page.screenshot(path=str(SHOTS / "staff-glossary-saved-360.png"), full_page=False)
     assert _sideways(page) <= 0
     page.goto(base + "/staff/")
     assert "后台任务" in page.inner_text("main") and "重建搜索索引" in page.inner_text("main")
+    page.locator("section.jobs").screenshot(path=str(SHOTS / "staff-jobs-360.png"))
     assert _sideways(page) <= 0
