@@ -64,6 +64,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     pagecache.init_app(app)
     app.register_blueprint(staff.bp)
+    from .views.staff_settings import bp as staff_settings_bp
+
+    app.register_blueprint(staff_settings_bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(search.bp)

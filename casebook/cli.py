@@ -201,6 +201,9 @@ _TEXT_FILES = {".md", ".yml", ".yaml"}
 from .cli_users import user  # noqa: E402  (the group needs ``main`` defined above)
 
 main.add_command(user)
+from .cli_jobs import jobs_group  # noqa: E402
+
+main.add_command(jobs_group)
 
 
 def register_cli(app: Flask) -> None:

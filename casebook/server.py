@@ -1,6 +1,9 @@
 """Production serving with gunicorn: several worker processes, each with threads.
 
-Each worker builds its own app; everything shared across requests lives in the database.
+Each worker builds its own app; everything shared across requests lives in the database. Each
+worker also runs a background-job runner thread (``casebook.jobs``), started once the worker has
+loaded its app (``post_worker_init``) and stopped when it exits (a job it was running goes back
+in the queue for another worker).
 """
 
 from __future__ import annotations
@@ -26,7 +29,28 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def _start_jobs(worker: Any) -> None:
+    """gunicorn ``post_worker_init``: run background jobs in this worker process."""
+    from .jobs import start_runner
+
+    worker.casebook_jobs = start_runner(worker.wsgi)
+
+
+def _stop_jobs(server: Any, worker: Any) -> None:
+    """gunicorn ``worker_exit``: stop the runner; a job it is still running is queued again."""
+    runner = getattr(worker, "casebook_jobs", None)
+    if runner is not None:
+        runner.stop()
+
+
 def run(options: dict[str, Any]) -> None:
     """Serve until interrupted; ``options`` are gunicorn settings (bind, workers, threads)."""
-    defaults = {"worker_class": "gthread", "accesslog": "-", "timeout": 60, "graceful_timeout": 10}
+    defaults = {
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "post_worker_init": _start_jobs,
+        "worker_exit": _stop_jobs,
+    }
     _Gunicorn({**defaults, **options}).run()

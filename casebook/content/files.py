@@ -192,20 +192,9 @@ def _load_topics(path: Path) -> tuple[dict[str, Topic], list[Problem]]:
 def _load_places(path: Path) -> tuple[dict[str, tuple[str, ...]], list[Problem]]:
     if not path.is_file():
         return {}, [Problem(path, 1, "缺少 places.yml")]
-    doc, problems = read_yaml(path.read_text(encoding="utf-8"), path)
-    if doc is None:
-        return {}, problems
-    if not isinstance(doc.data, dict):
-        return {}, [*problems, Problem(path, 1, "places.yml 应为“街道: [社区, …]”的映射")]
-    places: dict[str, tuple[str, ...]] = {}
-    for street, communities in doc.data.items():
-        if communities is None:
-            communities = []
-        if not isinstance(communities, list):
-            problems.append(Problem(path, doc.lines.get(str(street), 1), f"{street} 的社区应为列表"))
-            continue
-        places[str(street).strip()] = tuple(str(c).strip() for c in communities if c)
-    return places, problems
+    from .places import read_places  # it reads YAML with this module's reader
+
+    return read_places(path.read_text(encoding="utf-8"), path)
 
 
 def list_media(root: Path) -> frozenset[str]:

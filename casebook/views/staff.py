@@ -1,4 +1,4 @@
-"""The staff area: dashboard, editor with preview, review, history, settings, accounts, audit log."""
+"""The staff area: dashboard, editor with preview, review, history, accounts, audit log (settings: staff_settings)."""
 
 from __future__ import annotations
 
@@ -428,107 +428,6 @@ def upload() -> ResponseReturnValue:
         "width": stored.width,
         "height": stored.height,
     }
-
-
-# --- glossary and places -----------------------------------------------------------------------
-
-SETTINGS_FILES = {"glossary": ("glossary.yml", "搜索词表"), "places": ("places.yml", "街道与社区")}
-
-
-def _settings_page(
-    name: str,
-    text: str,
-    problems: list[str],
-    message: str = "",
-    code: int = 200,
-    *,
-    base: str = "",
-    other: str | None = None,
-) -> tuple[str, int]:
-    filename, label = SETTINGS_FILES[name]
-    return (
-        render_template(
-            "staff/settings_file.html",
-            name=name,
-            filename=filename,
-            label=label,
-            text=text,
-            problems=problems,
-            message=message,
-            base=base,
-            other=other,
-            title=label,
-        ),
-        code,
-    )
-
-
-def _settings_path(name: str) -> Path:
-    return Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / SETTINGS_FILES[name][0]
-
-
-def _settings_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
-
-
-def _recover_settings(reason: str) -> ResponseReturnValue:
-    name = (request.view_args or {}).get("name", "glossary")
-    if name not in SETTINGS_FILES:
-        abort(404)
-    base = request.form.get("base") or editing.version_of(_settings_text(_settings_path(name)))
-    return _settings_page(name, request.form.get("text", ""), [], reason, 400, base=base)
-
-
-@bp.route("/settings/<name>", methods=["GET", "POST"])
-@recoverable(_recover_settings)
-@require("reviewer")
-def settings_file(name: str) -> ResponseReturnValue:
-    if name not in SETTINGS_FILES:
-        abort(404)
-    root = Path(current_app.config["CASEBOOK_CONTENT_DIR"])
-    path = root / SETTINGS_FILES[name][0]
-    if request.method == "GET":
-        text = _settings_text(path)
-        return _settings_page(name, text, [], base=editing.version_of(text))
-    text = request.form.get("text", "").replace("\r\n", "\n")
-    base = request.form.get("base")
-    from ..cli import run_sync
-
-    with _ws().locked():  # one writer at a time, also against entry saves in other processes
-        current = _settings_text(path)
-        if base is not None and base != editing.version_of(current):
-            message = "保存冲突：在您编辑期间，这个文件已被他人修改。您的文本仍在下方，请对照对方的版本合并后再保存。"
-            return _settings_page(name, text, [], message, 409, base=editing.version_of(current), other=current)
-        problems = _check_settings(root, name, text)
-        if problems:
-            return _settings_page(name, text, problems, code=422, base=editing.version_of(current))
-        content.write_atomic(path, text if text.endswith("\n") else text + "\n")
-        audit(db.session, _me().name, "settings", SETTINGS_FILES[name][0])
-        db.session.commit()
-        try:
-            run_sync(current_app._get_current_object(), quiet=True)  # type: ignore[attr-defined]
-        except SystemExit:
-            flash("已保存，但搜索索引更新失败；请运行 casebook reindex。", "warn")
-    flash(f"{SETTINGS_FILES[name][1]}已保存并生效。", "ok")
-    return redirect(url_for("staff.settings_file", name=name))
-
-
-def _check_settings(root: Path, name: str, text: str) -> list[str]:
-    """Problems of a candidate glossary/places text, checked in a scratch copy of the rules."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        for other in ("topics.yml", "places.yml", "glossary.yml"):
-            if (root / other).is_file():
-                (folder / other).write_bytes((root / other).read_bytes())
-        (folder / SETTINGS_FILES[name][0]).write_text(text, encoding="utf-8")
-        if name == "glossary":
-            _, problems = content.load_glossary(folder)
-        else:
-            _, problems = content.load_rules(folder)
-        target = SETTINGS_FILES[name][0]
-        return [p.display(folder) for p in problems if p.path.name == target]
 
 
 # --- accounts and audit ------------------------------------------------------------------------
