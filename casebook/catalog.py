@@ -160,7 +160,7 @@ def upgrade_schema(session: Session) -> bool:
     stored = session.get(Setting, SCHEMA_KEY)
     if stored is not None and stored.value == SCHEMA_VERSION:
         return False
-    logger.warning(
+    logger.info(
         "catalog schema %s → %s: rebuilding the catalog tables from the content folder",
         stored.value if stored else 1,
         SCHEMA_VERSION,
@@ -335,3 +335,10 @@ def settle_file(
         report.updated += 1
     report.changed.add(upsert())
     session.flush()
+
+
+def preview_row(entry: content.Entry, rel_path: str = "") -> EntryRow:
+    """A transient row for ``entry`` (never added to a session): pages render it as they render stored rows."""
+    row = EntryRow(**entry_row_values(entry, rel_path))
+    row.tag_rows = [TagRow(tag=tag, position=i) for i, tag in enumerate(entry.tags)]
+    return row
