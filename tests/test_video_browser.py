@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from casebook import create_app
 from casebook.catalog import sync
 from casebook.db import db
+from casebook.staff import accounts
 
 from .conftest import PLACES, TOPICS
 from .test_browser import SHOTS, launched_chromium
@@ -37,6 +38,7 @@ chapters:
 ---
 正文第一段。
 """
+PASSWORD = "浏览器 测试 密码"
 OUTSIDE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
 
 
@@ -59,6 +61,7 @@ def video_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
     with app.app_context():
         sync(db.session, content)
+        accounts.add_user(db.session, "编辑小王", "editor", PASSWORD)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -128,6 +131,31 @@ def test_link_card_keeps_the_cover(phone: Any, video_server: str) -> None:
     assert phone.locator(".chapters a").count() == 0 and "03:15" in phone.inner_text(".chapters")
     assert _no_sideways_scroll(phone) <= 0
     phone.screenshot(path=str(SHOTS / "video-link-card-360.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_editor_live_preview_shows_player_and_chapters(phone: Any, video_server: str) -> None:
+    phone.goto(video_server + "/login")
+    phone.fill("input[name=name]", "编辑小王")
+    phone.fill("input[name=password]", PASSWORD)
+    phone.click("form button[type=submit]")
+    phone.wait_for_url(video_server + "/staff/")
+    phone.goto(video_server + "/staff/new/interview?topic=louyuan")
+    phone.fill("input[name=title]", "预览里的访谈")
+    phone.fill("input[name=video]", "https://m.bilibili.com/video/BV1xx411c7mD")
+    phone.fill("textarea[name=chapters]", "03:15 楼院党小组怎么建\n3:75 写错的一章")
+    phone.wait_for_selector(".preview article.entry h1:has-text('预览里的访谈')", timeout=5000)
+    phone.wait_for_selector(".preview section.video iframe[name=video-player]", timeout=5000)
+    warnings = phone.locator(".body-warnings li")
+    warnings.filter(has_text="时间“3:75”无效").wait_for(timeout=5000)
+    assert phone.locator(".preview .chapters").count() == 0  # bad chapters are not shown…
+    phone.fill("textarea[name=chapters]", "03:15 楼院党小组怎么建")
+    phone.wait_for_selector(".preview .chapters a.chapter:has-text('楼院党小组怎么建')", timeout=5000)
+    assert warnings.count() == 0  # …until they are fixed
+    phone.fill("input[name=video]", "https://b23.tv/AbCdEf1")
+    phone.wait_for_selector(".preview a.video-card", timeout=5000)
+    warnings.filter(has_text="无法嵌入播放").wait_for(timeout=5000)
+    assert _no_sideways_scroll(phone) <= 0
 
 
 def test_fixture_entries_are_valid(tmp_path: Path) -> None:
