@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 
 from . import content
+from .db import Base
 from .db import DbSession as Session
 from .models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
 from .progress import Progress
@@ -28,6 +29,11 @@ logger = logging.getLogger(__name__)
 
 RULES_KEY = "rules_fingerprint"
 GENERATION_KEY = "catalog_generation"
+SCHEMA_KEY = "catalog_schema"
+SCHEMA_VERSION = 2
+"""The layout of the catalog tables. Bump it with any change to them: the next ``casebook sync``
+(``serve`` syncs first) drops and recreates those tables and rebuilds them from ``content/``.
+1: the first release (no stored version); 2: ``entry.chapters``."""
 
 
 @dataclass
@@ -98,6 +104,7 @@ def entry_row_values(entry: content.Entry, rel_path: str, media_url: str = "/med
         people=list(entry.people),
         participants=list(entry.participants),
         video=entry.video,
+        chapters=[{"at": c.at, "title": c.title} for c in entry.chapters],
         cover=entry.cover,
         status=entry.status,
         sample=entry.sample,
@@ -133,9 +140,48 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def catalog_tables() -> list[Table]:
+    """The tables ``sync`` derives from ``content/`` (staff, counts and settings tables are not among them)."""
+    from .project_rows import IndicatorRow, ProjectRow
+
+    models: tuple[Any, ...] = (TopicRow, EntryRow, TagRow, SourceFile, ProblemRow, ProjectRow, IndicatorRow)
+    return [model.__table__ for model in models]
+
+
+def upgrade_schema(session: Session) -> bool:
+    """Recreate the catalog tables when their stored layout is not this code's; True if it did.
+
+    The catalog is derived from the content files, so nothing is migrated: the tables are dropped,
+    created anew and filled by the full sync that follows. Staff accounts, revisions, the audit log,
+    view counts, search misses and the catalog generation (pages cached by other processes) stay.
+    """
+    from .project_catalog import KNOWN_KEY
+
+    stored = session.get(Setting, SCHEMA_KEY)
+    if stored is not None and stored.value == SCHEMA_VERSION:
+        return False
+    logger.info(
+        "catalog schema %s → %s: rebuilding the catalog tables from the content folder",
+        stored.value if stored else 1,
+        SCHEMA_VERSION,
+    )
+    connection = session.connection()
+    tables = catalog_tables()
+    Base.metadata.drop_all(connection, tables=tables)
+    Base.metadata.create_all(connection, tables=tables)
+    session.execute(delete(Setting).where(Setting.key.in_((RULES_KEY, KNOWN_KEY))))
+    if stored is None:
+        session.add(Setting(key=SCHEMA_KEY, value=SCHEMA_VERSION))
+    else:
+        stored.value = SCHEMA_VERSION
+    session.flush()
+    return True
+
+
 def sync(session: Session, root: Path, progress: Progress | None = None) -> SyncReport:
     """Bring the catalog in line with the files under ``root``; return what changed."""
     report = SyncReport()
+    upgrade_schema(session)
     rules, rule_problems = content.load_rules(root)
     fingerprint = _fingerprint(root, rules)
     stored_fp = session.get(Setting, RULES_KEY)
@@ -289,3 +335,10 @@ def settle_file(
         report.updated += 1
     report.changed.add(upsert())
     session.flush()
+
+
+def preview_row(entry: content.Entry, rel_path: str = "") -> EntryRow:
+    """A transient row for ``entry`` (never added to a session): pages render it as they render stored rows."""
+    row = EntryRow(**entry_row_values(entry, rel_path))
+    row.tag_rows = [TagRow(tag=tag, position=i) for i, tag in enumerate(entry.tags)]
+    return row

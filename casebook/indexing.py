@@ -36,6 +36,7 @@ def index_doc(row: EntryRow) -> IndexDoc:
         date=row.date.isoformat(),
         body=plain_text(row.body_html),
         summary=row.summary,
+        chapters=tuple(c.title for c in row.chapter_list),
         scope=row.scope or "",
         street=row.street or "",
         community=row.community or "",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from .content.model import Chapter
 from .db import Base
 
 
@@ -60,6 +61,8 @@ class EntryRow(Base):
     people: Mapped[list[str]] = mapped_column(JSON, default=list)
     participants: Mapped[list[str]] = mapped_column(JSON, default=list)
     video: Mapped[str | None] = mapped_column(String(1000))
+    chapters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """``[{"at": seconds, "title": …}]``, in time order (added in catalog schema 2)."""
     cover: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(20), default="published")
     sample: Mapped[bool] = mapped_column(default=False)
@@ -80,6 +83,10 @@ class EntryRow(Base):
     @property
     def tags(self) -> list[str]:
         return [t.tag for t in self.tag_rows]
+
+    @property
+    def chapter_list(self) -> list[Chapter]:
+        return [Chapter(int(c["at"]), str(c["title"])) for c in self.chapters or ()]
 
 
 class TagRow(Base):

@@ -1,4 +1,4 @@
-"""Markdown → sanitized HTML, plain-text excerpts, video embeds and Chinese dates.
+"""Markdown → sanitized HTML, plain-text excerpts, Chinese dates; video embeds (from ``video.py``).
 
 Rendering happens at sync time; pages only show the stored result. Sanitizing is the last
 step, so nothing a content file says (raw HTML, event handlers, ``javascript:`` links)
@@ -11,8 +11,6 @@ import datetime as dt
 import html
 import re
 import threading
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -20,6 +18,9 @@ import nh3
 from markdown.treeprocessors import Treeprocessor
 
 from .media import SIZES, srcset_for
+from .video import VideoEmbed, video_embed
+
+__all__ = ["VideoEmbed", "chinese_date", "excerpt", "plain_text", "render_markdown", "sanitize", "video_embed"]
 
 _EXTENSIONS = ["extra", "sane_lists"]
 _local = threading.local()
@@ -142,27 +143,6 @@ def excerpt(text: str, limit: int = 120) -> str:
     cut = text[:limit]
     stop = max(cut.rfind(mark) for mark in "。！？；")
     return cut[: stop + 1] if stop >= limit // 2 else cut.rstrip() + "…"
-
-
-@dataclass(frozen=True)
-class VideoEmbed:
-    """How a ``video`` URL is shown: ``video`` (a file), ``iframe`` (allowed player) or ``link``."""
-
-    mode: str
-    src: str
-
-
-_PLAYERS = {("v.qq.com", "/txp/iframe/player.html"), ("player.bilibili.com", "/player.html")}
-
-
-def video_embed(url: str) -> VideoEmbed:
-    """Classify a video URL: ``.mp4`` plays inline, allow-listed players embed, others link."""
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.path.lower().endswith(".mp4"):
-        return VideoEmbed("video", url)
-    if parts.scheme == "https" and (parts.hostname or "", parts.path) in _PLAYERS:
-        return VideoEmbed("iframe", url)
-    return VideoEmbed("link", url)
 
 
 def chinese_date(value: dt.date) -> str:

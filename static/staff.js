@@ -14,7 +14,8 @@
     return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
   }
 
-  /* live preview: the server renders with the public page's renderer and sanitizer */
+  /* live preview: the server renders the whole form through the public page's article template
+     (entries) or the body alone (projects), with the public renderer and sanitizer */
   var sent = 0;
   function renderPreview() {
     var mine = ++sent;
@@ -23,7 +24,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"},
-      body: JSON.stringify({body: body.value})
+      body: JSON.stringify(previewValues())
     }).then(function (r) {
       if (!r.ok) throw new Error(r.status === 401 || r.status === 400 ? "登录已失效，预览暂停；内容仍在本机自动保存" : "预览失败");
       return r.json();
@@ -45,7 +46,14 @@
       warningList.appendChild(li);
     });
   }
-  body.addEventListener("input", debounce(renderPreview, 250));
+  function previewValues() {
+    var out = values();
+    out.kind = preview.dataset.kind || "";
+    return out;
+  }
+  var previewLater = debounce(renderPreview, 250);
+  form.addEventListener("input", previewLater);
+  form.addEventListener("change", previewLater);
   renderPreview();
 
   /* autosave: a copy of every field in localStorage, offered back after a crash or lost connection */

@@ -89,7 +89,8 @@ def test_project_bodies_are_checked_too(runner: CliRunner, content_dir: Path) ->
     folder = content_dir / "projects" / "2021"
     folder.mkdir(parents=True)
     (folder / "roads.md").write_text(
-        "---\ntitle: 道路改造\nyear: 2021\nlead: 区城管局\nstage: 实施\n---\n**道路。** 五条：\n- 甲街\n- 乙街\n", encoding="utf-8"
+        "---\ntitle: 道路改造\nyear: 2021\nlead: 区城管局\nstage: 实施\n---\n**道路。** 五条：\n- 甲街\n- 乙街\n",
+        encoding="utf-8",
     )
     result = runner.invoke(main, ["check"])
     assert "projects/2021/roads.md:8: 提示：列表紧跟在上一段文字后面" in result.stdout, result.output
@@ -106,7 +107,10 @@ def test_sync_keeps_warnings_for_the_dashboard(app: Flask, write_entry: WriteEnt
 
 
 def test_new_writes_section_hints_as_a_comment_that_is_never_published(
-    runner: CliRunner, content_dir: Path, app: Flask, resync  # type: ignore[no-untyped-def]
+    runner: CliRunner,
+    content_dir: Path,
+    app: Flask,
+    resync,  # type: ignore[no-untyped-def]
 ) -> None:
     result = runner.invoke(main, ["new", "interview", "--topic", "louyuan", "--title", "提示测试", "--slug", "hints"])
     assert result.exit_code == 0, result.output

@@ -123,14 +123,14 @@ def test_body_is_sanitized(client: FlaskClient, loop: None) -> None:
     ("video", "expected"),
     [
         (
-            "https://v.qq.com/txp/iframe/player.html?vid=abc",
-            '<iframe src="https://v.qq.com/txp/iframe/player.html?vid=abc"',
+            "https://v.qq.com/x/cover/mzc00200xyz1abc/m0012abcd3e.html",
+            '<iframe name="video-player" src="https://v.qq.com/txp/iframe/player.html?vid=m0012abcd3e"',
         ),
         (
-            "https://player.bilibili.com/player.html?bvid=BV1",
-            '<iframe src="https://player.bilibili.com/player.html?bvid=BV1"',
+            "https://player.bilibili.com/player.html?bvid=BV1xx411c7mD",
+            '<iframe name="video-player" src="https://player.bilibili.com/player.html?bvid=BV1xx411c7mD&amp;page=1',
         ),
-        ("https://example.org/watch?v=1", '<a href="https://example.org/watch?v=1" rel="noopener">观看视频</a>'),
+        ("https://example.org/watch?v=1", '<a class="video-card" href="https://example.org/watch?v=1" rel="noopener">'),
     ],
 )
 def test_video_modes(client: FlaskClient, write_entry: WriteEntry, resync: Resync, video: str, expected: str) -> None:

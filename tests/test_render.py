@@ -113,11 +113,11 @@ def test_plain_text_and_excerpt() -> None:
     [
         ("https://cdn.example.org/interview.mp4", "video"),
         ("http://cdn.example.org/a/B.MP4", "video"),
-        ("https://v.qq.com/txp/iframe/player.html?vid=x0012abcd", "iframe"),
+        ("https://v.qq.com/txp/iframe/player.html?vid=x0012abcd3e", "iframe"),
         ("https://player.bilibili.com/player.html?bvid=BV1xx411c7mD", "iframe"),
-        ("http://player.bilibili.com/player.html?bvid=BV1", "link"),  # only https players embed
+        ("http://player.bilibili.com/player.html?bvid=BV1", "link"),  # not a BV id (see test_video.py)
         ("https://evil.example/txp/iframe/player.html", "link"),
-        ("https://www.bilibili.com/video/BV1xx411c7mD", "link"),
+        ("https://www.bilibili.com/video/BV1xx411c7mD", "iframe"),  # play pages embed their player
         ("https://channels.weixin.qq.com/x", "link"),
     ],
 )

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .lint import lint_body, lint_video
+from .lint import lint_body, lint_chapters, lint_video
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .project_model import Project
 from .validate import validate_entry
@@ -77,12 +77,15 @@ def read_yaml(
     problems: list[Problem] = []
     item_lines = [first_line + n.start_mark.line for n in node.value] if isinstance(node, yaml.SequenceNode) else []
     if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             key = str(key_node.value)
             line = first_line + key_node.start_mark.line
             if key in lines:
                 problems.append(Problem(path, line, f"字段“{key}”重复出现，只保留最后一个"))
             lines[key] = line
+            if isinstance(value_node, yaml.SequenceNode):  # list items get lines too: "chapters.0"
+                for n, item in enumerate(value_node.value):
+                    lines[f"{key}.{n}"] = first_line + item.start_mark.line
     return Document(data, lines, item_lines, node), problems
 
 
@@ -117,6 +120,7 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
     if entry is not None:
         more += lint_body(entry.body, path, body_first_line(text, body))
         more += lint_video(entry.video, path, doc.lines.get("video", 1))
+        more += lint_chapters(entry, path, doc.lines.get("chapters", 1))
     return entry, problems + more
 
 
@@ -266,6 +270,7 @@ _FIELD_ORDER = (
     "people",
     "participants",
     "video",
+    "chapters",
     "cover",
     "status",
     "sample",
@@ -277,7 +282,9 @@ def serialize(entry: Entry) -> str:
     meta: dict[str, Any] = {}
     for key in _FIELD_ORDER:
         value = getattr(entry, key)
-        if isinstance(value, tuple):
+        if key == "chapters":
+            value = [{"at": c.time, "title": c.title} for c in value]
+        elif isinstance(value, tuple):
             value = list(value)
         if (key == "status" and value == "published") or (key == "sample" and not value):
             continue

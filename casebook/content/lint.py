@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..render import video_embed
-from .model import Problem
+from .model import Entry, Problem
 
 WARNING = "warning"
 
@@ -108,3 +108,11 @@ def lint_video(url: str | None, path: Path, line: int) -> list[Problem]:
             "否则页面只显示一个链接",
         )
     ]
+
+
+def lint_chapters(entry: Entry, path: Path, line: int) -> list[Problem]:
+    """Chapters without a video: no page shows them."""
+    if not entry.chapters or entry.video:
+        return []
+    message = "填写了章节（chapters）但没有视频（video）：章节只在有视频时显示；请补上视频或删除章节"
+    return [warning(path, line, message)]

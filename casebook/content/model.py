@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..video import format_time
+
 KINDS: tuple[str, ...] = ("interview", "salon", "case")
 KIND_DIRS: dict[str, str] = {"interview": "interviews", "salon": "salons", "case": "cases"}
 KIND_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "case": "微案例"}
@@ -90,6 +92,19 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Chapter:
+    """A chapter of an entry's video: where it starts (seconds) and what it is about."""
+
+    at: int
+    title: str
+
+    @property
+    def time(self) -> str:
+        """``03:15`` (``1:02:03`` past the hour): how staff write it and readers see it."""
+        return format_time(self.at)
+
+
+@dataclass(frozen=True)
 class Entry:
     """One validated interview, salon or case."""
 
@@ -108,6 +123,7 @@ class Entry:
     people: tuple[str, ...] = ()
     participants: tuple[str, ...] = ()
     video: str | None = None
+    chapters: tuple[Chapter, ...] = ()
     cover: str | None = None
     status: str = "published"
     sample: bool = False

@@ -15,11 +15,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from .model import KINDS, SCOPES, SLUG_RE, STATUSES, Entry, Problem, Rules
+from ..video import parse_time
+from .model import KINDS, SCOPES, SLUG_RE, STATUSES, Chapter, Entry, Problem, Rules
 
 
 class Invalid(ValueError):
     """A value that cannot be used; the message is shown to the user."""
+
+    def __init__(self, message: str, items: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(message)
+        self.items = items or []
+        """Problems of single list items, by position: each is reported on its own line."""
 
 
 def _text(value: Any) -> str:
@@ -96,6 +102,53 @@ def _cover(value: Any) -> str | None:
     return path.as_posix()
 
 
+CHAPTER_EXAMPLE = '- at: "03:15"\n  title: 老旧楼院怎么管'
+
+
+def _chapter_time(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value  # YAML reads an unquoted 3:15 as the number 195 (base 60): the same time
+    text = _text(value)
+    seconds = parse_time(text)
+    if seconds is None:
+        raise Invalid(f"时间“{text}”无效，应写成 分:秒 或 时:分:秒，例如 03:15、1:02:03")
+    return seconds
+
+
+def _chapters(value: Any) -> tuple[Chapter, ...]:
+    """``[{at: "03:15", title: …}, …]``: times in order, each chapter titled."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise Invalid(f"应为章节列表，每项写时间和标题，例如：\n{CHAPTER_EXAMPLE}")
+    chapters: list[Chapter] = []
+    problems: list[tuple[int, str]] = []
+    for n, item in enumerate(value):
+        if not isinstance(item, dict):
+            problems.append((n, "应写成 at: 时间 和 title: 标题 两项"))
+            continue
+        unknown = sorted(str(k) for k in item if k not in ("at", "title"))
+        if unknown:
+            problems.append((n, f"未知的键“{'、'.join(unknown)}”，只能有 at 和 title"))
+            continue
+        try:
+            at = _chapter_time(item.get("at"))
+            title = _text(item.get("title"))
+        except Invalid as exc:
+            problems.append((n, str(exc)))
+            continue
+        if not title:
+            problems.append((n, "缺少标题（title）"))
+        elif chapters and at <= chapters[-1].at:
+            earlier = f"时间 {Chapter(at, title).time} 不晚于上一章的 {chapters[-1].time}"
+            problems.append((n, f"{earlier}：章节应按时间先后排列"))
+        else:
+            chapters.append(Chapter(at, title))
+    if problems:
+        raise Invalid(problems[0][1], problems)
+    return tuple(chapters)
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def normalize(value: Any) -> str:
         text = _text(value)
@@ -134,6 +187,7 @@ FIELDS: dict[str, Field] = {
     "people": Field(_string_list, kinds=("interview",)),
     "participants": Field(_string_list, kinds=("salon",)),
     "video": Field(_url),
+    "chapters": Field(_chapters),
     "cover": Field(_cover),
     "status": Field(_choice(STATUSES), fatal=True),
     "sample": Field(_bool),
@@ -184,7 +238,11 @@ def validate_entry(
         try:
             values[str(key)] = spec.normalize(raw)
         except Invalid as exc:
-            report(str(key), f"{key}：{exc}")
+            for n, message in exc.items:
+                line = lines.get(f"{key}.{n}", lines.get(str(key), 1))
+                problems.append(Problem(path, line, f"{key} 第 {n + 1} 项：{message}"))
+            if not exc.items:
+                report(str(key), f"{key}：{exc}")
             if spec.required or spec.fatal:
                 usable = False
 

@@ -44,11 +44,13 @@ class IndexDoc:
     sample: bool = False
     year: str = ""
     """The year facet, when it is not the date's (a project's year)."""
+    chapters: tuple[str, ...] = ()
+    """Chapter titles of the entry's video: found like the summary."""
 
     @property
     def meta(self) -> str:
-        """Summary, tags, people, street, community, region: one per line, never matched across."""
-        parts = [self.summary, *self.tags, *self.people, self.street, self.community, self.region]
+        """Summary, chapters, tags, people, street, community, region: one per line, never matched across."""
+        parts = [self.summary, *self.chapters, *self.tags, *self.people, self.street, self.community, self.region]
         return "\n".join(clean(p) for p in parts if p)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from .. import catalog, content, project_catalog
 from ..content import projects as project_files
+from ..content.model import Chapter
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
 from ..db import DbSession
 from ..models import EntryRow
@@ -48,11 +49,28 @@ FORM_FIELDS: tuple[FormField, ...] = (
     FormField("region", "地区", "text", kinds=("case",), hint="微分享案例所在地，如：四川省成都市"),
     FormField("people", "受访者", "list", kinds=("interview",), hint="姓名和职务，用逗号分隔"),
     FormField("participants", "参与者", "list", kinds=("salon",), hint="用逗号或换行分隔"),
-    FormField("video", "视频链接", "text", hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页"),
+    FormField("video", "视频链接", "text", hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页（直接复制浏览器地址栏）"),
+    FormField("chapters", "视频章节", "textarea", hint="每行一章：时间 标题，如“03:15 老旧楼院怎么管”；显示在视频下方"),
     FormField("cover", "封面图", "cover", hint="上传图片，或填写 media/ 下的文件名"),
     FormField("sample", "示例内容", "checkbox", hint="虚构的示例，页面上会标注“示例内容”"),
 )
 LIST_KEYS = {"tags", "people", "participants"}
+_CHAPTER_LINE = re.compile(r"^(\S+)(?:\s+(.*))?$")
+
+
+def chapters_from_text(text: str) -> list[dict[str, str]]:
+    """The chapters textarea (``03:15 标题`` per line) as front-matter items; the validator checks them."""
+    items: list[dict[str, str]] = []
+    for line in text.splitlines():
+        match = _CHAPTER_LINE.match(line.strip())
+        if match:
+            items.append({"at": match.group(1), "title": (match.group(2) or "").strip()})
+    return items
+
+
+def chapters_text(chapters: tuple[Chapter, ...]) -> str:
+    """Chapters as the editor shows them: ``03:15 标题`` per line."""
+    return "\n".join(f"{c.time} {c.title}" for c in chapters)
 
 
 def fields_for(kind: str) -> list[FormField]:
@@ -64,7 +82,9 @@ def form_values(entry: content.Entry) -> dict[str, str]:
     values: dict[str, str] = {}
     for spec in fields_for(entry.kind):
         value = getattr(entry, spec.key)
-        if isinstance(value, tuple):
+        if spec.key == "chapters":
+            values[spec.key] = chapters_text(value)
+        elif isinstance(value, tuple):
             values[spec.key] = "、".join(value)
         elif isinstance(value, bool):
             values[spec.key] = "1" if value else ""
@@ -82,6 +102,9 @@ def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> tuple[dic
         if spec.widget == "checkbox":
             if raw:
                 meta[spec.key] = True
+        elif spec.key == "chapters":
+            if raw:
+                meta[spec.key] = chapters_from_text(raw)
         elif spec.key in LIST_KEYS:
             items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
             if items:

@@ -24,13 +24,14 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import content
+from .. import catalog, content
 from ..content.lint import lint_body
 from ..db import db
 from ..models import EntryRow, ProblemRow, SearchMiss, TopicRow
 from ..project_rows import ProjectRow
 from ..render import render_markdown
 from ..staff import accounts, diffs, editing, review
+from ..staff import preview as staff_preview
 from ..staff.kinds import PROJECT_GROUPS, PROJECT_ROWS, kind_of, row_indexes
 from ..staff.models import AuditEvent, Revision, User, action_name, audit
 from ..web import KIND_NAMES
@@ -355,10 +356,26 @@ def edit(kind: str, slug: str) -> ResponseReturnValue:
 @bp.post("/preview")
 @require("editor")
 def preview() -> ResponseReturnValue:
-    """The body rendered by the public page's renderer and sanitizer (for the live preview)."""
+    """The editor's form as the public page's article (for the live preview), with the 提示 it would get.
+
+    The editor sends every field and ``kind``; a request with only ``body`` (or for a 民生实事
+    project) gets the body alone, rendered by the public renderer and sanitizer.
+    """
     data = request.get_json(silent=True) or {}
-    body = str(data.get("body", request.form.get("body", "")))[:PREVIEW_LIMIT]
-    return {"html": render_markdown(body), "warnings": body_warnings(body)}
+    values = {str(k): str(v)[:PREVIEW_LIMIT] for k, v in data.items() if isinstance(v, (str, int, float))}
+    body = values.get("body", request.form.get("body", ""))[:PREVIEW_LIMIT]
+    warnings = body_warnings(body)
+    kind = values.get("kind", "")
+    if kind not in content.KINDS:
+        return {"html": render_markdown(body), "warnings": warnings}
+    rules, _ = content.load_rules(Path(current_app.config["CASEBOOK_CONTENT_DIR"]))
+    entry, notes = staff_preview.entry_from_form(kind, values, rules, dt.date.today())
+    if entry is None:
+        return {"html": render_markdown(body), "warnings": warnings + notes}
+    html = render_template(
+        "public/_article.html", entry=catalog.preview_row(entry), topic=db.session.get(TopicRow, entry.topic)
+    )
+    return {"html": html, "warnings": warnings + notes}
 
 
 def body_warnings(body: str) -> list[str]:
@@ -369,7 +386,7 @@ def body_warnings(body: str) -> list[str]:
 @bp.get("/view/<kind>/<slug>")
 @require("editor")
 def view(kind: str, slug: str) -> ResponseReturnValue:
-    """Any entry in any status, as the public would see it, with its status badge."""
+    """Any entry in any status, as the public would see it (the same article template), with its status badge."""
     _kind_or_404(kind, slug)
     ws = _ws()
     text = editing.working_text(ws, db.session, kind, slug)
@@ -381,9 +398,9 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
     pending = editing.pending_revision(db.session, kind, slug) is not None
     return render_template(
         "staff/view.html",
-        entry=entry,
+        entry=catalog.preview_row(entry) if kind in content.KINDS else entry,
         kind=kind,
-        html=render_markdown(entry.body),
+        html=render_markdown(entry.body) if kind == "project" else "",
         topic=db.session.get(TopicRow, entry.topic) if kind != "project" else None,
         pending=pending,
         kind_name=EDIT_KINDS[kind],
