@@ -1,0 +1,316 @@
+"""Importing staff material (.docx, .html/.htm, .md, .txt) as a draft entry. No Flask here.
+
+The steps, shared by ``casebook import`` and ``/staff/import``: read and convert the file
+(``convert``), store its pictures through the same checks as an upload (``images.store_upload``;
+remote ones fetched only from allowed hosts, ``fetching``), then build the front matter from
+what the caller chose (kind, topic, title, scope) and what the document says, and validate it
+with the one validator. The CLI writes the file; the staff area saves it through the editor's
+own pipeline (``staff_import.import_upload``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import content
+from .content.validate import FIELDS
+from .convert import Conversion, ConvertError, Picture, from_docx, from_html, from_markdown, from_text, place_pictures
+from .fetching import FetchRefused, fetch
+from .images import ImageRejected, StoredImage, store_upload
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_REMOTE_PICTURES = 50
+FETCH_THREADS = 4
+READERS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+SUFFIXES_TEXT = ".docx、.html、.htm、.md、.txt"
+LABELS = {
+    "people": "受访者",
+    "participants": "参与者",
+    "region": "地区",
+    "tags": "标签",
+    "street": "街道",
+    "community": "社区",
+    "video": "视频",
+    "summary": "摘要",
+}
+Fetcher = Callable[[str, Collection[str]], bytes]
+
+
+def too_big(size: int) -> str:
+    return f"文件太大（{size / 1024 / 1024:.1f} MB），导入的文件最大 50 MB。"
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Text of a .txt/.md file and its encoding: UTF-8 (with or without BOM), UTF-16, else GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "UTF-16"
+    if b"\x00" in data[:8192]:
+        raise ConvertError("这个文件不是文本文件（含有二进制内容），无法作为 .txt 或 .md 导入。")
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GB18030"
+    except UnicodeDecodeError:
+        raise ConvertError("无法识别文件的文字编码，请用记事本“另存为” UTF-8 编码后再导入。") from None
+
+
+def decode_html(data: bytes) -> str:
+    """A page's text, by its BOM or ``<meta charset>``, else UTF-8, else GB18030."""
+    from bs4.dammit import UnicodeDammit
+
+    markup = UnicodeDammit(data, user_encodings=["utf-8", "gb18030"], is_html=True).unicode_markup
+    if markup is None:
+        raise ConvertError("无法识别网页的文字编码，无法导入。")
+    return markup
+
+
+def convert_file(
+    data: bytes, filename: str, *, places: Mapping[str, Sequence[str]], files_dir: Path | None = None
+) -> Conversion:
+    """Convert an uploaded or local file by its suffix; raise ConvertError with a Chinese message."""
+    suffix = Path(filename).suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        hint = "；.doc、.wps 请先在 Word 或 WPS 中另存为 .docx" if suffix in (".doc", ".wps", ".rtf") else ""
+        raise ConvertError(f"不支持的文件类型“{suffix or filename}”：可导入 {SUFFIXES_TEXT}{hint}。")
+    if len(data) > MAX_FILE_BYTES:
+        raise ConvertError(too_big(len(data)))
+    if not data:
+        raise ConvertError("文件是空的（0 字节）。")
+    if reader == "docx":
+        return from_docx(data, places=places)
+    if reader == "html":
+        return from_html(decode_html(data), files_dir=files_dir, places=places)
+    text, encoding = decode_text(data)
+    conversion = (from_markdown if reader == "markdown" else from_text)(text, places=places)
+    if encoding != "UTF-8":
+        conversion.report.append(f"文件编码是 {encoding}，已转为 UTF-8")
+    return conversion
+
+
+# --- pictures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PictureRules:
+    """Where pictures may come from: listed hosts, at most ``limit`` fetched, within ``budget`` seconds."""
+
+    hosts: frozenset[str] = frozenset()
+    limit: int = MAX_REMOTE_PICTURES
+    budget: float | None = None
+
+
+def _store(picture: Picture, data: bytes, media_dir: Path) -> StoredImage:
+    """``store_upload``, with a still GIF, BMP or TIFF from a Word file turned into PNG first."""
+    try:
+        return store_upload(data, picture.name, media_dir, alt=picture.alt)
+    except ImageRejected:
+        png = _as_png(data)
+        if png is None:
+            raise
+        return store_upload(png, picture.name, media_dir, alt=picture.alt)
+
+
+def _as_png(data: bytes) -> bytes | None:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data), formats=["GIF", "BMP", "TIFF"]) as image:
+            if image.width * image.height > 50_000_000:
+                return None
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, "PNG")
+            return out.getvalue()
+    except Exception:
+        return None
+
+
+def _why(picture: Picture, reason: str) -> str:
+    label = f"“{picture.alt}”" if picture.alt else picture.name
+    return f"图片 {label} 未导入：{reason}"
+
+
+def _fetch_all(
+    pictures: list[Picture], rules: PictureRules, fetcher: Fetcher
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Bytes of the remote pictures that could be fetched; reasons for the others, by ref."""
+    got: dict[str, bytes] = {}
+    failed: dict[str, str] = {}
+    wanted: list[Picture] = []
+    for picture in pictures:
+        host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", picture.url or "").lower()
+        if host not in rules.hosts:
+            failed[picture.ref] = f"来源 {host} 不在允许的图片网站之列（CASEBOOK_IMPORT_IMAGE_HOSTS）"
+        elif len(wanted) >= rules.limit:
+            failed[picture.ref] = f"一个文件最多下载 {rules.limit} 张网络图片"
+        else:
+            wanted.append(picture)
+    if not wanted:
+        return got, failed
+    pool = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="import-fetch")
+    try:
+        futures: dict[Future[bytes], Picture] = {pool.submit(fetcher, p.url or "", rules.hosts): p for p in wanted}
+        done, _ = wait(futures, timeout=rules.budget)
+        for future, picture in futures.items():
+            if future not in done:
+                failed[picture.ref] = "下载等待超时（这次导入的图片太多或网络太慢），可稍后用“插入图片”上传"
+                future.cancel()
+            elif isinstance(future.exception(), FetchRefused):
+                failed[picture.ref] = str(future.exception())
+            elif future.exception() is not None:
+                logger.warning("fetching %s failed: %r", picture.url, future.exception())
+                failed[picture.ref] = "下载失败"
+            else:
+                got[picture.ref] = future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return got, failed
+
+
+def store_pictures(
+    conversion: Conversion, media_dir: Path, rules: PictureRules, *, fetcher: Fetcher = fetch
+) -> tuple[str, list[str], list[StoredImage]]:
+    """The Markdown with pictures stored under ``media/uploads/`` (or left out), report lines."""
+    remote = [p for p in conversion.pictures if p.data is None and p.url]
+    started = time.monotonic()
+    fetched, failed = _fetch_all(remote, rules, fetcher)
+    targets: dict[str, str | None] = {}
+    stored: list[StoredImage] = []
+    reasons: list[str] = []
+    for picture in conversion.pictures:
+        data = picture.data if picture.data is not None else fetched.get(picture.ref)
+        if data is None:
+            reasons.append(_why(picture, failed.get(picture.ref, "没有图片内容")))
+            targets[picture.ref] = None
+            continue
+        try:
+            image = _store(picture, data, media_dir)
+        except ImageRejected as exc:
+            if picture.name.lower().endswith((".emf", ".wmf")):
+                reasons.append(
+                    _why(picture, "EMF/WMF 矢量图网页无法显示；请在 Word 中把它另存为图片后用“插入图片”上传")
+                )
+            else:
+                reasons.append(_why(picture, exc.message))
+            targets[picture.ref] = None
+            continue
+        stored.append(image)
+        targets[picture.ref] = f"media/{image.path}"
+    logger.info(
+        "import pictures: %d stored, %d left out (%.1fs)", len(stored), len(reasons), time.monotonic() - started
+    )
+    report = [f"{len(stored)} 张图片已保存到 media/uploads/"] if stored else []
+    if len(reasons) > 20:
+        reasons = [*reasons[:20], f"……另有 {len(reasons) - 20} 张图片未导入"]
+    return place_pictures(conversion.markdown, targets), report + reasons, stored
+
+
+# --- the draft --------------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """A new draft entry: validated front matter and body, and the whole import report."""
+
+    kind: str
+    slug: str
+    entry: content.Entry
+    report: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The file text (front matter + body)."""
+        return content.serialize(self.entry)
+
+    def form(self) -> dict[str, str]:
+        """The draft as the editor's form values (for ``editing.save``)."""
+        from .staff.kinds import form_values
+
+        values = form_values(self.entry)
+        values["topic"] = self.entry.topic
+        return values
+
+
+def _form_safe(name: str) -> str:
+    """The editor splits list fields at 、，； — inside brackets they become ／ so a person stays one."""
+    out, depth = "", 0
+    for char in name:
+        if char in "（(【[":
+            depth += 1
+        elif char in "）)】]":
+            depth = max(0, depth - 1)
+        out += "／" if depth > 0 and char in "、，,;；" else char
+    return out
+
+
+def build_draft(
+    conversion: Conversion,
+    body: str,
+    *,
+    kind: str,
+    slug: str,
+    topic: str,
+    title: str,
+    scope: str | None,
+    rules: content.Rules,
+    path: Path,
+    today: dt.date,
+) -> Draft:
+    """Front matter from the caller's choices and the document's facts, validated; raise
+    ConvertError when even a draft cannot be made."""
+    found = conversion.meta
+    report: list[str] = []
+    meta: dict[str, Any] = {"title": title, "topic": topic}
+    date = found.get("date")
+    if not isinstance(date, dt.date):
+        date = today
+        report.append(f"文件中没有找到日期，已填今天（{today.isoformat()}），请核对")
+    meta["date"] = date.isoformat()
+    back: list[str] = []
+    for key, label in LABELS.items():
+        value = found.get(key)
+        if value in (None, "", []):
+            continue
+        if kind not in FIELDS[key].kinds:
+            shown = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+            back.append(f"{label}：{shown}")
+            report.append(f"“{label}”不是{content.KIND_LABELS[kind]}的字段，已放回正文开头")
+            continue
+        meta[key] = [_form_safe(str(v)) for v in value] if isinstance(value, list) else str(value)
+    if kind == "case":
+        meta["scope"] = scope or "local"
+    meta["status"] = "draft"
+    if back:
+        body = "\n\n".join(back) + "\n\n" + body
+    entry, problems = content.validate_entry(kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path)
+    for problem in problems:
+        report.append(f"未填写：{problem.message}")
+    if entry is None:
+        raise ConvertError("无法生成草稿：" + "；".join(p.message for p in problems))
+    return Draft(kind, slug, entry, report)
+
+
+def title_for(conversion: Conversion, given: str | None, filename: str) -> tuple[str, list[str]]:
+    """The title: given, else the document's, else the file name."""
+    if given and given.strip():
+        return given.strip()[:200], []
+    found = str(conversion.meta.get("title") or "").strip()
+    if found:
+        return found[:200], []
+    stem = Path(filename.replace("\\", "/").rsplit("/", 1)[-1]).stem.strip() or "导入的材料"
+    return stem[:200], [f"文件中没有找到标题，已用文件名“{stem}”，请修改"]
