@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import docx as docx_reader
 from .html import Reader, chrome_filtered, parse
 from .lines import read_lines
-from .markdown import count, render
+from .markdown import count, escape_line_start, render
 from .meta import parse_date, take_meta
 from .model import Block, Conversion, ConvertError, Heading, Para, Picture
 from .rules import promote_bold_heads, refine, visible
@@ -59,8 +60,9 @@ def _finish(
         found = {**more, **found}
     else:  # a paste: the title stays in the text, as a heading
         blocks = [Heading(2, b.text) if isinstance(b, Heading) and b.title else b for b in blocks]
-    if not plain:
+    if not plain:  # rich text: a paragraph starting with # or 2022. is text, not Markdown
         blocks = promote_bold_heads(blocks)
+        blocks = [replace(b, text=escape_line_start(b.text)) if isinstance(b, Para) else b for b in blocks]
     markdown = render(blocks)
     used = [p for p in pictures if f"]({p.ref})" in markdown]
     counts = count(blocks)

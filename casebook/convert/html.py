@@ -450,7 +450,8 @@ def _render(segs: list[Seg]) -> str:
             continue
         lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
         if seg.fmt.href:
-            core = f"[{core}]({seg.fmt.href.replace(')', '%29').replace(' ', '%20')})"
+            target = seg.fmt.href.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+            core = f"[{core}]({target})"
         if seg.fmt.italic:
             core = f"*{core}*"
         if seg.fmt.bold:
@@ -496,7 +497,7 @@ def _data_uri(src: str) -> bytes | None:
         data = base64.b64decode(match.group(2), validate=False)
     except (binascii.Error, ValueError):
         return None
-    return data if 200 <= len(data) <= PICTURE_MAX_BYTES else None  # a tiny one is a lazy-load placeholder
+    return data if 64 <= len(data) <= PICTURE_MAX_BYTES else None  # a tiny one is a lazy-load placeholder
 
 
 def _name(src: str, url: str | None, number: int) -> str:

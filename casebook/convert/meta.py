@@ -147,7 +147,8 @@ def _places(meta: dict[str, Any], blocks: list[Block], places: Mapping[str, Sequ
     if "community" in meta:
         meta.setdefault("street", owner[meta["community"]])
         return
-    text = "\n".join([meta.get("title", "")] + [visible(b.text) for b in blocks if isinstance(b, Para | Heading)])
+    said = [meta.get("title", ""), *meta.get("people", []), *meta.get("participants", [])]  # 张三（…社区书记）
+    text = "\n".join(said + [visible(b.text) for b in blocks if isinstance(b, Para | Heading)])
     found = _most_mentioned(text, [c for c in owner if not meta.get("street") or owner[c] == meta["street"]])
     if found:
         meta["community"] = found

@@ -139,7 +139,7 @@ def classify(para: Para, transcript: bool) -> list[Block]:
             if not visible(rest):
                 return [para]
             digit = match.group(1)
-            number = int(digit) if digit.isdigit() else ord(digit) - ord("①") + 1
+            number = int(digit) if digit.isascii() else ord(digit) - ord("①") + 1
             return [Item(rest, ordered=True, number=number, family=family, level=para.level)]
     if _BULLET.match(shown):
         rest = _drop_marker(text, _BULLET)
@@ -155,7 +155,14 @@ def refine(blocks: Sequence[Block]) -> list[Block]:
     transcript = is_transcript([b.text for b in blocks if isinstance(b, Para)])
     out: list[Block] = []
     for block in blocks:
-        out.extend(classify(block, transcript) if isinstance(block, Para) else [block])
+        if not isinstance(block, Para):
+            out.append(block)
+            continue
+        found = classify(block, transcript)
+        while len(found) == 2 and isinstance(found[1], Para):  # a heading split off: its rest is a paragraph too
+            out.append(found[0])
+            found = classify(found[1], transcript)
+        out.extend(found)
     return out
 
 
