@@ -314,3 +314,118 @@ def title_for(conversion: Conversion, given: str | None, filename: str) -> tuple
         return found[:200], []
     stem = Path(filename.replace("\\", "/").rsplit("/", 1)[-1]).stem.strip() or "导入的材料"
     return stem[:200], [f"文件中没有找到标题，已用文件名“{stem}”，请修改"]
+
+
+# --- the staff area's import ------------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    """What ``import_upload`` did: the new draft, or errors by form field (``""`` for the form)."""
+
+    ok: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    kind: str = ""
+    slug: str = ""
+    report: list[str] = field(default_factory=list)
+    event_id: int | None = None
+    message: str = ""
+    index_warning: str = ""
+
+    def error(self, key: str, message: str) -> Imported:
+        self.errors.setdefault(key, []).append(message)
+        return self
+
+
+def import_upload(
+    ws: Any,
+    session: Any,
+    *,
+    data: bytes,
+    filename: str,
+    kind: str,
+    topic: str,
+    title: str,
+    scope: str,
+    slug: str,
+    user: str,
+    hosts: Collection[str],
+    today: dt.date,
+    budget: float | None = 40.0,
+    fetcher: Fetcher = fetch,
+) -> Imported:
+    """Convert an uploaded file and save it as a new draft through the editor's pipeline
+    (revision, audit, catalog, index), plus an ``import`` audit event holding the report."""
+    from .staff import editing
+    from .staff.models import AuditEvent
+
+    out = Imported(kind=kind)
+    rules, _ = content.load_rules(ws.root)
+    if kind not in content.KINDS:
+        out.error("kind", "请选择类型")
+    if topic not in rules.topics:
+        out.error("topic", "请选择主题")
+    if slug and not content.SLUG_RE.match(slug):
+        out.error("slug", "网址名只能用小写字母、数字和连字符（-），不超过 80 个字符")
+    if not data:
+        out.error("file", "请选择要导入的文件")
+    if out.errors:
+        return out
+    try:
+        conversion = convert_file(data, filename, places=rules.places)
+    except ConvertError as exc:
+        return out.error("file", exc.message)
+    chosen, notes = title_for(conversion, title, filename)
+
+    def taken(candidate: str) -> bool:
+        return editing.working_text(ws, session, kind, candidate) is not None
+
+    if slug and taken(slug):
+        return out.error("slug", f"网址名“{slug}”已被占用，请换一个")
+    if not slug:
+        base = content.slugify(chosen)[:70].strip("-") or f"daoru-{today:%Y%m%d}"
+        slug = next(s for s in [base, *(f"{base}-{n}" for n in range(2, 1000))] if not taken(s))
+    path = editing.file_path(ws, session, kind, slug)
+    body, pictures, _ = store_pictures(
+        conversion, ws.root / "media", PictureRules(frozenset(hosts), budget=budget), fetcher=fetcher
+    )
+    try:
+        draft = build_draft(
+            conversion,
+            body,
+            kind=kind,
+            slug=slug,
+            topic=topic,
+            title=chosen,
+            scope=scope or None,
+            rules=rules,
+            path=path,
+            today=today,
+        )
+    except ConvertError as exc:
+        return out.error("", exc.message)
+    outcome = editing.save(
+        ws,
+        session,
+        kind=kind,
+        slug=slug,
+        form=draft.form(),
+        base="",
+        user=user,
+        action="save",
+        may_publish=False,
+        new=True,
+    )
+    if not outcome.ok:
+        for key, messages in outcome.errors.items():
+            for message in messages:
+                out.error("slug" if key == "slug" else "", message)
+        return out
+    out.report = [f"文件：{Path(filename).name}", *conversion.report, *notes, *pictures, *draft.report]
+    event = AuditEvent(user=user, action="import", target=f"{kind}/{slug}", detail="\n".join(out.report))
+    session.add(event)
+    session.commit()
+    out.ok, out.slug, out.event_id = True, slug, event.id
+    out.message = f"已导入为草稿：{conversion.report[0].removeprefix('已转换：')}。请核对后保存或提交审核。"
+    out.index_warning = outcome.index_warning
+    return out
