@@ -5,33 +5,29 @@ The steps, shared by ``casebook import`` and ``/staff/import``: read and convert
 remote ones fetched only from allowed hosts, ``fetching``), then build the front matter from
 what the caller chose (kind, topic, title, scope) and what the document says, and validate it
 with the one validator. The CLI writes the file; the staff area saves it through the editor's
-own pipeline (``staff_import.import_upload``).
+own pipeline (``import_upload``). Pictures: ``import_pictures``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
-import re
-import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import content
 from .content.validate import FIELDS
-from .convert import Conversion, ConvertError, Picture, from_docx, from_html, from_markdown, from_text, place_pictures
-from .fetching import FetchRefused, fetch
-from .images import ImageRejected, StoredImage, store_upload
+from .convert import Conversion, ConvertError, from_docx, from_html, from_markdown, from_text
+from .fetching import fetch
+from .import_pictures import Fetcher, PictureRules, store_pictures
+
+__all__ = ["PictureRules", "convert_file", "import_upload", "store_pictures"]
 
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_REMOTE_PICTURES = 50
-FETCH_THREADS = 4
 READERS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 SUFFIXES_TEXT = ".docx、.html、.htm、.md、.txt"
 LABELS = {
@@ -44,7 +40,6 @@ LABELS = {
     "video": "视频",
     "summary": "摘要",
 }
-Fetcher = Callable[[str, Collection[str]], bytes]
 
 
 def too_big(size: int) -> str:
@@ -101,123 +96,6 @@ def convert_file(
     if encoding != "UTF-8":
         conversion.report.append(f"文件编码是 {encoding}，已转为 UTF-8")
     return conversion
-
-
-# --- pictures ---------------------------------------------------------------------------------
-
-
-@dataclass
-class PictureRules:
-    """Where pictures may come from: listed hosts, at most ``limit`` fetched, within ``budget`` seconds."""
-
-    hosts: frozenset[str] = frozenset()
-    limit: int = MAX_REMOTE_PICTURES
-    budget: float | None = None
-
-
-def _store(picture: Picture, data: bytes, media_dir: Path) -> StoredImage:
-    """``store_upload``, with a still GIF, BMP or TIFF from a Word file turned into PNG first."""
-    try:
-        return store_upload(data, picture.name, media_dir, alt=picture.alt)
-    except ImageRejected:
-        png = _as_png(data)
-        if png is None:
-            raise
-        return store_upload(png, picture.name, media_dir, alt=picture.alt)
-
-
-def _as_png(data: bytes) -> bytes | None:
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data), formats=["GIF", "BMP", "TIFF"]) as image:
-            if image.width * image.height > 50_000_000:
-                return None
-            out = io.BytesIO()
-            image.convert("RGBA").save(out, "PNG")
-            return out.getvalue()
-    except Exception:
-        return None
-
-
-def _why(picture: Picture, reason: str) -> str:
-    label = f"“{picture.alt}”" if picture.alt else picture.name
-    return f"图片 {label} 未导入：{reason}"
-
-
-def _fetch_all(
-    pictures: list[Picture], rules: PictureRules, fetcher: Fetcher
-) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Bytes of the remote pictures that could be fetched; reasons for the others, by ref."""
-    got: dict[str, bytes] = {}
-    failed: dict[str, str] = {}
-    wanted: list[Picture] = []
-    for picture in pictures:
-        host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", picture.url or "").lower()
-        if host not in rules.hosts:
-            failed[picture.ref] = f"来源 {host} 不在允许的图片网站之列（CASEBOOK_IMPORT_IMAGE_HOSTS）"
-        elif len(wanted) >= rules.limit:
-            failed[picture.ref] = f"一个文件最多下载 {rules.limit} 张网络图片"
-        else:
-            wanted.append(picture)
-    if not wanted:
-        return got, failed
-    pool = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="import-fetch")
-    try:
-        futures: dict[Future[bytes], Picture] = {pool.submit(fetcher, p.url or "", rules.hosts): p for p in wanted}
-        done, _ = wait(futures, timeout=rules.budget)
-        for future, picture in futures.items():
-            if future not in done:
-                failed[picture.ref] = "下载等待超时（这次导入的图片太多或网络太慢），可稍后用“插入图片”上传"
-                future.cancel()
-            elif isinstance(future.exception(), FetchRefused):
-                failed[picture.ref] = str(future.exception())
-            elif future.exception() is not None:
-                logger.warning("fetching %s failed: %r", picture.url, future.exception())
-                failed[picture.ref] = "下载失败"
-            else:
-                got[picture.ref] = future.result()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    return got, failed
-
-
-def store_pictures(
-    conversion: Conversion, media_dir: Path, rules: PictureRules, *, fetcher: Fetcher = fetch
-) -> tuple[str, list[str], list[StoredImage]]:
-    """The Markdown with pictures stored under ``media/uploads/`` (or left out), report lines."""
-    remote = [p for p in conversion.pictures if p.data is None and p.url]
-    started = time.monotonic()
-    fetched, failed = _fetch_all(remote, rules, fetcher)
-    targets: dict[str, str | None] = {}
-    stored: list[StoredImage] = []
-    reasons: list[str] = []
-    for picture in conversion.pictures:
-        data = picture.data if picture.data is not None else fetched.get(picture.ref)
-        if data is None:
-            reasons.append(_why(picture, failed.get(picture.ref, "没有图片内容")))
-            targets[picture.ref] = None
-            continue
-        try:
-            image = _store(picture, data, media_dir)
-        except ImageRejected as exc:
-            if picture.name.lower().endswith((".emf", ".wmf")):
-                reasons.append(
-                    _why(picture, "EMF/WMF 矢量图网页无法显示；请在 Word 中把它另存为图片后用“插入图片”上传")
-                )
-            else:
-                reasons.append(_why(picture, exc.message))
-            targets[picture.ref] = None
-            continue
-        stored.append(image)
-        targets[picture.ref] = f"media/{image.path}"
-    logger.info(
-        "import pictures: %d stored, %d left out (%.1fs)", len(stored), len(reasons), time.monotonic() - started
-    )
-    report = [f"{len(stored)} 张图片已保存到 media/uploads/"] if stored else []
-    if len(reasons) > 20:
-        reasons = [*reasons[:20], f"……另有 {len(reasons) - 20} 张图片未导入"]
-    return place_pictures(conversion.markdown, targets), report + reasons, stored
 
 
 # --- the draft --------------------------------------------------------------------------------

@@ -14,98 +14,39 @@ import base64
 import binascii
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bs4 import BeautifulSoup
 from bs4.element import CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
+from .inline import (
+    PLAIN,
+    Fmt,
+    Seg,
+    apply_format,
+    hidden,
+    list_marker,
+    note_label,
+    render_segments,
+    style_of,
+    text_node,
+)
 from .markdown import escape_text
 from .model import Block, Heading, Item, Para, Picture, Raw, Table
-from .rules import CJK, clean, visible
+from .rules import clean, visible
 
 PICTURE_MAX_BYTES = 15 * 1024 * 1024
-BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "center",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "header",
-        "hgroup",
-        "html",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-    ]
-)
-DROP_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "head",
-        "title",
-        "meta",
-        "link",
-        "object",
-        "embed",
-        "video",
-        "audio",
-        "canvas",
-        "svg",
-        "button",
-        "input",
-        "select",
-        "textarea",
-        "map",
-        "area",
-        "mpvoice",
-        "mpprofile",
-        "qqmusic",
-        "mp-miniprogram",
-        "mp-common-profile",
-        "mpcps",
-        "v:shapetype",
-        "v:shape",
-        "v:imagedata",
-        "o:oleobject",
-    ]
-)
+_BLOCK_TAG_NAMES = """address article aside blockquote body center dd details div dl dt fieldset figcaption figure
+footer form header hgroup html li main nav ol p pre section summary table tbody td tfoot th thead tr ul
+h1 h2 h3 h4 h5 h6 hr"""
+_DROP_TAG_NAMES = """script style noscript template head title meta link object embed video audio canvas svg button
+input select textarea map area mpvoice mpprofile qqmusic mp-miniprogram mp-common-profile mpcps
+v:shapetype v:shape v:imagedata o:oleobject"""
+BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+DROP_TAGS = frozenset(_DROP_TAG_NAMES.split())
+"""Never read: scripts, media players, forms, 公众号 widgets (voice, profile cards, mini programs)."""
 _SKIP_NODES = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
 _CHROME = re.compile(
     r"(蓝字|关注我们|关注公众号|长按.{0,8}(二维码|识别|关注)|扫码关注|扫描二维码|识别二维码|阅读原文|"
@@ -113,59 +54,6 @@ _CHROME = re.compile(
 )
 _QR = re.compile(r"qr_?code|qrcode|二维码", re.I)
 _VIDEO_HOSTS = ("v.qq.com", "player.bilibili.com", "www.bilibili.com")
-
-
-@dataclass(frozen=True)
-class Fmt:
-    bold: bool = False
-    italic: bool = False
-    colour: bool = False
-    href: str | None = None
-
-
-@dataclass
-class Seg:
-    text: str
-    kind: str = "text"
-    """``text`` (escaped inline Markdown), ``br``, ``img`` or ``raw`` (Markdown to keep as is)."""
-    fmt: Fmt = Fmt()
-
-
-def _style(tag: Tag) -> dict[str, str]:
-    style = str(tag.get("style") or "")
-    out = {}
-    for part in style.split(";"):
-        key, _, value = part.partition(":")
-        if key.strip():
-            out[key.strip().lower()] = value.strip().lower()
-    return out
-
-
-def _chromatic(colour: str) -> bool:
-    """A colour that stands out from body text (not black, grey or white)."""
-    colour = colour.replace(" ", "").removesuffix("!important")
-    if colour.startswith("#") and len(colour) in (4, 7):
-        digits = colour[1:] if len(colour) == 7 else "".join(c * 2 for c in colour[1:])
-        try:
-            rgb = [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
-        except ValueError:
-            return False
-    elif match := re.match(r"rgba?\((\d+),(\d+),(\d+)", colour):
-        rgb = [int(x) for x in match.groups()]
-    else:
-        return colour in ("red", "blue", "green", "orange", "purple", "brown", "navy", "maroon", "teal", "crimson")
-    return max(rgb) - min(rgb) > 40
-
-
-def _hidden(tag: Tag) -> bool:
-    """Hidden by ``display:none`` or the ``hidden`` attribute. (``visibility:hidden`` is how a saved
-    公众号 page hides its text until a script runs: ignored on purpose.)"""
-    return tag.has_attr("hidden") or _style(tag).get("display", "").startswith("none")
-
-
-def _text_node(text: str) -> str:
-    text = re.sub(rf"(?<=[{CJK}，。、；：！？])[ \t\r]*\n\s*(?=[{CJK}，。、；：！？])", "", text)
-    return re.sub(r"\s+", " ", text)
 
 
 class Reader:
@@ -182,15 +70,15 @@ class Reader:
 
     # --- blocks ---------------------------------------------------------------------------
 
-    def walk(self, node: Tag, centred: bool = False, level: int | None = None, fmt: Fmt = Fmt()) -> None:
+    def walk(self, node: Tag, centred: bool = False, level: int | None = None, fmt: Fmt = PLAIN) -> None:
         """Read the children of a block element (``fmt``: the formatting its style gives them)."""
         buffer: list[Seg] = []
         for child in node.children:
             if isinstance(child, _SKIP_NODES):
                 continue
             if isinstance(child, NavigableString):
-                buffer.append(Seg(escape_text(_text_node(str(child))), fmt=fmt))
-            elif isinstance(child, Tag) and not _hidden(child) and child.name not in DROP_TAGS:
+                buffer.append(Seg(escape_text(text_node(str(child))), fmt=fmt))
+            elif isinstance(child, Tag) and not hidden(child) and child.name not in DROP_TAGS:
                 if child.name in BLOCK_TAGS:
                     self._flush(buffer, centred, level)
                     buffer = []
@@ -204,10 +92,10 @@ class Reader:
     def _block(self, tag: Tag, centred: bool, fmt: Fmt) -> None:
         name = tag.name
         classes = " ".join(tag.get("class") or []).lower()
-        style = _style(tag)
+        style = style_of(tag)
         centred = centred or style.get("text-align") == "center" or tag.get("align") == "center"
         centred = centred or "center" in classes.split() or name == "center"
-        fmt = replace(_format(tag, style, fmt), href=None)
+        fmt = replace(apply_format(tag, style, fmt), href=None)
         if re.fullmatch(r"h[1-6]", name):
             text = self._line(tag)
             if visible(text):
@@ -230,8 +118,8 @@ class Reader:
             self.walk(tag, centred, fmt=fmt)
 
     def _line(self, tag: Tag) -> str:
-        segs = [s if s.kind != "br" else Seg(" ") for s in self.inline(tag, Fmt())]
-        return clean(_render(segs))
+        segs = [s if s.kind != "br" else Seg(" ") for s in self.inline(tag, PLAIN)]
+        return clean(render_segments(segs))
 
     def _flush(self, segs: list[Seg], centred: bool, level: int | None) -> None:
         group: list[Seg] = []
@@ -239,7 +127,7 @@ class Reader:
             if seg.kind != "br":
                 group.append(seg)
                 continue
-            text = clean(_render(group))
+            text = clean(render_segments(group))
             if text:
                 texts = [s for s in group if s.kind == "text" and s.text.strip()]
                 pictures = [s for s in group if s.kind == "img"]
@@ -269,7 +157,7 @@ class Reader:
             nested = [child for child in li.children if isinstance(child, Tag) and child.name in ("ul", "ol")]
             for child in nested:
                 child.extract()
-            text = clean(_render([s if s.kind != "br" else Seg("<br>", "raw") for s in self.inline(li, Fmt())]))
+            text = clean(render_segments([s if s.kind != "br" else Seg("<br>", "raw") for s in self.inline(li, PLAIN)]))
             text = re.sub(r"^(<br>)+|(<br>)+$", "", text)
             if visible(text):
                 self.blocks.append(Item(text, ordered=ordered, number=start + n, family="word", level=level))
@@ -279,10 +167,10 @@ class Reader:
     def _note(self, tag: Tag, ident: str) -> None:
         for back in tag.find_all("a", href=re.compile(r"^#(footnote-ref|endnote-ref|_ftnref|_ednref)")):
             back.decompose()
-        text = clean(_render([s if s.kind != "br" else Seg(" ") for s in self.inline(tag, Fmt())]))
+        text = clean(render_segments([s if s.kind != "br" else Seg(" ") for s in self.inline(tag, PLAIN)]))
         text = re.sub(r"^\\\[\d+\\\]\s*", "", text)
         if text:
-            self.blocks.append(Raw(f"[^{_note_label(ident)}]: {text}", kind="footnotes"))
+            self.blocks.append(Raw(f"[^{note_label(ident)}]: {text}", kind="footnotes"))
 
     def _table(self, table: Tag) -> None:
         rows: list[list[str]] = []
@@ -320,8 +208,8 @@ class Reader:
             self.blocks.append(Table(rows, merged=self.merged_cells))
 
     def _cell(self, cell: Tag) -> str:
-        segs = [s if s.kind != "br" else Seg("<br>", "raw") for s in self.inline(cell, Fmt())]
-        text = clean(_render(segs))
+        segs = [s if s.kind != "br" else Seg("<br>", "raw") for s in self.inline(cell, PLAIN)]
+        text = clean(render_segments(segs))
         return re.sub(r"(\s*<br>\s*)+", "<br>", text).removeprefix("<br>").removesuffix("<br>")
 
     # --- inline ---------------------------------------------------------------------------
@@ -332,7 +220,7 @@ class Reader:
             if isinstance(child, _SKIP_NODES):
                 continue
             if isinstance(child, NavigableString):
-                out.append(Seg(escape_text(_text_node(str(child))), fmt=fmt))
+                out.append(Seg(escape_text(text_node(str(child))), fmt=fmt))
             elif isinstance(child, Tag):
                 out.extend(self._inline_tag(child, fmt))
         return out
@@ -342,19 +230,19 @@ class Reader:
         if name == "iframe":
             self._iframe(tag)
             return []
-        if _hidden(tag) or name in DROP_TAGS:
+        if hidden(tag) or name in DROP_TAGS:
             return []
-        style = _style(tag)
+        style = style_of(tag)
         if style.get("mso-list") == "ignore":
-            return [Seg(_list_marker(tag.get_text()), "raw")]
+            return [Seg(list_marker(tag.get_text()), "raw")]
         if name == "br":
             return [Seg("", "br")]
         if name == "img":
             return self._img(tag)
         href = str(tag.get("href") or "")
         if name == "a" and (note := re.match(r"^#(footnote|endnote|_ftn|_edn)-?(\d+)$", href)):
-            return [Seg(f"[^{_note_label(note.group(1) + note.group(2))}]", "raw")]
-        fmt = _format(tag, style, fmt)
+            return [Seg(f"[^{note_label(note.group(1) + note.group(2))}]", "raw")]
+        fmt = apply_format(tag, style, fmt)
         segs = self.inline(tag, fmt)
         if name in BLOCK_TAGS:
             return [Seg("", "br"), *segs, Seg("", "br")]
@@ -411,55 +299,6 @@ class Reader:
         return candidate.read_bytes()
 
 
-def _format(tag: Tag, style: dict[str, str], fmt: Fmt) -> Fmt:
-    name = tag.name
-    weight = style.get("font-weight", "")
-    bold = fmt.bold or name in ("b", "strong")
-    if weight in ("bold", "bolder") or (weight.isdigit() and int(weight) >= 600):
-        bold = True
-    elif weight in ("normal", "lighter") or (weight.isdigit() and int(weight) < 600):
-        bold = False
-    italic = fmt.italic or name in ("em", "i") or style.get("font-style") == "italic"
-    colour = fmt.colour
-    if "color" in style:
-        colour = _chromatic(style["color"])
-    href = fmt.href
-    if name == "a":
-        link = str(tag.get("href") or "").strip()
-        href = link if re.match(r"^(https?://|mailto:)", link, re.I) else None
-    return Fmt(bold, italic, colour, href)
-
-
-def _render(segs: list[Seg]) -> str:
-    """Inline Markdown of segments, with neighbouring runs of the same format merged."""
-    merged: list[Seg] = []
-    for seg in segs:
-        if merged and seg.kind == "text" and merged[-1].kind == "text" and merged[-1].fmt == seg.fmt:
-            merged[-1] = replace(merged[-1], text=merged[-1].text + seg.text)
-        else:
-            merged.append(seg)
-    out = []
-    for seg in merged:
-        if seg.kind != "text":
-            out.append(seg.text)
-            continue
-        text = seg.text
-        core = text.strip()
-        if not core:
-            out.append(text)
-            continue
-        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
-        if seg.fmt.href:
-            target = seg.fmt.href.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
-            core = f"[{core}]({target})"
-        if seg.fmt.italic:
-            core = f"*{core}*"
-        if seg.fmt.bold:
-            core = f"**{core}**"
-        out.append(lead + core + trail)
-    return "".join(out)
-
-
 def _rows(table: Tag) -> list[Tag]:
     rows = []
     for child in table.children:
@@ -473,20 +312,6 @@ def _rows(table: Tag) -> list[Tag]:
 def _span(value: object, limit: int) -> int:
     text = str(value or "1").strip()
     return max(1, min(int(text), limit)) if text.isdigit() else 1
-
-
-def _list_marker(text: str) -> str:
-    """Word's own list marker on the clipboard: numbers kept, symbol-font bullets made ``•``."""
-    marker = clean(text)
-    if re.fullmatch(r"(\d{1,2}[.．、)]|[（(]\d{1,2}[）)]|[①-⑳]|[一二三四五六七八九十]{1,3}[、．])", marker):
-        return marker
-    return "•"
-
-
-def _note_label(ident: str) -> str:
-    """``footnote-3`` / ``ftn3`` → ``3``; endnotes get an ``e``: ``e3``."""
-    number = re.sub(r"\D", "", ident)
-    return f"e{number}" if ident.startswith(("endnote", "edn", "_edn")) else number
 
 
 def _data_uri(src: str) -> bytes | None:
