@@ -141,3 +141,21 @@ def test_transcript_speakers_are_bold_only_in_a_transcript() -> None:
     )
     prose = "<p>书记告诉记者：楼院变了。</p><p>具体做法是：先议后办。</p>"
     assert from_html(prose).markdown == "书记告诉记者：楼院变了。\n\n具体做法是：先议后办。\n"
+
+
+def test_footnotes_from_mammoth_and_from_word_clipboard() -> None:
+    mammoth_html = (
+        '<p>正文<sup><a href="#footnote-1" id="footnote-ref-1">[1]</a></sup>继续。</p>'
+        '<ol><li id="footnote-1"><p> 脚注内容。 <a href="#footnote-ref-1">↑</a></p></li></ol>'
+    )
+    md = from_html(mammoth_html).markdown
+    assert md == "正文[^1]继续。\n\n[^1]: 脚注内容。\n"
+    rendered = render_markdown(md)
+    assert '<sup><a href="#fn:1"' in rendered and "脚注内容。" in rendered
+    word_html = (
+        '<p class=MsoNormal>正文<a style="mso-footnote-id:ftn1" href="#_ftn1" name="_ftnref1">'
+        "<span class=MsoFootnoteReference>[1]</span></a>。</p>"
+        '<div style="mso-element:footnote-list"><div style="mso-element:footnote" id=ftn1>'
+        '<p class=MsoFootnoteText><a href="#_ftnref1" name="_ftn1">[1]</a> 说明文字</p></div></div>'
+    )
+    assert from_html(word_html).markdown == "正文[^1]。\n\n[^1]: 说明文字\n"

@@ -217,3 +217,71 @@ def test_fetch_refuses_hosts_that_are_not_listed_and_private_addresses(tmp_path:
             fetch(f"{base}/missing.png", ["127.0.0.1"])
     with pytest.raises(FetchRefused, match="http"):
         fetch("file:///etc/passwd", ["127.0.0.1"])
+
+
+def test_a_gif_in_a_word_file_is_stored_as_png(runner: CliRunner, content_dir: Path, tmp_path: Path) -> None:
+    import io
+
+    gif = io.BytesIO()
+    Image.new("P", (120, 80), 3).save(gif, "GIF")
+    document = docx.Document()
+    document.add_paragraph("有动图的材料", style="Title")
+    document.add_picture(io.BytesIO(gif.getvalue()))
+    source = tmp_path / "gif.docx"
+    source.write_bytes(saved(document))
+    code, out, err = run(runner, str(source), "--kind", "case", "--topic", "louyuan", "--slug", "gif")
+    assert code == 0, err
+    [stored] = (content_dir / "media" / "uploads").rglob("*-120w.png")
+    assert Image.open(stored).format == "PNG"
+    assert f"]({stored.relative_to(content_dir).as_posix()})" in Path(out.strip()).read_text(encoding="utf-8")
+
+
+def test_no_picture_is_fetched_when_the_host_list_is_empty(
+    runner: CliRunner, content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "p.png").write_bytes(png())
+    monkeypatch.setenv("CASEBOOK_IMPORT_IMAGE_HOSTS", "")
+    with picture_server(served) as base:
+        page = tmp_path / "page.html"
+        page.write_text(f'<h1>页面</h1><p>正文。</p><p><img src="{base}/p.png" alt="图"></p>', encoding="utf-8")
+        code, out, err = run(runner, str(page), "--kind", "case", "--topic", "louyuan", "--slug", "no-fetch")
+    assert code == 0, err
+    assert "](media/" not in Path(out.strip()).read_text(encoding="utf-8")
+    assert "图片 “图” 未导入：来源 127.0.0.1 不在允许的图片网站之列" in err
+    assert not (content_dir / "media" / "uploads").exists()
+
+
+def test_pictures_not_fetched_in_time_are_reported(content_dir: Path) -> None:
+    import threading
+
+    from casebook.convert import from_html
+    from casebook.import_pictures import PictureRules, store_pictures
+
+    release = threading.Event()
+
+    def stuck(url: str, hosts: object) -> bytes:
+        release.wait(30)
+        return png()
+
+    conversion = from_html('<p>正文</p><p><img src="https://mmbiz.qpic.cn/a.png" alt="慢图"></p>')
+    try:
+        body, report, stored = store_pictures(
+            conversion, content_dir / "media", PictureRules(frozenset({"mmbiz.qpic.cn"}), budget=0.05), fetcher=stuck
+        )
+    finally:
+        release.set()
+    assert body == "正文\n" and stored == []
+    assert report == ["图片 “慢图” 未导入：下载等待超时（这次导入的图片太多或网络太慢），可稍后用“插入图片”上传"]
+
+
+def test_settings_read_the_host_list(tmp_path: Path) -> None:
+    from casebook import config
+
+    assert config.import_image_hosts({}) == {"mmbiz.qpic.cn", "mmbiz.qlogo.cn"}
+    assert config.import_image_hosts({"CASEBOOK_IMPORT_IMAGE_HOSTS": ""}) == frozenset()
+    built = config.build(
+        {"DATA_DIR": "/tmp/casebook-hosts-test"}, {"CASEBOOK_IMPORT_IMAGE_HOSTS": " A.example, b.example "}
+    )
+    assert built["IMPORT_IMAGE_HOSTS"] == {"a.example", "b.example"}

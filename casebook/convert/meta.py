@@ -55,7 +55,7 @@ def split_names(text: str) -> list[str]:
 
 def _video(value: str) -> str | None:
     match = _URL.search(value)
-    return match.group(0) if match else None
+    return match.group(0).rstrip("。，；、）)】>\"'") if match else None
 
 
 FACT_LABELS: dict[str, tuple[str, Callable[[str], Any]]] = {
