@@ -210,3 +210,8 @@ def register_cli(app: Flask) -> None:
     """Make the commands available under ``flask --app casebook``."""
     for command in main.commands.values():
         app.cli.add_command(command)
+
+
+from .cli_import import import_  # noqa: E402
+
+main.add_command(import_)

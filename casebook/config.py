@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .fetching import parse_hosts
+
 ENV_KEYS = (
     "CONTENT_DIR",
     "DATA_DIR",
@@ -22,7 +24,10 @@ ENV_KEYS = (
     "WECHAT_APP_SECRET",
     "WECHAT_API_BASE",
     "TIMEZONE",
+    "IMPORT_IMAGE_HOSTS",
 )
+MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
+"""Settings where an empty value means "none" rather than "use the default"."""
 
 
 def defaults() -> dict[str, Any]:
@@ -39,6 +44,7 @@ def defaults() -> dict[str, Any]:
         "WECHAT_APP_SECRET": None,
         "WECHAT_API_BASE": "https://api.weixin.qq.com",
         "TIMEZONE": "Asia/Shanghai",
+        "IMPORT_IMAGE_HOSTS": "mmbiz.qpic.cn,mmbiz.qlogo.cn",
     }
 
 
@@ -48,9 +54,10 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config = defaults()
     for key in ENV_KEYS:
         value = environ.get(f"CASEBOOK_{key}")
-        if value:
+        if value or (value is not None and key in MAY_BE_EMPTY):
             config[key] = value
     config.update(overrides or {})
+    config["IMPORT_IMAGE_HOSTS"] = parse_hosts(config["IMPORT_IMAGE_HOSTS"])
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
@@ -73,6 +80,13 @@ def content_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The content folder from the environment alone (for commands that need no app)."""
     environ = os.environ if environ is None else environ
     return Path(environ.get("CASEBOOK_CONTENT_DIR") or defaults()["CONTENT_DIR"]).resolve()
+
+
+def import_image_hosts(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Hosts imported pages may load pictures from, from the environment alone (for the CLI)."""
+    environ = os.environ if environ is None else environ
+    value = environ.get("CASEBOOK_IMPORT_IMAGE_HOSTS")
+    return parse_hosts(defaults()["IMPORT_IMAGE_HOSTS"] if value is None else value)
 
 
 def _stored_secret(data_dir: Path) -> str:

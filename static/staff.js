@@ -171,3 +171,109 @@
     }).catch(function () { status.textContent = "上传失败：网络中断，请重试"; });
   });
 })();
+
+/* paste and 整理格式: rich text (Word, WPS, a 公众号 article) and multi-line plain text pasted into the
+   body become Markdown through /staff/convert; if that fails, the clipboard's plain text goes in
+   as a normal paste would. The import report of a just-imported draft is shown above the form. */
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  var button = form && form.querySelector(".tidy-body");
+  if (!button) return;
+  var token = form.querySelector("input[name=csrf_token]").value;
+  var body = form.querySelector("textarea[name=body]");
+  var status = form.querySelector(".upload-status");
+
+  function convert(payload) {
+    return fetch(button.dataset.convertUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"},
+      body: JSON.stringify(payload)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok || typeof data.markdown !== "string") throw new Error(data.error || ("转换失败（" + r.status + "）"));
+        return data;
+      });
+    });
+  }
+
+  /* replace body[start, end) with text, keeping the browser's undo history where it can */
+  function put(start, end, text) {
+    body.focus();
+    body.setSelectionRange(start, end);
+    var done = false;
+    try { done = document.execCommand("insertText", false, text); } catch (e) { done = false; }
+    if (!done || body.value.slice(start, start + text.length) !== text) {
+      body.value = body.value.slice(0, start) + text + body.value.slice(end);
+      body.setSelectionRange(start + text.length, start + text.length);
+      body.dispatchEvent(new Event("input", {bubbles: true}));
+    }
+  }
+
+  /* blocks (several paragraphs, a list, a table) go in as paragraphs of their own */
+  function padded(markdown, start, end) {
+    var text = markdown.replace(/\n+$/, "");
+    if (text.indexOf("\n") < 0) return text;
+    var before = body.value.slice(0, start), after = body.value.slice(end);
+    if (before && !/\n\n$/.test(before)) text = (/\n$/.test(before) ? "\n" : "\n\n") + text;
+    if (after && !/^\n\n/.test(after)) text += /^\n/.test(after) ? "\n" : "\n\n";
+    return text;
+  }
+
+  body.addEventListener("paste", function (event) {
+    var clip = event.clipboardData;
+    if (!clip) return;
+    var html = clip.getData("text/html"), plain = clip.getData("text/plain");
+    var payload = html ? {html: html} : (/\n/.test(plain) ? {text: plain} : null);
+    if (!payload) return;  /* one line of plain text: the browser's own paste */
+    event.preventDefault();
+    var start = body.selectionStart, end = body.selectionEnd;
+    status.textContent = "正在转换粘贴的内容…";
+    convert(payload).then(function (data) {
+      put(start, end, padded(data.markdown, start, end));
+      status.textContent = (data.report || []).join("；");
+    }).catch(function (err) {
+      put(start, end, plain);
+      status.textContent = err.message + "，已按纯文本粘贴";
+    });
+  });
+
+  button.addEventListener("click", function () {
+    status.textContent = "整理中…";
+    var before = body.value;
+    convert({tidy: before}).then(function (data) {
+      if (body.value !== before) { status.textContent = "正文在整理期间有改动，请再点一次"; return; }
+      if (data.markdown === before || data.markdown === before + "\n") { status.textContent = "格式已经整齐"; return; }
+      put(0, before.length, data.markdown);
+      status.textContent = "已整理格式（可按 Ctrl+Z 撤销）";
+    }).catch(function (err) { status.textContent = err.message; });
+  });
+
+  var imported = new URLSearchParams(window.location.search).get("imported");
+  if (imported && /^\d+$/.test(imported)) {
+    fetch(button.dataset.reportUrl.replace(/0\.json$/, imported + ".json"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        var box = document.createElement("details");
+        box.className = "import-report flash";
+        box.open = true;
+        var summary = document.createElement("summary");
+        summary.textContent = "导入报告";
+        box.appendChild(summary);
+        var list = document.createElement("ul");
+        data.report.forEach(function (line) {
+          var li = document.createElement("li");
+          li.textContent = line;
+          list.appendChild(li);
+        });
+        box.appendChild(list);
+        var link = document.createElement("a");
+        link.href = data.url;
+        link.textContent = "单独查看";
+        box.appendChild(link);
+        form.parentNode.insertBefore(box, form);
+      }).catch(function () {});
+  }
+})();

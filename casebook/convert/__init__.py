@@ -1,0 +1,236 @@
+"""One converter of staff material to casebook Markdown: DOCX, HTML (a saved 公众号 page, or
+rich text from the clipboard), plain text and Markdown. Pure: no Flask, no database.
+
+Every reader turns its source into blocks; the same line rules of Chinese documents refine
+them (``rules.py``), facts near the top become front matter (``meta.py``) and the blocks are
+written as Markdown (``markdown.py``). Pictures are returned as ``Picture``s whose placeholders
+(``![说明](picture-1)``) the caller replaces with stored paths (``place_pictures``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from . import docx as docx_reader
+from .html import Reader, chrome_filtered, parse
+from .lines import read_lines
+from .markdown import count, escape_line_start, render
+from .meta import parse_date, take_meta
+from .model import Block, Conversion, ConvertError, Heading, Para, Picture
+from .rules import promote_bold_heads, refine, visible
+
+__all__ = [
+    "Conversion",
+    "ConvertError",
+    "Picture",
+    "from_docx",
+    "from_html",
+    "from_markdown",
+    "from_text",
+    "place_pictures",
+    "tidy",
+]
+
+Places = Mapping[str, Sequence[str]]
+_NO_PLACES: Places = {}
+
+
+def _finish(
+    blocks: list[Block],
+    *,
+    places: Places,
+    extract_meta: bool,
+    plain: bool,
+    pictures: Sequence[Picture] = (),
+    report: Sequence[str] = (),
+    meta: dict[str, Any] | None = None,
+) -> Conversion:
+    blocks = refine(blocks)
+    found: dict[str, Any] = dict(meta or {})
+    notes: list[str] = []
+    if extract_meta:
+        first = blocks[0] if blocks else None
+        if isinstance(first, Heading | Para) and visible(first.text) == found.get("title"):
+            blocks = blocks[1:]  # the page said its title, and so does its first line
+        blocks, more, notes = take_meta(blocks, places, plain=plain)
+        found = {**more, **found}
+    else:  # a paste: the title stays in the text, as a heading
+        blocks = [Heading(2, b.text) if isinstance(b, Heading) and b.title else b for b in blocks]
+    if not plain:  # rich text: a paragraph starting with # or 2022. is text, not Markdown
+        blocks = promote_bold_heads(blocks)
+        blocks = [replace(b, text=escape_line_start(b.text)) if isinstance(b, Para) else b for b in blocks]
+    markdown = render(blocks)
+    used = [p for p in pictures if f"]({p.ref})" in markdown]
+    counts = count(blocks)
+    counts.pictures = len(used)
+    unnamed = sum(1 for p in used if not p.alt)
+    if unnamed:
+        notes.append(f"{unnamed} 张图片没有说明文字，请在编辑器里补上（![说明](…) 的方括号内）")
+    return Conversion(markdown, found, used, [counts.line(), *_found_line(found), *notes, *report])
+
+
+def _found_line(meta: Mapping[str, Any]) -> list[str]:
+    names = {"title": "标题", "date": "日期", "people": "受访者", "participants": "参与者", "tags": "标签"}
+    names |= {"street": "街道", "community": "社区", "region": "地区", "video": "视频", "summary": "摘要"}
+    shown = [f"{label} {_shown(meta[key])}" for key, label in names.items() if key in meta]
+    return [f"已识别：{'；'.join(shown)}"] if shown else []
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def from_docx(data: bytes, *, places: Places = _NO_PLACES, extract_meta: bool = True) -> Conversion:
+    """A Word document (.docx); raise ConvertError for one that cannot or must not be read."""
+    html, pictures, report = docx_reader.to_html(data)
+    reader = Reader(known={p.ref: p for p in pictures})
+    reader.walk(parse(html).body or parse("<body></body>"))
+    blocks = [
+        Heading(2, b.text) if isinstance(b, Heading) and b.level == 1 and not b.title else b for b in reader.blocks
+    ]
+    return _finish(
+        blocks,
+        places=places,
+        extract_meta=extract_meta,
+        plain=False,
+        pictures=reader.pictures,
+        report=[*_reader_notes(reader), *report],
+    )
+
+
+def from_html(
+    text: str, *, files_dir: Path | None = None, places: Places = _NO_PLACES, extract_meta: bool = True
+) -> Conversion:
+    """A web page or clipboard HTML; ``files_dir`` is a saved page's ``*_files/`` folder."""
+    soup = parse(text)
+    article = soup.select_one("#js_content")
+    meta: dict[str, Any] = {}
+    if article is not None:
+        title = soup.select_one("#activity-name") or soup.select_one("h1.rich_media_title")
+        og = soup.select_one('meta[property="og:title"]')
+        meta_title = title.get_text(" ", strip=True) if title else str(og.get("content") or "").strip() if og else ""
+        if meta_title:
+            meta["title"] = meta_title
+        published = soup.select_one("#publish_time")
+        date = parse_date(published.get_text()) if published else None
+        if date is None:
+            date = _script_date(text)
+        if date:
+            meta["date"] = date
+    reader = Reader(files_dir=files_dir)
+    reader.walk(article or soup.body or soup)
+    blocks, chrome = chrome_filtered(reader.blocks)
+    blocks = _levels(blocks, single_h1_is_title=extract_meta and "title" not in meta)
+    if reader.video and extract_meta:
+        meta.setdefault("video", reader.video)
+    notes = _reader_notes(reader)
+    if chrome:
+        notes.append(f"已去掉公众号的关注提示、“阅读原文”等 {chrome} 处")
+    if not extract_meta:
+        meta = {}
+    return _finish(
+        blocks, places=places, extract_meta=extract_meta, plain=False, pictures=reader.pictures, report=notes, meta=meta
+    )
+
+
+def _levels(blocks: list[Block], single_h1_is_title: bool) -> list[Block]:
+    """Page headings shifted so the topmost section level is ``##`` (a lone first h1 is the title)."""
+    headings = [b for b in blocks if isinstance(b, Heading) and not b.title]
+    h1 = [b for b in headings if b.level == 1]
+    if single_h1_is_title and len(h1) == 1 and blocks and blocks[0] is h1[0]:
+        h1[0].title = True
+        headings.remove(h1[0])
+    if headings:
+        shift = 2 - min(b.level for b in headings)
+        for b in headings:
+            b.level = min(6, b.level + shift)
+    return blocks
+
+
+def _script_date(text: str) -> Any:
+    """A saved 公众号 page's publish time from its script (``var ct = "1646092800"``)."""
+    import datetime as dt
+
+    match = re.search(r"""\bct\s*=\s*["'](\d{9,10})["']""", text)
+    if not match:
+        return None
+    china = dt.timezone(dt.timedelta(hours=8))
+    return dt.datetime.fromtimestamp(int(match.group(1)), china).date()
+
+
+def _reader_notes(reader: Reader) -> list[str]:
+    notes = []
+    if reader.merged_cells:
+        notes.append("表格中的合并单元格已拆开：合并的内容只写在第一格，请核对")
+    reasons = {
+        "qr": "张二维码图片已去掉",
+        "file-url": "张图片是复制时电脑上的临时文件（file://），无法带入，请用“插入图片”另行上传",
+        "no-source": "张图片没有可用的地址，未导入",
+        "too-big": "张图片超过 15 MB，未导入",
+    }
+    for key, text in reasons.items():
+        if reader.left_out[key]:
+            notes.append(f"{reader.left_out[key]} {text}")
+    return notes
+
+
+def from_text(text: str, *, places: Places = _NO_PLACES, extract_meta: bool = True) -> Conversion:
+    """A .txt file or pasted plain text: every line is a paragraph; Markdown typed in it is kept."""
+    blocks = read_lines(text.removeprefix("\ufeff"), markdown=False)
+    return _finish(blocks, places=places, extract_meta=extract_meta, plain=True)
+
+
+def from_markdown(text: str, *, places: Places = _NO_PLACES, extract_meta: bool = True) -> Conversion:
+    """A .md file: its front matter (if any) is the meta; the body gets the line rules (``tidy``)."""
+    from ..content.files import read_yaml, split_front_matter
+
+    text = text.removeprefix("\ufeff")
+    meta: dict[str, Any] = {}
+    report: list[str] = []
+    try:
+        parts = split_front_matter(text)
+    except ValueError:
+        parts = None
+        report.append("前置信息没有结束（缺少第二行 ---），已当作正文")
+    if parts is not None:
+        doc, problems = read_yaml(parts[0], Path("-"), 2)
+        if doc is not None and isinstance(doc.data, dict):
+            meta = {str(k): v for k, v in doc.data.items() if v not in (None, "")}
+            if isinstance(meta.get("date"), str) and parse_date(meta["date"]):
+                meta["date"] = parse_date(meta["date"])
+        else:
+            report.append("前置信息无法读取，已忽略：" + "；".join(p.message for p in problems))
+        text = parts[1]
+    blocks = read_lines(text, markdown=True)
+    if meta:  # the file says what it is: no guessing from the body
+        conversion = _finish(blocks, places=places, extract_meta=False, plain=True, report=report)
+        conversion.meta = meta if extract_meta else {}
+        return conversion
+    return _finish(blocks, places=places, extract_meta=extract_meta, plain=True, report=report)
+
+
+def tidy(body: str) -> str:
+    """The 整理格式 button: the line rules applied to a Markdown body (Markdown kept as is)."""
+    return render(refine(read_lines(body, markdown=True)))
+
+
+_PLACEHOLDER = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\((picture-\d+)\)")
+
+
+def place_pictures(markdown: str, targets: Mapping[str, str | None]) -> str:
+    """Placeholders replaced by stored paths; a picture mapped to None is taken out (and a
+    paragraph left empty by that goes too)."""
+
+    def swap(match: re.Match[str]) -> str:
+        target = targets.get(match.group(2))
+        return f"![{match.group(1)}]({target})" if target else ""
+
+    text = _PLACEHOLDER.sub(swap, markdown)
+    return re.sub(r"\n{3,}", "\n\n", re.sub(r"(?m)^[ \t]+$", "", text)).strip("\n") + "\n" if text.strip() else ""
