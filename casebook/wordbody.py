@@ -1,0 +1,436 @@
+"""Sanitized body HTML → Word paragraphs, lists, tables and pictures (python-docx); used by ``wordout``.
+
+Pure. The HTML is what ``render.render_markdown`` made of an entry body, so only its allow-listed
+tags can occur. Headings ``h2``/``h3``/``h4`` become ``Heading 1``/``2``/``3``; every ``<ol>``/``<ul>``
+gets its own Word numbering instance (so a second list starts again at 1) and nested lists
+become deeper levels, which is what Word — and mammoth on the way back in — read as nesting.
+Pictures are read from ``content/media``; remote ones are named, never fetched.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from docx.document import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Pt
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+from PIL import Image, UnidentifiedImageError
+
+from .media import media_type_for
+
+logger = logging.getLogger(__name__)
+
+HEADINGS = {"h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3", "h5": "Heading 4", "h6": "Heading 5"}
+"""Fixed: the importer reads ``Heading 1`` back as ``##``, ``Heading 2`` as ``###``, …"""
+BLOCKS = {"p", "ul", "ol", "table", "blockquote", "pre", "hr", "div", "figure", "figcaption", "dl", "dt", "dd"}
+BLOCKS |= set(HEADINGS)
+INDENT = Pt(24)
+"""Two characters of 12 pt text: the first-line indent of a Chinese paragraph, and one level of indent."""
+_EMU_PER_PX = 9525
+"""A picture's pixels are shown at 96 dpi unless the page is narrower."""
+_WORD_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif"}
+_BULLETS = ("•", "◦", "▪")
+_ORDERED = ("%1.", "（%2）", "%3)")
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Look:
+    """How inline text is written: run formatting, and the hyperlink element runs go into."""
+
+    bold: bool = False
+    italic: bool = False
+    strike: bool = False
+    underline: bool = False
+    code: bool = False
+    sub: bool = False
+    sup: bool = False
+    mark: bool = False
+    link: Any = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where block content goes and how its plain paragraphs look."""
+
+    container: Any
+    """The Document or a table cell (both have ``add_paragraph`` and ``add_table``)."""
+    indent: int = 0
+    """Left indent in levels of ``INDENT`` (block quotes, list continuations)."""
+    first_line: bool = True
+    """Plain paragraphs start with a two-character indent (not in tables, quotes or lists)."""
+    style: str | None = None
+    number: tuple[int, int] | None = None
+    """``(numId, ilvl)`` for the first paragraph: a list item's own paragraph."""
+    depth: int = 0
+    """How many lists enclose this place: the level of a list written here."""
+
+
+class BodyWriter:
+    """Writes one body's HTML into a python-docx Document."""
+
+    def __init__(self, document: Document, media_dir: Path, *, base_url: str = "") -> None:
+        self.document = document
+        self.media_dir = media_dir.resolve()
+        self.base_url = base_url.rstrip("/")
+        section = document.sections[0]
+        width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+        self.page_width = int(width)
+        self.numbering = document.part.numbering_part.element
+
+    # --- blocks ----------------------------------------------------------------------------------
+
+    def write_html(self, html: str) -> None:
+        """Append the blocks of a sanitized HTML fragment to the document."""
+        if not html.strip():
+            return
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        self.flow(root, Place(self.document))
+
+    def body_paragraph(self, text: str) -> Paragraph:
+        """A plain paragraph of text, indented like body text."""
+        paragraph = self.document.add_paragraph()
+        paragraph.paragraph_format.first_line_indent = INDENT
+        self.text(paragraph, text, Look())
+        return paragraph
+
+    def flow(self, container: Any, place: Place) -> None:
+        """Mixed content: runs of text and inline elements make paragraphs; block children go their way."""
+        paragraph: Paragraph | None = None
+
+        def opened() -> Paragraph:
+            nonlocal paragraph, place
+            if paragraph is None:
+                paragraph = self.paragraph(place)
+                place = _continued(place)
+            return paragraph
+
+        def add_text(text: str | None) -> None:
+            if text and (paragraph is not None or text.strip()):
+                self.text(opened(), text, Look())
+
+        add_text(container.text)
+        for child in container:
+            if isinstance(child.tag, str) and child.tag in BLOCKS:
+                self.finish(paragraph)
+                paragraph = None
+                if place.number is not None and child.tag not in ("p", "dt"):
+                    self.paragraph(place)  # an item that starts with a list or a table still shows its number
+                    place = _continued(place)
+                place = self.block(child, place)
+            elif isinstance(child.tag, str):  # (comments and processing instructions have other tags)
+                self.inline(opened(), child, Look())
+            add_text(child.tail)
+        self.finish(paragraph)
+        if place.number is not None:
+            self.paragraph(place)  # an empty item keeps its number
+
+    def paragraph(self, place: Place, style: str | None = None) -> Paragraph:
+        """A new paragraph at ``place``: numbered if it is an item's first, indented as the place says."""
+        paragraph: Paragraph = place.container.add_paragraph(style=style or place.style)
+        fmt = paragraph.paragraph_format
+        if place.number is not None:
+            self.number(paragraph, *place.number)
+        elif place.indent:
+            fmt.left_indent = INDENT * place.indent
+        elif place.first_line and style is None and place.style is None:
+            fmt.first_line_indent = INDENT
+        return paragraph
+
+    def block(self, el: Any, place: Place) -> Place:
+        """Write one block element; returns the place for what follows (an item's number is used once)."""
+        tag = el.tag
+        if tag == "p":
+            self.inline_children(self.paragraph(place), el, Look())
+            return _continued(place)
+        if tag == "dt":
+            self.inline_children(self.paragraph(place), el, Look(bold=True))
+            return _continued(place)
+        if tag in HEADINGS:
+            self.inline_children(place.container.add_paragraph(style=HEADINGS[tag]), el, Look())
+        elif tag in ("ul", "ol"):
+            self.list(el, place.container, min(place.depth, 8))
+        elif tag == "table":
+            self.table(el, place.container)
+        elif tag in ("blockquote", "dd"):
+            self.flow(el, Place(place.container, indent=place.indent + 1, first_line=False, depth=place.depth))
+        elif tag == "pre":
+            self.pre(el, place)
+        elif tag == "hr":
+            self.rule(place.container.add_paragraph())
+        elif tag == "figcaption":
+            self.inline_children(place.container.add_paragraph(style="Caption"), el, Look())
+        else:  # div, figure, dl: their children
+            self.flow(el, place)
+        return place
+
+    def pre(self, el: Any, place: Place) -> None:
+        paragraph = place.container.add_paragraph()
+        if place.indent:
+            paragraph.paragraph_format.left_indent = INDENT * place.indent
+        paragraph.paragraph_format.line_spacing = 1.0
+        self.run(paragraph, el.text_content().rstrip("\n"), Look(code=True))
+
+    def rule(self, paragraph: Paragraph) -> None:
+        """A horizontal rule: an empty paragraph with a bottom border."""
+        border = f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="auto"/></w:pBdr>'
+        paragraph._p.get_or_add_pPr().append(parse_xml(border))
+
+    def finish(self, paragraph: Paragraph | None) -> None:
+        """Trim the paragraph's outer spaces; a paragraph holding only pictures is centred, not indented."""
+        if paragraph is None:
+            return
+        texts = paragraph._p.xpath(".//w:t")
+        if texts:
+            texts[0].text = (texts[0].text or "").lstrip()
+            texts[-1].text = (texts[-1].text or "").rstrip()
+        if paragraph._p.xpath(".//w:drawing") and not "".join(t.text or "" for t in texts).strip():
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            paragraph.paragraph_format.first_line_indent = None
+
+    # --- lists -----------------------------------------------------------------------------------
+
+    def list(self, el: Any, container: Any, level: int) -> None:
+        """An ``<ol>``/``<ul>`` at nesting ``level``, with its own numbering; each ``<li>`` flows with its number."""
+        ordered = el.tag == "ol"
+        start = _int(el.get("start")) if ordered else 1
+        num_id = self.new_numbering(ordered, level, start)
+        style = ("List Number" if ordered else "List Bullet") + ("" if level == 0 else f" {min(level + 1, 3)}")
+        for item in el:
+            if getattr(item, "tag", None) == "li":
+                number = (num_id, level)
+                self.flow(item, Place(container, level + 1, False, style, number, depth=level + 1))
+
+    def number(self, paragraph: Paragraph, num_id: int, ilvl: int) -> None:
+        numbering = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        numbering.get_or_add_ilvl().val = ilvl
+        numbering.get_or_add_numId().val = num_id
+
+    def new_numbering(self, ordered: bool, level: int, start: int) -> int:
+        """A new abstract numbering (9 levels) and a ``w:num`` for it that starts ``level`` at ``start``."""
+        ids = [int(x) for x in self.numbering.xpath("./w:abstractNum/@w:abstractNumId")]
+        abstract_id = max(ids, default=-1) + 1
+        levels = "".join(self.level_xml(ordered, ilvl) for ilvl in range(9))
+        abstract = parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+            f'<w:multiLevelType w:val="multilevel"/>{levels}</w:abstractNum>'
+        )
+        first_num = self.numbering.find(qn("w:num"))
+        if first_num is not None:
+            first_num.addprevious(abstract)  # the schema wants every abstractNum before the first num
+        else:
+            self.numbering.append(abstract)
+        num = self.numbering.add_num(abstract_id)
+        num.add_lvlOverride(ilvl=level).add_startOverride(start)
+        return int(num.numId)
+
+    def level_xml(self, ordered: bool, ilvl: int) -> str:
+        if ordered:
+            text = _ORDERED[ilvl] if ilvl < len(_ORDERED) else f"%{ilvl + 1}."
+            fmt = "decimal"
+        else:
+            text, fmt = _BULLETS[ilvl % len(_BULLETS)], "bullet"
+        left = int(INDENT.twips) * (ilvl + 1)
+        return (
+            f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+            f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+            f'<w:pPr><w:ind w:left="{left}" w:hanging="{int(INDENT.twips)}"/></w:pPr></w:lvl>'
+        )
+
+    # --- tables ----------------------------------------------------------------------------------
+
+    def table(self, el: Any, container: Any) -> None:
+        """A Word table (``Table Grid``); ``thead`` rows repeat as header rows; spans become merged cells."""
+        rows = el.xpath("./thead/tr|./tbody/tr|./tfoot/tr|./tr")
+        taken: set[tuple[int, int]] = set()
+        cells: list[tuple[int, int, int, int, Any]] = []
+        for r, tr in enumerate(rows):
+            c = 0
+            for cell in tr.xpath("./td|./th"):
+                while (r, c) in taken:
+                    c += 1
+                down = max(1, min(_int(cell.get("rowspan")), len(rows) - r))
+                across = max(1, min(_int(cell.get("colspan")), 50))
+                taken.update((r + i, c + j) for i in range(down) for j in range(across))
+                cells.append((r, c, down, across, cell))
+                c += across
+        if not cells:
+            return
+        columns = max(c for _, c in taken) + 1
+        table = container.add_table(len(rows), columns)
+        table.style = "Table Grid"
+        for r, tr in enumerate(rows):
+            if tr.getparent().tag == "thead" or all(cell.tag == "th" for cell in tr.xpath("./td|./th")):
+                table.rows[r]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+        for r, c, down, across, cell in cells:
+            target = table.cell(r, c)
+            if down > 1 or across > 1:
+                target = target.merge(table.cell(r + down - 1, c + across - 1))
+            self.cell(target, cell)
+
+    def cell(self, target: Any, el: Any) -> None:
+        """Fill a cell: its first (empty) paragraph is used first; header cells are bold."""
+        before = list(target.paragraphs)
+        self.flow(el, Place(target, first_line=False))
+        if len(target.paragraphs) > len(before) and not before[0].text and not before[0]._p.xpath(".//w:drawing"):
+            before[0]._p.getparent().remove(before[0]._p)
+        align = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}.get(el.get("align", ""))
+        for paragraph in target.paragraphs:
+            paragraph.paragraph_format.line_spacing = 1.0
+            if align is not None:
+                paragraph.alignment = align
+            if el.tag == "th":
+                for run in paragraph.runs:
+                    run.bold = True
+
+    # --- inline ----------------------------------------------------------------------------------
+
+    def inline_children(self, paragraph: Paragraph, el: Any, look: Look) -> None:
+        self.text(paragraph, el.text, look)
+        for child in el:
+            if isinstance(child.tag, str):
+                if child.tag in BLOCKS:  # a block inside a heading or <p> cannot come from Markdown
+                    self.text(paragraph, child.text_content(), look)
+                else:
+                    self.inline(paragraph, child, look)
+            self.text(paragraph, child.tail, look)
+        self.finish(paragraph)
+
+    def inline(self, paragraph: Paragraph, el: Any, look: Look) -> None:
+        """One inline element (and its children), without its tail."""
+        tag = el.tag
+        if tag == "br":
+            self.run(paragraph, "", look).add_break()
+            return
+        if tag == "img":
+            self.picture(paragraph, el, look)
+            return
+        if tag == "a":
+            linked = self.link(paragraph, el, look)
+            if linked is None:
+                return
+            look = linked
+        else:
+            look = _LOOKS.get(tag, lambda x: x)(look)
+        self.text(paragraph, el.text, look)
+        for child in el:
+            if isinstance(child.tag, str):
+                self.inline(paragraph, child, look)
+            self.text(paragraph, child.tail, look)
+
+    def link(self, paragraph: Paragraph, el: Any, look: Look) -> Look | None:
+        """A real Word hyperlink for http(s)/mailto and site links; in-page ``#`` links stay plain text."""
+        href = (el.get("href") or "").strip()
+        if href.startswith("#"):
+            return None if el.text_content().strip() == "↩" else look  # a footnote's back-link
+        if href.startswith("/") and self.base_url:
+            href = self.base_url + href
+        elif href.startswith("media/") and self.base_url:
+            href = f"{self.base_url}/{href}"
+        if not href:
+            return look
+        hyperlink = OxmlElement("w:hyperlink")
+        hyperlink.set(qn("r:id"), paragraph.part.relate_to(href, RT.HYPERLINK, is_external=True))
+        paragraph._p.append(hyperlink)
+        return replace(look, link=hyperlink)
+
+    def text(self, paragraph: Paragraph, text: str | None, look: Look) -> None:
+        if not text:
+            return
+        if not look.code:
+            text = _SPACES.sub(" ", _CJK_BREAK.sub("", text))
+        self.run(paragraph, text, look)
+
+    def run(self, paragraph: Paragraph, text: str, look: Look) -> Run:
+        run = paragraph.add_run(text)
+        run.bold = look.bold or None
+        run.italic = look.italic or None
+        run.font.strike = look.strike or None
+        run.font.underline = look.underline or None
+        run.font.subscript = look.sub or None
+        run.font.superscript = look.sup or None
+        if look.mark:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        if look.code:
+            run.font.name = "Consolas"
+        if look.link is not None:
+            run.style = "Hyperlink"
+            look.link.append(run._r)
+        return run
+
+    # --- pictures --------------------------------------------------------------------------------
+
+    def picture(self, paragraph: Paragraph, img: Any, look: Look) -> None:
+        """An uploaded/local picture, scaled to the page width; the alt text is its description."""
+        src = (img.get("src") or "").strip()
+        alt = (img.get("alt") or "").strip()
+        if not src.startswith("media/"):
+            self.run(paragraph, f"〔网络图片未下载：{alt or '图片'} {src}〕", look)
+            return
+        loaded = self.load_picture(src.removeprefix("media/"))
+        if loaded is None:
+            self.run(paragraph, f"〔图片缺失：{alt or '图片'} {src}〕", look)
+            return
+        data, width, height = loaded
+        shown = min(width * _EMU_PER_PX, self.page_width)
+        run = self.run(paragraph, "", replace(look, link=None))
+        shape = run.add_picture(io.BytesIO(data), width=Emu(shown), height=Emu(round(shown * height / width)))
+        shape._inline.docPr.set("descr", alt)
+        if look.link is not None:
+            look.link.append(run._r)
+
+    def load_picture(self, path: str) -> tuple[bytes, int, int] | None:
+        """``(bytes Word can show, width, height)`` of a file under the media folder, or None."""
+        target = (self.media_dir / path).resolve()
+        media_type = media_type_for(path)
+        if media_type is None or not target.is_relative_to(self.media_dir) or not target.is_file():
+            return None
+        try:
+            data = target.read_bytes()
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if media_type not in _WORD_IMAGE_TYPES:  # WebP: Word cannot show it; PNG keeps every pixel
+                    out = io.BytesIO()
+                    image.save(out, "PNG")
+                    data = out.getvalue()
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+            logger.warning("picture %s could not be read for a Word export", path)
+            return None
+        return (data, width, height) if width > 0 and height > 0 else None
+
+
+_LOOKS = {
+    "strong": lambda look: replace(look, bold=True),
+    "b": lambda look: replace(look, bold=True),
+    "em": lambda look: replace(look, italic=True),
+    "i": lambda look: replace(look, italic=True),
+    "del": lambda look: replace(look, strike=True),
+    "s": lambda look: replace(look, strike=True),
+    "ins": lambda look: replace(look, underline=True),
+    "code": lambda look: replace(look, code=True),
+    "sub": lambda look: replace(look, sub=True),
+    "sup": lambda look: replace(look, sup=True),
+    "mark": lambda look: replace(look, mark=True),
+}
+
+
+def _continued(place: Place) -> Place:
+    """The place after an item's numbered paragraph: plain paragraphs indented under it."""
+    return replace(place, number=None, style=None)
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 1
