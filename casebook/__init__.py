@@ -71,6 +71,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(projects.bp)
     share.init_app(app)
     app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
+    from .views import word
+
+    app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
     register_cli(app)
     with app.app_context():
         db.create_all()
