@@ -35,6 +35,8 @@ HEADINGS = {"h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3", "h5": "Head
 """Fixed: the importer reads ``Heading 1`` back as ``##``, ``Heading 2`` as ``###``, …"""
 BLOCKS = {"p", "ul", "ol", "table", "blockquote", "pre", "hr", "div", "figure", "figcaption", "dl", "dt", "dd"}
 BLOCKS |= set(HEADINGS)
+TABLE_HEADING = "Table Heading"
+"""The paragraph style of header cells (bold, centred), added to the document by ``wordout``."""
 INDENT = Pt(24)
 """Two characters of 12 pt text: the first-line indent of a Chinese paragraph, and one level of indent."""
 _EMU_PER_PX = 9525
@@ -99,13 +101,6 @@ class BodyWriter:
             return
         root = lxml.html.fragment_fromstring(html, create_parent="div")
         self.flow(root, Place(self.document))
-
-    def body_paragraph(self, text: str) -> Paragraph:
-        """A plain paragraph of text, indented like body text."""
-        paragraph = self.document.add_paragraph()
-        paragraph.paragraph_format.first_line_indent = INDENT
-        self.text(paragraph, text, Look())
-        return paragraph
 
     def flow(self, container: Any, place: Place) -> None:
         """Mixed content: runs of text and inline elements make paragraphs; block children go their way."""
@@ -282,7 +277,7 @@ class BodyWriter:
             self.cell(target, cell)
 
     def cell(self, target: Any, el: Any) -> None:
-        """Fill a cell: its first (empty) paragraph is used first; header cells are bold."""
+        """Fill a cell: its first (empty) paragraph is used first; header cells get ``TABLE_HEADING``."""
         before = list(target.paragraphs)
         self.flow(el, Place(target, first_line=False))
         if len(target.paragraphs) > len(before) and not before[0].text and not before[0]._p.xpath(".//w:drawing"):
@@ -292,9 +287,8 @@ class BodyWriter:
             paragraph.paragraph_format.line_spacing = 1.0
             if align is not None:
                 paragraph.alignment = align
-            if el.tag == "th":
-                for run in paragraph.runs:
-                    run.bold = True
+            if el.tag == "th":  # bold by its style, not its runs: the text itself is not emphasis
+                paragraph.style = TABLE_HEADING
 
     # --- inline ----------------------------------------------------------------------------------
 

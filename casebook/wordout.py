@@ -2,7 +2,7 @@
 
 Pure (no Flask, no database). The layout is a contract with the importer (``casebook.convert``):
 the title in Word's ``Title`` style, then the facts as plain ``label：value`` lines (主题、日期、街道、
-社区、地区、受访者、参与者、标签、视频), the summary, and the body, whose Markdown headings ``##`` /
+社区、地区、受访者、参与者、标签、视频, and the summary as 摘要), and the body, whose Markdown headings ``##`` /
 ``###`` / ``####`` become ``Heading 1`` / ``Heading 2`` / ``Heading 3``. The body is rendered by the
 site's own renderer and sanitizer, then that HTML is written out by ``casebook.wordbody``.
 """
@@ -25,7 +25,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 
 from .content import KIND_LABELS, Entry
 from .render import chinese_date, render_markdown
-from .wordbody import BodyWriter
+from .wordbody import TABLE_HEADING, BodyWriter
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY_FONT = "宋体"
@@ -48,6 +48,7 @@ def fact_lines(entry: Entry, topic_label: str | None = None) -> list[tuple[str, 
         ("参与者", "、".join(entry.participants)),
         ("标签", "、".join(entry.tags)),
         ("视频", entry.video or ""),
+        ("摘要", entry.summary),
     ]
     return [(label, value) for label, value in lines if value]
 
@@ -83,8 +84,6 @@ def entry_docx(
     if entry.sample:
         document.add_paragraph("示例内容：本篇为演示用的示例，人物姓名与具体细节均为虚构。")
     writer = BodyWriter(document, media_dir, base_url=base_url)
-    if entry.summary:
-        writer.body_paragraph(entry.summary)
     writer.write_html(render_markdown(entry.body, media_url="media/"))
     out = io.BytesIO()
     document.save(out)
@@ -133,6 +132,10 @@ def _set_up(document: Document) -> None:
     if title is not None and title.find(qn("w:pBdr")) is not None:
         title.remove(title.find(qn("w:pBdr")))  # the template's blue rule under the title
     _hyperlink_style(document)
+    heading = document.styles.add_style(TABLE_HEADING, WD_STYLE_TYPE.PARAGRAPH)
+    heading.base_style = normal
+    heading.font.bold = True
+    heading.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _fonts(rpr: Any, latin: str, east_asian: str) -> None:
