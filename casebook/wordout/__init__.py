@@ -4,7 +4,7 @@ Pure (no Flask, no database). The layout is a contract with the importer (``case
 the title in Word's ``Title`` style, then the facts as plain ``label：value`` lines (主题、日期、街道、
 社区、地区、受访者、参与者、标签、视频, and the summary as 摘要), and the body, whose Markdown headings ``##`` /
 ``###`` / ``####`` become ``Heading 1`` / ``Heading 2`` / ``Heading 3``. The body is rendered by the
-site's own renderer and sanitizer, then that HTML is written out by ``casebook.wordbody``.
+site's own renderer and sanitizer, then that HTML is written out by ``body`` and ``inline``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
-from .content import KIND_LABELS, Entry
-from .render import chinese_date, render_markdown
-from .wordbody import TABLE_HEADING, BodyWriter
+from ..content import KIND_LABELS, Entry
+from ..render import chinese_date, render_markdown
+from .body import TABLE_HEADING, BodyWriter
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY_FONT = "宋体"

@@ -1,67 +1,36 @@
-"""Sanitized body HTML → Word paragraphs, lists, tables and pictures (python-docx); used by ``wordout``.
+"""Sanitized body HTML → Word paragraphs, lists and tables (python-docx); used by ``wordout``.
 
 Pure. The HTML is what ``render.render_markdown`` made of an entry body, so only its allow-listed
 tags can occur. Headings ``h2``/``h3``/``h4`` become ``Heading 1``/``2``/``3``; every ``<ol>``/``<ul>``
 gets its own Word numbering instance (so a second list starts again at 1) and nested lists
 become deeper levels, which is what Word — and mammoth on the way back in — read as nesting.
-Pictures are read from ``content/media``; remote ones are named, never fetched.
+Text, links and pictures inside a paragraph are ``inline``'s job.
 """
 
 from __future__ import annotations
 
-import io
-import logging
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import lxml.html
 from docx.document import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Emu, Pt
+from docx.shared import Pt
 from docx.text.paragraph import Paragraph
-from docx.text.run import Run
-from PIL import Image, UnidentifiedImageError
 
-from .media import media_type_for
-
-logger = logging.getLogger(__name__)
+from .inline import BLOCKS, Inline, Look, finish
 
 HEADINGS = {"h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3", "h5": "Heading 4", "h6": "Heading 5"}
 """Fixed: the importer reads ``Heading 1`` back as ``##``, ``Heading 2`` as ``###``, …"""
-BLOCKS = {"p", "ul", "ol", "table", "blockquote", "pre", "hr", "div", "figure", "figcaption", "dl", "dt", "dd"}
-BLOCKS |= set(HEADINGS)
 TABLE_HEADING = "Table Heading"
 """The paragraph style of header cells (bold, centred), added to the document by ``wordout``."""
 INDENT = Pt(24)
 """Two characters of 12 pt text: the first-line indent of a Chinese paragraph, and one level of indent."""
-_EMU_PER_PX = 9525
-"""A picture's pixels are shown at 96 dpi unless the page is narrower."""
-_WORD_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif"}
 _BULLETS = ("•", "◦", "▪")
 _ORDERED = ("%1.", "（%2）", "%3)")
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
-_SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Look:
-    """How inline text is written: run formatting, and the hyperlink element runs go into."""
-
-    bold: bool = False
-    italic: bool = False
-    strike: bool = False
-    underline: bool = False
-    code: bool = False
-    sub: bool = False
-    sup: bool = False
-    mark: bool = False
-    link: Any = None
 
 
 @dataclass(frozen=True)
@@ -86,11 +55,9 @@ class BodyWriter:
 
     def __init__(self, document: Document, media_dir: Path, *, base_url: str = "") -> None:
         self.document = document
-        self.media_dir = media_dir.resolve()
-        self.base_url = base_url.rstrip("/")
         section = document.sections[0]
         width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
-        self.page_width = int(width)
+        self.inline = Inline(media_dir, int(width), base_url)
         self.numbering = document.part.numbering_part.element
 
     # --- blocks ----------------------------------------------------------------------------------
@@ -115,21 +82,21 @@ class BodyWriter:
 
         def add_text(text: str | None) -> None:
             if text and (paragraph is not None or text.strip()):
-                self.text(opened(), text, Look())
+                self.inline.text(opened(), text, Look())
 
         add_text(container.text)
         for child in container:
             if isinstance(child.tag, str) and child.tag in BLOCKS:
-                self.finish(paragraph)
+                finish(paragraph)
                 paragraph = None
                 if place.number is not None and child.tag not in ("p", "dt"):
                     self.paragraph(place)  # an item that starts with a list or a table still shows its number
                     place = _continued(place)
                 place = self.block(child, place)
             elif isinstance(child.tag, str):  # (comments and processing instructions have other tags)
-                self.inline(opened(), child, Look())
+                self.inline.element(opened(), child, Look())
             add_text(child.tail)
-        self.finish(paragraph)
+        finish(paragraph)
         if place.number is not None:
             self.paragraph(place)  # an empty item keeps its number
 
@@ -149,13 +116,13 @@ class BodyWriter:
         """Write one block element; returns the place for what follows (an item's number is used once)."""
         tag = el.tag
         if tag == "p":
-            self.inline_children(self.paragraph(place), el, Look())
+            self.inline.children(self.paragraph(place), el, Look())
             return _continued(place)
         if tag == "dt":
-            self.inline_children(self.paragraph(place), el, Look(bold=True))
+            self.inline.children(self.paragraph(place), el, Look(bold=True))
             return _continued(place)
         if tag in HEADINGS:
-            self.inline_children(place.container.add_paragraph(style=HEADINGS[tag]), el, Look())
+            self.inline.children(place.container.add_paragraph(style=HEADINGS[tag]), el, Look())
         elif tag in ("ul", "ol"):
             self.list(el, place.container, min(place.depth, 8))
         elif tag == "table":
@@ -167,7 +134,7 @@ class BodyWriter:
         elif tag == "hr":
             self.rule(place.container.add_paragraph())
         elif tag == "figcaption":
-            self.inline_children(place.container.add_paragraph(style="Caption"), el, Look())
+            self.inline.children(place.container.add_paragraph(style="Caption"), el, Look())
         else:  # div, figure, dl: their children
             self.flow(el, place)
         return place
@@ -177,24 +144,12 @@ class BodyWriter:
         if place.indent:
             paragraph.paragraph_format.left_indent = INDENT * place.indent
         paragraph.paragraph_format.line_spacing = 1.0
-        self.run(paragraph, el.text_content().rstrip("\n"), Look(code=True))
+        self.inline.run(paragraph, el.text_content().rstrip("\n"), Look(code=True))
 
     def rule(self, paragraph: Paragraph) -> None:
         """A horizontal rule: an empty paragraph with a bottom border."""
         border = f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="auto"/></w:pBdr>'
         paragraph._p.get_or_add_pPr().append(parse_xml(border))
-
-    def finish(self, paragraph: Paragraph | None) -> None:
-        """Trim the paragraph's outer spaces; a paragraph holding only pictures is centred, not indented."""
-        if paragraph is None:
-            return
-        texts = paragraph._p.xpath(".//w:t")
-        if texts:
-            texts[0].text = (texts[0].text or "").lstrip()
-            texts[-1].text = (texts[-1].text or "").rstrip()
-        if paragraph._p.xpath(".//w:drawing") and not "".join(t.text or "" for t in texts).strip():
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            paragraph.paragraph_format.first_line_indent = None
 
     # --- lists -----------------------------------------------------------------------------------
 
@@ -289,136 +244,6 @@ class BodyWriter:
                 paragraph.alignment = align
             if el.tag == "th":  # bold by its style, not its runs: the text itself is not emphasis
                 paragraph.style = TABLE_HEADING
-
-    # --- inline ----------------------------------------------------------------------------------
-
-    def inline_children(self, paragraph: Paragraph, el: Any, look: Look) -> None:
-        self.text(paragraph, el.text, look)
-        for child in el:
-            if isinstance(child.tag, str):
-                if child.tag in BLOCKS:  # a block inside a heading or <p> cannot come from Markdown
-                    self.text(paragraph, child.text_content(), look)
-                else:
-                    self.inline(paragraph, child, look)
-            self.text(paragraph, child.tail, look)
-        self.finish(paragraph)
-
-    def inline(self, paragraph: Paragraph, el: Any, look: Look) -> None:
-        """One inline element (and its children), without its tail."""
-        tag = el.tag
-        if tag == "br":
-            self.run(paragraph, "", look).add_break()
-            return
-        if tag == "img":
-            self.picture(paragraph, el, look)
-            return
-        if tag == "a":
-            linked = self.link(paragraph, el, look)
-            if linked is None:
-                return
-            look = linked
-        else:
-            look = _LOOKS.get(tag, lambda x: x)(look)
-        self.text(paragraph, el.text, look)
-        for child in el:
-            if isinstance(child.tag, str):
-                self.inline(paragraph, child, look)
-            self.text(paragraph, child.tail, look)
-
-    def link(self, paragraph: Paragraph, el: Any, look: Look) -> Look | None:
-        """A real Word hyperlink for http(s)/mailto and site links; in-page ``#`` links stay plain text."""
-        href = (el.get("href") or "").strip()
-        if href.startswith("#"):
-            return None if el.text_content().strip() == "↩" else look  # a footnote's back-link
-        if href.startswith("/") and self.base_url:
-            href = self.base_url + href
-        elif href.startswith("media/") and self.base_url:
-            href = f"{self.base_url}/{href}"
-        if not href:
-            return look
-        hyperlink = OxmlElement("w:hyperlink")
-        hyperlink.set(qn("r:id"), paragraph.part.relate_to(href, RT.HYPERLINK, is_external=True))
-        paragraph._p.append(hyperlink)
-        return replace(look, link=hyperlink)
-
-    def text(self, paragraph: Paragraph, text: str | None, look: Look) -> None:
-        if not text:
-            return
-        if not look.code:
-            text = _SPACES.sub(" ", _CJK_BREAK.sub("", text))
-        self.run(paragraph, text, look)
-
-    def run(self, paragraph: Paragraph, text: str, look: Look) -> Run:
-        run = paragraph.add_run(text)
-        run.bold = look.bold or None
-        run.italic = look.italic or None
-        run.font.strike = look.strike or None
-        run.font.underline = look.underline or None
-        run.font.subscript = look.sub or None
-        run.font.superscript = look.sup or None
-        if look.mark:
-            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-        if look.code:
-            run.font.name = "Consolas"
-        if look.link is not None:
-            run.style = "Hyperlink"
-            look.link.append(run._r)
-        return run
-
-    # --- pictures --------------------------------------------------------------------------------
-
-    def picture(self, paragraph: Paragraph, img: Any, look: Look) -> None:
-        """An uploaded/local picture, scaled to the page width; the alt text is its description."""
-        src = (img.get("src") or "").strip()
-        alt = (img.get("alt") or "").strip()
-        if not src.startswith("media/"):
-            self.run(paragraph, f"〔网络图片未下载：{alt or '图片'} {src}〕", look)
-            return
-        loaded = self.load_picture(src.removeprefix("media/"))
-        if loaded is None:
-            self.run(paragraph, f"〔图片缺失：{alt or '图片'} {src}〕", look)
-            return
-        data, width, height = loaded
-        shown = min(width * _EMU_PER_PX, self.page_width)
-        run = self.run(paragraph, "", replace(look, link=None))
-        shape = run.add_picture(io.BytesIO(data), width=Emu(shown), height=Emu(round(shown * height / width)))
-        shape._inline.docPr.set("descr", alt)
-        if look.link is not None:
-            look.link.append(run._r)
-
-    def load_picture(self, path: str) -> tuple[bytes, int, int] | None:
-        """``(bytes Word can show, width, height)`` of a file under the media folder, or None."""
-        target = (self.media_dir / path).resolve()
-        media_type = media_type_for(path)
-        if media_type is None or not target.is_relative_to(self.media_dir) or not target.is_file():
-            return None
-        try:
-            data = target.read_bytes()
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if media_type not in _WORD_IMAGE_TYPES:  # WebP: Word cannot show it; PNG keeps every pixel
-                    out = io.BytesIO()
-                    image.save(out, "PNG")
-                    data = out.getvalue()
-        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
-            logger.warning("picture %s could not be read for a Word export", path)
-            return None
-        return (data, width, height) if width > 0 and height > 0 else None
-
-
-_LOOKS = {
-    "strong": lambda look: replace(look, bold=True),
-    "b": lambda look: replace(look, bold=True),
-    "em": lambda look: replace(look, italic=True),
-    "i": lambda look: replace(look, italic=True),
-    "del": lambda look: replace(look, strike=True),
-    "s": lambda look: replace(look, strike=True),
-    "ins": lambda look: replace(look, underline=True),
-    "code": lambda look: replace(look, code=True),
-    "sub": lambda look: replace(look, sub=True),
-    "sup": lambda look: replace(look, sup=True),
-    "mark": lambda look: replace(look, mark=True),
-}
 
 
 def _continued(place: Place) -> Place:
