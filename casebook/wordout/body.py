@@ -44,6 +44,7 @@ class Place:
     first_line: bool = True
     """Plain paragraphs start with a two-character indent (not in tables, quotes or lists)."""
     style: str | None = None
+    """The paragraph style of the first paragraph (``List Number``, …)."""
     number: tuple[int, int] | None = None
     """``(numId, ilvl)`` for the first paragraph: a list item's own paragraph."""
     depth: int = 0
@@ -159,12 +160,13 @@ class BodyWriter:
         start = _int(el.get("start")) if ordered else 1
         num_id = self.new_numbering(ordered, level, start)
         style = ("List Number" if ordered else "List Bullet") + ("" if level == 0 else f" {min(level + 1, 3)}")
+        item_place = Place(container, indent=level + 1, first_line=False, style=style, number=(num_id, level))
         for item in el:
             if getattr(item, "tag", None) == "li":
-                number = (num_id, level)
-                self.flow(item, Place(container, level + 1, False, style, number, depth=level + 1))
+                self.flow(item, replace(item_place, depth=level + 1))
 
     def number(self, paragraph: Paragraph, num_id: int, ilvl: int) -> None:
+        """Put the paragraph in list instance ``num_id`` at level ``ilvl`` (what Word and mammoth read)."""
         numbering = paragraph._p.get_or_add_pPr().get_or_add_numPr()
         numbering.get_or_add_ilvl().val = ilvl
         numbering.get_or_add_numId().val = num_id
