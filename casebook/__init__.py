@@ -74,9 +74,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(projects.bp)
     share.init_app(app)
     app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
-    from .views import staff_import
+    from .views import staff_import, word
 
     staff_import.init_app(app)  # /staff/import, /staff/convert (and a 50 MB request limit for imports)
+    app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
     register_cli(app)
     with app.app_context():
         db.create_all()
