@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,8 @@ class Workspace:
     root: Path
     index: SearchIndex
     lock_path: Path
+    queue_rebuild: Callable[[], None] | None = None
+    """Queues a whole-index rebuild to run outside the request (None: rebuild in place, as the CLI does)."""
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -316,11 +318,22 @@ def git_commit(root: Path, path: Path, message: str, user: str) -> bool:
 
 
 def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
+    key = f"{kind}/{slug}"
     try:
-        # rebuilds the whole index when there is none yet (or it is unusable), else updates this entry
-        indexing.follow(session, ws.index, ws.root, [f"{kind}/{slug}"])
+        if ws.queue_rebuild is None:  # no job queue (scripts, the CLI): rebuild in place when needed
+            indexing.follow(session, ws.index, ws.root, [key])
+            return ""
+        # in a request: only ever this entry; a whole rebuild (no index yet, or the glossary changed
+        # since it was built) is a background job, and search answers from the old index meanwhile
+        usable = ws.index.usable()
+        if usable:
+            indexing.update(session, ws.index, ws.root, [key])
+        if not usable or indexing.needs_rebuild(ws.index, ws.root):
+            ws.queue_rebuild()
+            if not usable:
+                return "已保存；搜索索引重建中，完成后这次修改才能搜到。"
     except Exception as exc:  # the file and the catalog are saved: a search hiccup must not hide that
-        logger.exception("search index update failed for %s/%s", kind, slug)
+        logger.exception("search index update failed for %s", key)
         return f"已保存，但搜索索引暂未更新（{type(exc).__name__}）；运行 casebook reindex 可补上。"
     return ""
 

@@ -36,6 +36,7 @@ from ..staff.kinds import PROJECT_GROUPS, PROJECT_ROWS, kind_of, row_indexes
 from ..staff.models import AuditEvent, Revision, User, action_name, audit
 from ..web import KIND_NAMES
 from .auth import current_user, recoverable, require
+from .workspace import workspace
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 logger = logging.getLogger(__name__)
@@ -51,15 +52,6 @@ def _me() -> User:
     user = current_user()
     assert user is not None
     return user
-
-
-def _ws() -> editing.Workspace:
-    app = current_app
-    return editing.Workspace(
-        root=Path(app.config["CASEBOOK_CONTENT_DIR"]),
-        index=app.extensions["casebook.search"],
-        lock_path=Path(app.config["CASEBOOK_DATA_DIR"]) / "content.lock",
-    )
 
 
 def _kind_or_404(kind: str, slug: str | None = None) -> str:
@@ -274,7 +266,7 @@ def new(kind: str) -> ResponseReturnValue:
     values = _posted()
     slug = (request.form.get("slug") or "").strip() or content.slugify(values.get("title", ""))
     outcome = editing.save(
-        _ws(),
+        workspace(),
         db.session,
         kind=kind,
         slug=slug,
@@ -308,7 +300,7 @@ def _flash(outcome: editing.Outcome) -> None:
 @require("editor")
 def edit(kind: str, slug: str) -> ResponseReturnValue:
     _kind_or_404(kind, slug)
-    ws = _ws()
+    ws = workspace()
     session = db.session
     text = editing.working_text(ws, session, kind, slug)
     if text is None and request.method == "GET":
@@ -388,7 +380,7 @@ def body_warnings(body: str) -> list[str]:
 def view(kind: str, slug: str) -> ResponseReturnValue:
     """Any entry in any status, as the public would see it (the same article template), with its status badge."""
     _kind_or_404(kind, slug)
-    ws = _ws()
+    ws = workspace()
     text = editing.working_text(ws, db.session, kind, slug)
     if text is None:
         abort(404)

@@ -16,9 +16,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import content, convert, importing
 from ..db import db
 from ..models import TopicRow
-from ..staff import editing
 from ..staff.models import AuditEvent, audit
 from .auth import current_user, recoverable, require
+from .workspace import workspace
 
 bp = Blueprint("staff_import", __name__, url_prefix="/staff")
 UPLOAD_LIMIT = importing.MAX_FILE_BYTES + 1024 * 1024
@@ -28,14 +28,6 @@ CONVERT_LIMIT = 4_000_000
 PASTE_PICTURES = 20
 """Pictures stored from one paste (a 公众号 article), fetched within 20 seconds."""
 FIELDS = ("kind", "topic", "title", "scope", "slug")
-
-
-def _ws() -> editing.Workspace:
-    return editing.Workspace(
-        root=Path(current_app.config["CASEBOOK_CONTENT_DIR"]),
-        index=current_app.extensions["casebook.search"],
-        lock_path=Path(current_app.config["CASEBOOK_DATA_DIR"]) / "content.lock",
-    )
 
 
 def _user() -> str:
@@ -82,7 +74,7 @@ def upload() -> ResponseReturnValue:
     if len(data) > importing.MAX_FILE_BYTES:
         return _form(values, {"file": [importing.too_big(len(data))]}, code=413)
     result = importing.import_upload(
-        _ws(),
+        workspace(),
         db.session,
         data=data,
         filename=(file.filename if file is not None else "") or "",

@@ -15,7 +15,8 @@ from ..db import db
 from ..staff import diffs, editing, review
 from ..staff.models import Revision
 from .auth import current_user, recoverable, require, safe_next
-from .staff import STATUS_NAMES, _flash, _is_reviewer, _kind_or_404, _me, _waiting, _ws, bp
+from .staff import STATUS_NAMES, _flash, _is_reviewer, _kind_or_404, _me, _waiting, bp
+from .workspace import workspace
 
 STATUS_VERBS = {"published": "publish", "submitted": "submit", "draft": "unpublish"}
 SIDE_STATES = ("superseded", "returned")
@@ -26,7 +27,7 @@ def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", 
     """The review page; ``message`` and the typed ``comment`` come back when a form was refused."""
     if current_user() is None:  # an expired login: give the typed comment back, show nothing else
         return render_template("staff/review.html", guest=True, message=message, comment=comment, title="审核"), code
-    ws = _ws()
+    ws = workspace()
     session = db.session
     current = editing.working_text(ws, session, kind, slug)
     if current is None:
@@ -104,7 +105,7 @@ def status(kind: str, slug: str) -> ResponseReturnValue:
     if problem:
         return _review_page(kind, slug, message=problem, comment=comment, code=422)
     outcome = editing.change_status(
-        _ws(),
+        workspace(),
         db.session,
         kind=kind,
         slug=slug,
@@ -144,7 +145,7 @@ def return_entry(kind: str, slug: str) -> ResponseReturnValue:
     _kind_or_404(kind, slug)
     comment = request.form.get("comment", "")
     outcome = review.return_entry(
-        _ws(),
+        workspace(),
         db.session,
         kind=kind,
         slug=slug,
@@ -165,7 +166,7 @@ def return_entry(kind: str, slug: str) -> ResponseReturnValue:
 @require("editor")
 def comment(kind: str, slug: str) -> ResponseReturnValue:
     _kind_or_404(kind, slug)
-    if editing.working_text(_ws(), db.session, kind, slug) is None:
+    if editing.working_text(workspace(), db.session, kind, slug) is None:
         abort(404)
     text, problem = review.check_comment(request.form.get("comment", ""), required=True)
     if problem:
@@ -187,7 +188,7 @@ def review_thread(kind: str, slug: str) -> review.Thread:
 def history(kind: str, slug: str) -> ResponseReturnValue:
     _kind_or_404(kind, slug)
     revisions = editing.history(db.session, kind, slug)
-    if not revisions and editing.working_text(_ws(), db.session, kind, slug) is None:
+    if not revisions and editing.working_text(workspace(), db.session, kind, slug) is None:
         abort(404)
     shown: list[dict[str, Any]] = []
     for n, rev in enumerate(revisions):
@@ -203,7 +204,7 @@ def history(kind: str, slug: str) -> ResponseReturnValue:
 @bp.post("/restore/<int(max=9223372036854775807):revision_id>")  # larger ids overflow SQLite
 @require("reviewer")
 def restore(revision_id: int) -> ResponseReturnValue:
-    outcome = editing.restore(_ws(), db.session, revision_id=revision_id, user=_me().name)
+    outcome = editing.restore(workspace(), db.session, revision_id=revision_id, user=_me().name)
     _report(outcome)
     rev = db.session.get(Revision, revision_id)
     if rev is None:

@@ -28,6 +28,7 @@ from ..models import EntryRow
 from ..staff import editing
 from ..staff.models import audit, utcnow
 from .auth import current_user, recoverable, require
+from .workspace import workspace
 
 bp = Blueprint("staff_settings", __name__, url_prefix="/staff")
 BLANK_ROWS = 3
@@ -158,7 +159,7 @@ def page(name: str) -> ResponseReturnValue:
         return _save_yaml(name)
     rows = _posted_rows(name)
     base = request.form.get("base")
-    with _workspace().locked():  # one writer at a time, also against entry saves in other processes
+    with workspace().locked():  # one writer at a time, also against entry saves in other processes
         current = _text(path)
         version = editing.version_of(current)
         if base is not None and base != version:
@@ -232,14 +233,6 @@ def _me() -> str:
     return user.name
 
 
-def _workspace() -> editing.Workspace:
-    return editing.Workspace(
-        root=_root(),
-        index=current_app.extensions["casebook.search"],
-        lock_path=Path(current_app.config["CASEBOOK_DATA_DIR"]) / "content.lock",
-    )
-
-
 # --- the advanced view: the YAML text itself -------------------------------------------------------
 
 
@@ -286,7 +279,7 @@ def _save_yaml(name: str) -> ResponseReturnValue:
     path = _root() / setting.file
     text = request.form.get("text", "").replace("\r\n", "\n")
     base = request.form.get("base")
-    with _workspace().locked():
+    with workspace().locked():
         current = _text(path)
         version = editing.version_of(current)
         if base is not None and base != version:

@@ -6,7 +6,6 @@ a pending revision if there is one, else the content file. ``casebook.wordout`` 
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app
@@ -18,23 +17,15 @@ from ..models import TopicRow
 from ..staff import editing
 from ..web import site_url
 from .auth import require
+from .workspace import workspace
 
 bp = Blueprint("word", __name__)
-
-
-def _workspace() -> editing.Workspace:
-    config = current_app.config
-    return editing.Workspace(
-        root=Path(config["CASEBOOK_CONTENT_DIR"]),
-        index=current_app.extensions["casebook.search"],
-        lock_path=Path(config["CASEBOOK_DATA_DIR"]) / "content.lock",
-    )
 
 
 def _download(kind: str, slug: str) -> ResponseReturnValue:
     if not content.SLUG_RE.match(slug):
         abort(404)
-    ws = _workspace()
+    ws = workspace()
     text = editing.working_text(ws, db.session, kind, slug)
     entry = editing.parse(ws, db.session, kind, slug, text) if text is not None else None
     if entry is None:
