@@ -278,3 +278,50 @@ def test_centred_paragraphs_inside_the_text_stay_paragraphs() -> None:
     caption = document.add_paragraph("图1 议事会现场")
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     assert from_docx(saved(document)).markdown == "正文。\n\n图1 议事会现场\n"
+
+
+def test_a_series_line_above_the_title_is_left_out_and_a_subtitle_joins_it() -> None:
+    document = docx.Document()
+    bold_paragraph(document, "社区书记谈治理（第三期）", centred=True)
+    bold_paragraph(document, "楼院的事大家商量着办", centred=True)
+    document.add_paragraph("正文。")
+    result = from_docx(saved(document))
+    assert result.meta["title"] == "楼院的事大家商量着办"
+    assert result.markdown == "正文。\n"
+    assert any("社区书记谈治理（第三期）" in line and "栏目" in line for line in result.report)
+
+    document = docx.Document()
+    bold_paragraph(document, "楼院的事大家商量着办", centred=True)
+    bold_paragraph(document, "——新街坊社区书记访谈", centred=True)
+    document.add_paragraph("正文。")
+    result = from_docx(saved(document))
+    assert result.meta["title"] == "楼院的事大家商量着办——新街坊社区书记访谈"
+    assert result.markdown == "正文。\n"
+
+
+def test_a_caption_below_a_picture_becomes_its_alt_text_and_is_no_speaker() -> None:
+    document = docx.Document()
+    document.add_paragraph("问：院子以前什么样？")
+    document.add_paragraph("答：路面坑洼，一下雨就积水。")
+    add_picture(document, jpeg())
+    document.add_paragraph("图：修好后的院内道路")
+    document.add_paragraph("王书记：现在大家都愿意出来走走了。")
+    result = from_docx(saved(document))
+    assert "![修好后的院内道路](picture-1)\n\n图：修好后的院内道路\n\n**王书记：**现在" in result.markdown
+    assert [p.alt for p in result.pictures] == ["修好后的院内道路"]
+    report = "\n".join(result.report)
+    assert "1 张图片用紧挨着的图注作了说明文字" in report and "没有说明文字" not in report
+
+
+def test_a_run_in_heading_keeps_its_text_as_a_paragraph() -> None:
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    paragraph.add_run("（一）党建引领。").bold = True
+    paragraph.add_run("成立楼院党小组，党员带头认领楼栋。")
+    document.add_paragraph("（二）居民自治。选举楼院长，制定院规公约。")
+    document.add_paragraph("（三）共建共享")
+    md = from_docx(saved(document)).markdown
+    assert md == (
+        "### （一）党建引领\n\n成立楼院党小组，党员带头认领楼栋。\n\n"
+        "### （二）居民自治\n\n选举楼院长，制定院规公约。\n\n### （三）共建共享\n"
+    )

@@ -159,3 +159,17 @@ def test_footnotes_from_mammoth_and_from_word_clipboard() -> None:
         '<p class=MsoFootnoteText><a href="#_ftnref1" name="_ftn1">[1]</a> 说明文字</p></div></div>'
     )
     assert from_html(word_html).markdown == "正文[^1]。\n\n[^1]: 说明文字\n"
+
+
+def test_a_column_name_before_the_title_and_a_marked_caption(tmp_path: Path) -> None:
+    (tmp_path / "a_files").mkdir()
+    (tmp_path / "a_files" / "1.png").write_bytes(png())
+    page = (
+        '<html><head><meta property="og:title" content="微案例｜让楼院有人管"></head><body>'
+        '<div id="js_content"><p><img data-src="./a_files/1.png"></p>'
+        '<p style="text-align:center"><span>△ 新画的停车位</span></p><p>正文。</p></div></body></html>'
+    )
+    result = from_html(page, files_dir=tmp_path / "a_files")
+    assert result.meta["title"] == "让楼院有人管"
+    assert "标题去掉了栏目名“微案例”" in result.report
+    assert result.markdown.startswith("![新画的停车位](picture-1)\n\n△ 新画的停车位\n\n正文。")

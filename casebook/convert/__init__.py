@@ -19,9 +19,9 @@ from . import docx as docx_reader
 from .html import Reader, chrome_filtered, parse
 from .lines import read_lines
 from .markdown import count, escape_line_start, render
-from .meta import parse_date, take_meta
+from .meta import parse_date, strip_column, take_meta
 from .model import Block, Conversion, ConvertError, Heading, Para, Picture
-from .rules import promote_bold_heads, refine, visible
+from .rules import caption_pictures, promote_bold_heads, refine, visible
 
 __all__ = [
     "Conversion",
@@ -52,12 +52,20 @@ def _finish(
     blocks = refine(blocks)
     found: dict[str, Any] = dict(meta or {})
     notes: list[str] = []
+    alts: dict[str, str] = {}
+    captioned = caption_pictures(blocks, alts)
+    for picture in pictures:
+        picture.alt = alts.get(picture.ref, picture.alt)
     if extract_meta:
         first = blocks[0] if blocks else None
         if isinstance(first, Heading | Para) and visible(first.text) == found.get("title"):
             blocks = blocks[1:]  # the page said its title, and so does its first line
         blocks, more, notes = take_meta(blocks, places, plain=plain)
         found = {**more, **found}
+        if found.get("title"):
+            found["title"], column = strip_column(found["title"])
+            if column:
+                notes.append(f"标题去掉了栏目名“{column}”")
     else:  # a paste: the title stays in the text, as a heading
         blocks = [Heading(2, b.text) if isinstance(b, Heading) and b.title else b for b in blocks]
     if not plain:  # rich text: a paragraph starting with # or 2022. is text, not Markdown
@@ -67,6 +75,8 @@ def _finish(
     used = [p for p in pictures if f"]({p.ref})" in markdown]
     counts = count(blocks)
     counts.pictures = len(used)
+    if captioned:
+        notes.append(f"{captioned} 张图片用紧挨着的图注作了说明文字，请核对")
     unnamed = sum(1 for p in used if not p.alt)
     if unnamed:
         notes.append(f"{unnamed} 张图片没有说明文字，请在编辑器里补上（![说明](…) 的方括号内）")

@@ -23,6 +23,16 @@ _DATE = re.compile(r"(\d{4})\s*[年\-./／]\s*(\d{1,2})\s*[月\-./／]\s*(\d{1,2
 _URL = re.compile(r"https?://\S+")
 _SEPARATORS = "、，,;；/／"
 _SCAN = 15
+_SERIES = re.compile(r"第\s*[一二三四五六七八九十百零〇\d]+\s*期")
+_COLUMN = re.compile(r"^(?:【([^】]{1,10})】|([^｜|【】]{1,8}?)\s*[｜|])\s*(?=\S)")
+
+
+def strip_column(title: str) -> tuple[str, str | None]:
+    """A title without its column name (``微案例｜让楼院有人管``, ``【社区书记谈治理】…``)."""
+    match = _COLUMN.match(title)
+    if not match:
+        return title, None
+    return title[match.end() :].strip(), (match.group(1) or match.group(2) or "").strip()
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -119,7 +129,15 @@ def take_meta(
             del blocks[n]
     elif len(blocks) > 1:
         candidate = _title_candidate(blocks[0], plain)
-        if candidate:
+        second = _title_candidate(blocks[1], plain) if candidate and len(blocks) > 2 else None
+        if candidate and second and second.lstrip().startswith(("—", "－", "--")):  # a subtitle: ——某社区访谈
+            meta["title"] = f"{candidate}{second.strip()}"
+            del blocks[:2]
+        elif candidate and second and _SERIES.search(candidate) and not _SERIES.search(second):
+            meta["title"] = second  # 社区书记谈治理（第一期） above the real title
+            report.append(f"第一行“{candidate}”是栏目和期数，没有用作标题，也不放进正文")
+            del blocks[:2]
+        elif candidate:
             meta["title"] = candidate
             del blocks[0]
     kept: list[Block] = []

@@ -33,6 +33,46 @@ _BULLET = re.compile(r"^(?:[●■·•▪◆◇○□➢➤▶►★☆✔✓�
 _SPEAKER = re.compile(r"^([^\s：:，。！？、；,.!?*\\\[\]()（）<>#0-9]{1,8}(?:[（(][^）)]{1,12}[）)])?)[:：](?!//)")
 _NOT_NAMES = re.compile(r"(说|道|讲|是|为|有|下|括|示|出|到|绍|如|们|的|了|在|和|与|及|时|后|前|中|上|下|等)$")
 _CALLERS = ("问", "答", "主持人")
+_NOT_SPEAKERS = frozenset(
+    {
+        "图",
+        "图片",
+        "上图",
+        "下图",
+        "注",
+        "备注",
+        "附注",
+        "说明",
+        "来源",
+        "资料来源",
+        "出处",
+        "附件",
+        "编辑",
+        "责任编辑",
+        "审核",
+        "审校",
+        "校对",
+        "作者",
+        "文字",
+        "摄影",
+        "供稿",
+        "通讯员",
+        "记者",
+        "地址",
+        "电话",
+        "联系电话",
+        "地点",
+        "访谈地点",
+        "邮箱",
+        "网址",
+        "链接",
+        "提示",
+        "温馨提示",
+        "特别提示",
+        "",
+    }
+)
+"""Labels that look like ``name：`` but never speak (a caption, a source line, an address)."""
 _SENTENCE_END = "。！？；，、,.;!?"
 
 
@@ -61,7 +101,7 @@ def speaker(text: str) -> str | None:
     name = match.group(1)
     if name in _CALLERS:
         return name
-    if name.isascii() or _NOT_NAMES.search(name.split("（")[0].split("(")[0]):
+    if name in _NOT_SPEAKERS or name.isascii() or _NOT_NAMES.search(name.split("（")[0].split("(")[0]):
         return None
     return name
 
@@ -102,21 +142,21 @@ def _unbold(text: str) -> str:
 
 
 def _heading(text: str, level: int) -> list[Block]:
-    """A ``一、`` / ``（一）`` paragraph as a heading; a long one keeps its body as a paragraph."""
-    shown = visible(text)
-    if len(shown) <= HEADING_MAX:
-        return [Heading(level, _unbold(text).rstrip("。；：:;"), numbered=True)]
+    """A ``一、`` / ``（一）`` paragraph as a heading. A run-in heading (``（一）党建引领。成立…``, the
+    lead often bold) gives the heading and keeps its rest as a paragraph; so does a long one."""
     if text.startswith("**"):  # **（一）坚持党建引领。**各社区要……
         end = text.find("**", 2)
         lead = text[2:end] if end > 0 else ""
         if lead and len(visible(lead)) <= HEADING_MAX and text[end + 2 :].strip():
             return [Heading(level, lead.strip().rstrip("。；：:;"), numbered=True), Para(text[end + 2 :].strip())]
     stop = text.find("。")
-    if stop > 0 and len(visible(text[:stop])) <= HEADING_MAX and text[stop + 1 :].strip():
+    if stop > 0 and len(visible(text[:stop])) <= HEADING_MAX and visible(text[stop + 1 :]):
         head, rest = text[:stop], text[stop + 1 :].strip()
         if head.count("**") % 2:
             rest = "**" + rest
         return [Heading(level, _unbold(head), numbered=True), Para(rest)]
+    if len(visible(text)) <= HEADING_MAX:
+        return [Heading(level, _unbold(text).rstrip("。；：:;"), numbered=True)]
     return [Para(text)]
 
 
@@ -180,6 +220,37 @@ def promote_bold_heads(blocks: list[Block], limit: int = 30) -> list[Block]:
                 continue
         out.append(block)
     return out
+
+
+_CAPTION = re.compile(r"^(?:[△▲▼↑]\s*|图\s*\d*\s*[：:]\s*|图片\s*[：:]\s*|[（(]图[^）)]*[）)]\s*)")
+CAPTION_MAX = 60
+_ALONE_PICTURE = re.compile(r"^!\[\]\((picture-\d+)\)$")
+
+
+def caption_pictures(blocks: list[Block], alts: dict[str, str]) -> int:
+    """A picture without alt text takes the caption right below it (``△ 新画的停车位``, ``图：…``,
+    or a short centred line) as its alt text; the caption stays in the text. ``alts`` receives
+    ref → alt; returns how many pictures got one."""
+    named = 0
+    for n, block in enumerate(blocks[:-1]):
+        after = blocks[n + 1]
+        if not (isinstance(block, Para) and block.picture and isinstance(after, Para)) or after.picture:
+            continue
+        match = _ALONE_PICTURE.match(block.text.strip())
+        shown = visible(after.text)
+        if not match or not shown or len(shown) > CAPTION_MAX:
+            continue
+        marked = _CAPTION.match(shown)
+        if not (marked or (after.centred and shown[-1] not in "：:")):
+            continue
+        alt = shown[marked.end() :] if marked else shown
+        alt = alt.strip().rstrip("。")
+        if not alt:
+            continue
+        alts[match.group(1)] = alt
+        block.text = "![" + re.sub(r"([\\\[\]])", r"\\\1", alt) + "](" + match.group(1) + ")"
+        named += 1
+    return named
 
 
 def is_cjk(char: str) -> bool:
