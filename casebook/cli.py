@@ -108,7 +108,7 @@ def check(directory: Path | None, strict: bool) -> None:
     """Print every content problem as path:line: message; exit 1 on errors (or, with --strict, warnings)."""
     root = directory or _content_dir()
     if not root.is_dir():
-        raise click.UsageError(f"content folder {root} does not exist")
+        raise click.UsageError(f"内容目录 {root} 不存在")
     library = content.load(root)
     cwd = Path.cwd()
     for problem in library.problems:
@@ -130,10 +130,10 @@ def new(kind: str, topic: str, title: str, slug: str | None) -> None:
     root = _content_dir()
     rules, _ = content.load_rules(root)
     if topic not in rules.topics:
-        raise click.UsageError(f"unknown topic {topic!r}; known: {', '.join(rules.topics)}")
+        raise click.UsageError(f"没有主题 {topic!r}；可用的主题：{', '.join(rules.topics)}")
     slug = slug or content.slugify(title)
     if not content.SLUG_RE.match(slug):
-        raise click.UsageError(f"cannot use {slug!r} as a slug; pass --slug with a-z, 0-9 and '-'")
+        raise click.UsageError(f"{slug!r} 不能作文件名，请用 --slug 指定（小写字母 a-z、数字 0-9 和 '-'）")
     taken = [p for k, p in content.iter_entry_files(root) if k == kind and p.stem == slug]
     path = content.entry_path(root, kind, slug)
     if taken or path.exists():

@@ -44,11 +44,11 @@ def import_(file: Path, kind: str, topic: str, title: str | None, scope: str | N
     root = _content_dir()
     rules, _ = content.load_rules(root)
     if topic not in rules.topics:
-        raise click.UsageError(f"unknown topic {topic!r}; known: {', '.join(rules.topics)}")
+        raise click.UsageError(f"没有主题 {topic!r}；可用的主题：{', '.join(rules.topics)}")
     if scope and kind != "case":
-        raise click.UsageError("--scope applies to --kind case only")
+        raise click.UsageError("--scope 只用于 --kind case（微案例、微分享）")
     if slug is not None and not content.SLUG_RE.match(slug):
-        raise click.UsageError(f"cannot use {slug!r} as a slug; use a-z, 0-9 and '-'")
+        raise click.UsageError(f"{slug!r} 不能作文件名：只能用小写字母 a-z、数字 0-9 和 '-'")
     size = file.stat().st_size
     if size > importing.MAX_FILE_BYTES:
         _fail(importing.too_big(size))
@@ -62,7 +62,7 @@ def import_(file: Path, kind: str, topic: str, title: str | None, scope: str | N
     chosen, notes = importing.title_for(conversion, title, file.name)
     slug = slug or content.slugify(chosen)
     if not content.SLUG_RE.match(slug):
-        raise click.UsageError(f"cannot make a slug from the title {chosen!r}; pass --slug with a-z, 0-9 and '-'")
+        raise click.UsageError(f"无法从标题 {chosen!r} 生成文件名，请用 --slug 指定（小写字母 a-z、数字 0-9 和 '-'）")
     taken = [p for k, p in content.iter_entry_files(root) if k == kind and p.stem == slug]
     path = content.entry_path(root, kind, slug)
     if taken or path.exists():
