@@ -171,3 +171,15 @@ def test_chapter_titles_are_stored_and_searchable(
         assert row.chapters[1] == {"at": 195, "title": "楼院党小组怎么建"}
     found = client.get("/api/search", query_string={"q": "物业退出"}).get_json()["results"]
     assert [r["slug"] for r in found] == ["iv"]
+
+
+def test_the_api_gives_an_entrys_video_and_chapters(
+    client: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    write_entry("interview", "iv", raw=ENTRY.format(video=BILI))
+    resync()
+    entry = client.get("/api/entries/interview/iv").get_json()
+    assert entry["video"] == BILI
+    assert entry["chapters"][1] == {"at": "03:15", "seconds": 195, "title": "楼院党小组怎么建"}
+    described = client.get("/api/openapi.json").get_json()["paths"]["/api/entries/{kind}/{slug}"]["get"]
+    assert "chapters" in described["responses"]["200"]["content"]["application/json"]["schema"]["properties"]

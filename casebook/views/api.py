@@ -61,6 +61,7 @@ def _entry_json(row: EntryRow, full: bool = False) -> dict[str, Any]:
             people=row.people,
             participants=row.participants,
             video=row.video,
+            chapters=[{"at": c.time, "seconds": c.at, "title": c.title} for c in row.chapter_list],
             cover=(site_url() + cover) if cover and cover.startswith("/") else cover,
             html=row.body_html,
         )

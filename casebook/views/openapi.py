@@ -41,6 +41,29 @@ _ENTRY: dict[str, Any] = {
         "sample": {"type": "boolean"},
     },
 }
+_FULL_ENTRY: dict[str, Any] = {
+    **_ENTRY,
+    "properties": {
+        **_ENTRY["properties"],
+        "people": {"type": "array", "items": {"type": "string"}, "description": "受访者"},
+        "participants": {"type": "array", "items": {"type": "string"}, "description": "参与者"},
+        "video": {"type": ["string", "null"], "description": "视频地址（员工填写的原样）"},
+        "chapters": {
+            "type": "array",
+            "description": "视频章节",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "at": {"type": "string", "description": "起点，如 03:15"},
+                    "seconds": {"type": "integer"},
+                    "title": {"type": "string"},
+                },
+            },
+        },
+        "cover": {"type": ["string", "null"], "format": "uri"},
+        "html": {"type": "string", "description": "正文 HTML（已净化）"},
+    },
+}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
 
@@ -141,7 +164,7 @@ def spec(server: str) -> dict[str, Any]:
                         {"name": "kind", "in": "path", "required": True, "schema": _KIND},
                         {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
                     ],
-                    "responses": {"200": _ok(_ENTRY), "404": not_found},
+                    "responses": {"200": _ok(_FULL_ENTRY), "404": not_found},
                 }
             },
         },
