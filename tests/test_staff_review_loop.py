@@ -101,6 +101,9 @@ def test_returned_edit_goes_back_to_its_editor_with_the_comment(
     assert "改为先开楼院议事会" in editor_page
     top = editor_page[editor_page.index("</h1>") : editor_page.index('<form class="editor"')]
     assert "需修改" in top and "第二段请补充议事会的次数。\n其他都可以。" in top and "reviewer1" in top
+    # the staff preview shows the returned text, saying it is that and not what is published
+    preview = staff["editor1"].get(f"/staff/view/case/{SLUG}").get_data(as_text=True)
+    assert "改为先开楼院议事会" in preview and "被退回的修改，尚未发布" in preview
     # it left the review queue and waits for its editor instead
     queue = staff["reviewer1"].get("/staff/review").get_data(as_text=True)
     assert '待审核 <span class="count">0</span>' in queue and "需修改" in queue

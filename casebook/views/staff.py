@@ -388,8 +388,10 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
     if entry is None:
         abort(404)
     pending = editing.pending_revision(db.session, kind, slug) is not None
+    returned = not pending and editing.returned_revision(db.session, kind, slug) is not None
     return render_template(
         "staff/view.html",
+        returned=returned,
         entry=catalog.preview_row(entry) if kind in content.KINDS else entry,
         kind=kind,
         html=render_markdown(entry.body) if kind == "project" else "",
