@@ -126,7 +126,7 @@ def check(directory: Path | None, strict: bool) -> None:
 @click.option("--title", required=True, help="标题。")
 @click.option("--slug", help="文件名（默认由标题拼音生成）。")
 def new(kind: str, topic: str, title: str, slug: str | None) -> None:
-    """Write a draft skeleton for a new interview, salon or case and print its path."""
+    """Write a new draft interview, salon or case (its usual sections as a hint comment); print its path."""
     root = _content_dir()
     rules, _ = content.load_rules(root)
     if topic not in rules.topics:
