@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .convert import Conversion, Picture, place_pictures
+from .convert import NO_ALT, Conversion, Picture, place_pictures
 from .fetching import FetchRefused, fetch
 from .images import ImageRejected, StoredImage, store_upload
 
@@ -62,9 +62,17 @@ def _as_png(data: bytes) -> bytes | None:
         return None
 
 
+def _label(picture: Picture) -> str:
+    """``第 2 张图片“院内新貌”（640.jpeg，来自 mmbiz.qpic.cn）``: its place in the text, alt, name, source."""
+    number = picture.ref.removeprefix("picture-")
+    alt = f"“{picture.alt}”" if picture.alt else ""
+    host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", picture.url or "") if picture.url else ""
+    origin = f"，来自 {host}" if host else ""
+    return f"第 {number} 张图片{alt}（{picture.name}{origin}）"
+
+
 def _why(picture: Picture, reason: str) -> str:
-    label = f"“{picture.alt}”" if picture.alt else picture.name
-    return f"图片 {label} 未导入：{reason}"
+    return f"{_label(picture)}未导入：{reason}"
 
 
 def _fetch_all(
@@ -107,31 +115,38 @@ def _fetch_all(
 def store_pictures(
     conversion: Conversion, media_dir: Path, rules: PictureRules, *, fetcher: Fetcher = fetch
 ) -> tuple[str, list[str], list[StoredImage]]:
-    """The Markdown with pictures stored under ``media/uploads/`` (or left out), report lines."""
+    """The Markdown with pictures stored under ``media/uploads/`` (a picture left out is marked by an
+    HTML comment where it was), report lines. ``conversion.report`` is brought up to date: its
+    counts and its no-alt-text line then speak of the pictures that got in."""
     remote = [p for p in conversion.pictures if p.data is None and p.url]
     started = time.monotonic()
     fetched, failed = _fetch_all(remote, rules, fetcher)
     targets: dict[str, str | None] = {}
+    left_out: dict[str, str] = {}
     stored: list[StoredImage] = []
     reasons: list[str] = []
+    kept: list[Picture] = []
+
+    def leave_out(picture: Picture, reason: str) -> None:
+        reasons.append(_why(picture, reason))
+        targets[picture.ref] = None
+        left_out[picture.ref] = f"此处原有{_label(picture)}，未导入：{reason}。可用“插入图片”补上"
+
     for picture in conversion.pictures:
         data = picture.data if picture.data is not None else fetched.get(picture.ref)
         if data is None:
-            reasons.append(_why(picture, failed.get(picture.ref, "没有图片内容")))
-            targets[picture.ref] = None
+            leave_out(picture, failed.get(picture.ref, "没有图片内容"))
             continue
         try:
             image = _store(picture, data, media_dir)
         except ImageRejected as exc:
             if picture.name.lower().endswith((".emf", ".wmf")):
-                reasons.append(
-                    _why(picture, "EMF/WMF 矢量图网页无法显示；请在 Word 中把它另存为图片后用“插入图片”上传")
-                )
+                leave_out(picture, "EMF/WMF 矢量图网页无法显示；请在 Word 中把它另存为图片后用“插入图片”上传")
             else:
-                reasons.append(_why(picture, exc.message))
-            targets[picture.ref] = None
+                leave_out(picture, exc.message)
             continue
         stored.append(image)
+        kept.append(picture)
         targets[picture.ref] = f"media/{image.path}"
     logger.info(
         "import pictures: %d stored, %d left out (%.1fs)", len(stored), len(reasons), time.monotonic() - started
@@ -139,4 +154,18 @@ def store_pictures(
     report = [f"{len(stored)} 张图片已保存到 media/uploads/"] if stored else []
     if len(reasons) > 20:
         reasons = [*reasons[:20], f"……另有 {len(reasons) - 20} 张图片未导入"]
-    return place_pictures(conversion.markdown, targets), report + reasons, stored
+    if reasons:
+        reasons.append("未导入的图片在正文里留有注释（<!-- 此处原有… -->，不会发布），可在那里用“插入图片”补上")
+    _settle(conversion.report, kept)
+    return place_pictures(conversion.markdown, targets, left_out), report + reasons, stored
+
+
+def _settle(report: list[str], kept: list[Picture]) -> None:
+    """The converter's report counted every picture of the file: count only those that got in."""
+    if report and report[0].startswith("已转换："):
+        report[0] = re.sub(r"\d+ 张图片$", f"{len(kept)} 张图片", report[0])
+    no_alt = NO_ALT.format(0).removeprefix("0")
+    report[:] = [line for line in report if not line.endswith(no_alt)]
+    unnamed = sum(1 for p in kept if not p.alt)
+    if unnamed:
+        report.append(NO_ALT.format(unnamed))

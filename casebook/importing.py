@@ -246,7 +246,10 @@ def import_upload(
     if slug and not content.SLUG_RE.match(slug):
         out.error("slug", "网址名只能用小写字母、数字和连字符（-），不超过 80 个字符")
     if not data:
-        out.error("file", "请选择要导入的文件")
+        out.error(
+            "file",
+            f"文件“{Path(filename).name}”是空的（0 字节），请检查后重新选择" if filename else "请选择要导入的文件",
+        )
     if out.errors:
         return out
     try:

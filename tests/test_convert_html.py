@@ -173,3 +173,18 @@ def test_a_column_name_before_the_title_and_a_marked_caption(tmp_path: Path) -> 
     assert result.meta["title"] == "让楼院有人管"
     assert "标题去掉了栏目名“微案例”" in result.report
     assert result.markdown.startswith("![新画的停车位](picture-1)\n\n△ 新画的停车位\n\n正文。")
+
+
+def test_a_page_with_its_own_title_keeps_a_short_first_line_and_marks_pictures_left_in_files() -> None:
+    page = (
+        '<html><body><h1 id="activity-name">楼院议事会</h1><div id="js_content">'
+        '<p><img data-src="./页面_files/640.jpeg"></p>'
+        '<p style="text-align:center"><span>△ 议事会现场</span></p>'
+        "<p><strong>导读</strong></p><p>正文第一段。</p></div></body></html>"
+    )
+    result = from_html(page)  # uploaded through the web form: no _files folder beside it
+    assert result.meta["title"] == "楼院议事会"
+    assert "△ 议事会现场" in result.markdown and "导读" in result.markdown and "正文第一段。" in result.markdown
+    assert result.markdown.startswith("<!-- 此处原有图片 640.jpeg（另存网页的 _files 文件夹里），未导入")
+    assert "640.jpeg" not in render_markdown(result.markdown)
+    assert any(line.startswith("1 张图片在另存网页时生成的“…_files”文件夹里") for line in result.report)

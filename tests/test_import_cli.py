@@ -18,6 +18,7 @@ from PIL import Image
 from casebook import content
 from casebook.cli import main
 from casebook.fetching import FetchRefused, fetch
+from casebook.render import render_markdown
 
 from .convertkit import (
     CFB_MAGIC,
@@ -90,8 +91,11 @@ def test_saved_wechat_page_with_files_folder_and_remote_pictures(
     assert sorted(n.split("-")[1] for n in stored) == ["300w.jpg", "320w.png"]
     assert entry.body.count("](media/uploads/") == 2
     assert "![议事会现场](media/uploads/" in entry.body and "![公示栏](media/uploads/" in entry.body
-    assert "别处的图" not in entry.body
-    assert "图片 “别处的图” 未导入：来源 mmbiz.qpic.cn 不在允许的图片网站之列" in err
+    # the picture left out is not in the text, but a comment (never published) marks where it was
+    assert "![别处的图]" not in entry.body and "<!-- 此处原有第 3 张图片“别处的图”" in entry.body
+    assert "别处的图" not in render_markdown(entry.body)
+    assert "第 3 张图片“别处的图”（not-allowed.png，来自 mmbiz.qpic.cn）未导入：来源 mmbiz.qpic.cn 不在允许的" in err
+    assert "已转换：" in err and "2 张图片\n" in err  # counts the pictures that got in
     assert "二维码" in err
 
 
@@ -253,7 +257,7 @@ def test_no_picture_is_fetched_when_the_host_list_is_empty(
         code, out, err = run(runner, str(page), "--kind", "case", "--topic", "louyuan", "--slug", "no-fetch")
     assert code == 0, err
     assert "](media/" not in Path(out.strip()).read_text(encoding="utf-8")
-    assert "图片 “图” 未导入：来源 127.0.0.1 不在允许的图片网站之列" in err
+    assert "第 1 张图片“图”（p.png，来自 127.0.0.1）未导入：来源 127.0.0.1 不在允许的图片网站之列" in err
     assert not (content_dir / "media" / "uploads").exists()
 
 
@@ -276,8 +280,10 @@ def test_pictures_not_fetched_in_time_are_reported(content_dir: Path) -> None:
         )
     finally:
         release.set()
-    assert body == "正文\n" and stored == []
-    assert report == ["图片 “慢图” 未导入：下载等待超时（这次导入的图片太多或网络太慢），可稍后用“插入图片”上传"]
+    assert body.startswith("正文\n\n<!-- 此处原有第 1 张图片“慢图”") and stored == []
+    why = "下载等待超时（这次导入的图片太多或网络太慢），可稍后用“插入图片”上传"
+    assert report[0] == f"第 1 张图片“慢图”（a.png，来自 mmbiz.qpic.cn）未导入：{why}"
+    assert conversion.report[0].endswith("0 张图片")
 
 
 def test_settings_read_the_host_list(tmp_path: Path) -> None:

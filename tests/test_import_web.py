@@ -91,6 +91,9 @@ def test_a_rejected_upload_comes_back_filled_in(editor: FlaskClient, content_dir
     assert list((content_dir / "interviews").iterdir()) == []
     bad_topic = post_import(editor, interview_docx(), "a.docx", topic="nope")
     assert bad_topic.status_code == 422 and "请选择主题" in bad_topic.get_data(as_text=True)
+    empty = post_import(editor, b"", "空白.docx", title="我填的标题")
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "文件“空白.docx”是空的" in page and 'value="我填的标题"' in page
 
 
 def test_a_file_larger_than_the_apps_usual_limit_reaches_the_importer(editor: FlaskClient) -> None:
@@ -140,5 +143,6 @@ def test_pasted_pictures_with_data_are_stored_like_uploads(editor: FlaskClient, 
     match = re.search(r"!\[贴进来的图\]\(media/(uploads/\d{4}/[0-9a-f]{16}-1000w\.png)\)", answer["markdown"])
     assert match, answer
     assert (content_dir / "media" / match.group(1)).is_file()
-    assert "elsewhere.example" not in answer["markdown"]
+    assert "](https://elsewhere.example" not in answer["markdown"]
+    assert "<!-- 此处原有第 2 张图片（x.png，来自 elsewhere.example）" in answer["markdown"]
     assert any("elsewhere.example 不在允许的图片网站之列" in line for line in answer["report"])

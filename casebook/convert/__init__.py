@@ -24,6 +24,7 @@ from .model import Block, Conversion, ConvertError, Heading, Para, Picture
 from .rules import caption_pictures, promote_bold_heads, refine, visible
 
 __all__ = [
+    "NO_ALT",
     "Conversion",
     "ConvertError",
     "Picture",
@@ -34,6 +35,9 @@ __all__ = [
     "place_pictures",
     "tidy",
 ]
+
+NO_ALT = "{} 张图片没有说明文字，请在编辑器里补上（![说明](…) 的方括号内）"
+"""The report line for pictures without alt text (``import_pictures`` recounts it after storing)."""
 
 Places = Mapping[str, Sequence[str]]
 _NO_PLACES: Places = {}
@@ -60,7 +64,7 @@ def _finish(
         first = blocks[0] if blocks else None
         if isinstance(first, Heading | Para) and visible(first.text) == found.get("title"):
             blocks = blocks[1:]  # the page said its title, and so does its first line
-        blocks, more, notes = take_meta(blocks, places, plain=plain)
+        blocks, more, notes = take_meta(blocks, places, plain=plain, titled="title" in found)
         found = {**more, **found}
         if found.get("title"):
             found["title"], column = strip_column(found["title"])
@@ -79,7 +83,7 @@ def _finish(
         notes.append(f"{captioned} 张图片用紧挨着的图注作了说明文字，请核对")
     unnamed = sum(1 for p in used if not p.alt)
     if unnamed:
-        notes.append(f"{unnamed} 张图片没有说明文字，请在编辑器里补上（![说明](…) 的方括号内）")
+        notes.append(NO_ALT.format(unnamed))
     return Conversion(markdown, found, used, [counts.line(), *_found_line(found), *notes, *report])
 
 
@@ -183,6 +187,10 @@ def _reader_notes(reader: Reader) -> list[str]:
         "qr": "张二维码图片已去掉",
         "file-url": "张图片是复制时电脑上的临时文件（file://），无法带入，请用“插入图片”另行上传",
         "no-source": "张图片没有可用的地址，未导入",
+        "saved-files": (
+            "张图片在另存网页时生成的“…_files”文件夹里，没有随网页一起带进来（网页上传只带网页本身）："
+            "请在编辑器里用“插入图片”补上（正文里的注释标出了位置），或用命令行 casebook import 把网页和文件夹一起导入"
+        ),
         "too-big": "张图片超过 15 MB，未导入",
     }
     for key, text in reasons.items():
@@ -234,13 +242,18 @@ def tidy(body: str) -> str:
 _PLACEHOLDER = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\((picture-\d+)\)")
 
 
-def place_pictures(markdown: str, targets: Mapping[str, str | None]) -> str:
-    """Placeholders replaced by stored paths; a picture mapped to None is taken out (and a
-    paragraph left empty by that goes too)."""
+def place_pictures(markdown: str, targets: Mapping[str, str | None], left_out: Mapping[str, str] | None = None) -> str:
+    """Placeholders replaced by stored paths. A picture mapped to None is taken out: where
+    ``left_out`` has a note for it, an HTML comment (never published) marks the place in the text;
+    otherwise it goes, with a paragraph it leaves empty."""
+    notes = left_out or {}
 
     def swap(match: re.Match[str]) -> str:
         target = targets.get(match.group(2))
-        return f"![{match.group(1)}]({target})" if target else ""
+        if target:
+            return f"![{match.group(1)}]({target})"
+        note = notes.get(match.group(2))
+        return f"<!-- {note.replace('--', '—')} -->" if note else ""
 
     text = _PLACEHOLDER.sub(swap, markdown)
     return re.sub(r"\n{3,}", "\n\n", re.sub(r"(?m)^[ \t]+$", "", text)).strip("\n") + "\n" if text.strip() else ""

@@ -272,7 +272,13 @@ class Reader:
             if data is None and url is None:
                 data = _data_uri(src)
             if data is None and url is None:
-                self.left_out["file-url" if src.startswith("file:") else "no-source"] += 1
+                saved = next((u for u in (src, data_src) if re.search(r"[._]files/", u) and ".." not in u), "")
+                key = "file-url" if src.startswith("file:") else "saved-files" if saved else "no-source"
+                self.left_out[key] += 1
+                if saved:  # mark the place: the picture can be inserted there by hand
+                    name = PurePosixPath(unquote(urlsplit(saved).path)).name[:80].replace("--", "—")
+                    note = f"此处原有图片 {name}（另存网页的 _files 文件夹里），未导入；可用“插入图片”补上"
+                    return [Seg(f"<!-- {note} -->", "raw")]
                 return []
             number = len(self.known) + len(self.pictures) + 1
             picture = Picture(f"picture-{number}", data, None if data else url, alt, _name(src, url, number))
