@@ -188,3 +188,8 @@ def test_a_page_with_its_own_title_keeps_a_short_first_line_and_marks_pictures_l
     assert result.markdown.startswith("<!-- 此处原有图片 640.jpeg（另存网页的 _files 文件夹里），未导入")
     assert "640.jpeg" not in render_markdown(result.markdown)
     assert any(line.startswith("1 张图片在另存网页时生成的“…_files”文件夹里") for line in result.report)
+    for first in ('<p style="text-align:center">2022年春</p>', "<p><strong>导读</strong></p>"):
+        article = f'<div id="js_content">{first}<p>正文。</p></div>'
+        page = f'<html><body><h1 id="activity-name">楼院议事会</h1>{article}</body></html>'
+        result = from_html(page)
+        assert result.meta["title"] == "楼院议事会" and result.markdown.count("\n\n") == 1, result.markdown

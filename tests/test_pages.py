@@ -208,6 +208,9 @@ def test_feed_sitemap_robots(client: FlaskClient, loop: None) -> None:
     assert "https://cases.example.org/topics/louyuan" in locs and "https://cases.example.org/cases/cd" in locs
     robots = text(client, "/robots.txt")
     assert "Sitemap: https://cases.example.org/sitemap.xml" in robots
+    icon = client.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    assert 'rel="icon"' in text(client, "/")
 
 
 def test_healthz_counts_and_problems(client: FlaskClient, write_entry: WriteEntry, resync: Resync) -> None:

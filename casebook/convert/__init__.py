@@ -64,7 +64,7 @@ def _finish(
         first = blocks[0] if blocks else None
         if isinstance(first, Heading | Para) and visible(first.text) == found.get("title"):
             blocks = blocks[1:]  # the page said its title, and so does its first line
-        blocks, more, notes = take_meta(blocks, places, plain=plain, titled="title" in found)
+        blocks, more, notes = take_meta(blocks, places, plain=plain, title_known="title" in found)
         found = {**more, **found}
         if found.get("title"):
             found["title"], column = strip_column(found["title"])

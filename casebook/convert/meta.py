@@ -111,12 +111,12 @@ def _title_candidate(block: Block, plain: bool) -> str | None:
 
 
 def take_meta(
-    blocks: list[Block], places: Mapping[str, Sequence[str]], *, plain: bool = False, titled: bool = False
+    blocks: list[Block], places: Mapping[str, Sequence[str]], *, plain: bool = False, title_known: bool = False
 ) -> tuple[list[Block], dict[str, Any], list[str]]:
     """The blocks without the title and pure fact lines, the front matter found, report lines.
 
     ``plain`` is for text without formatting: a short first line with no closing punctuation,
-    followed by more text, is taken for the title. ``titled``: the title is known already (a
+    followed by more text, is taken for the title. ``title_known``: the title is known already (a
     page's own title), so no line of the text is taken for it."""
     meta: dict[str, Any] = {}
     report: list[str] = []
@@ -128,7 +128,7 @@ def take_meta(
         meta["title"] = visible(first.text)
         for n in reversed(titled):
             del blocks[n]
-    elif len(blocks) > 1 and not titled:
+    elif len(blocks) > 1 and not title_known:
         candidate = _title_candidate(blocks[0], plain)
         second = _title_candidate(blocks[1], plain) if candidate and len(blocks) > 2 else None
         if candidate and second and second.lstrip().startswith(("—", "－", "--")):  # a subtitle: ——某社区访谈

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,6 +45,12 @@ def sitemap() -> ResponseReturnValue:
         base=site_url(),
     )
     return Response(body, mimetype="application/xml")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers that ask for the old address get the site's icon (an SVG) instead of a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/robots.txt")
