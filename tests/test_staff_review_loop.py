@@ -136,6 +136,9 @@ def test_returned_submitted_entry_becomes_a_draft_marked_needs_changes(
     path = content_dir / "cases" / f"{SLUG}.md"
     before = path.read_text(encoding="utf-8")
     assert "status: submitted" in before
+    # never published: the review page shows the whole article as the public page will
+    page = staff["reviewer1"].get(REVIEW).get_data(as_text=True)
+    assert "从未发布过，以下是全文" in page and '<article class="entry' in page and "先成立楼院党小组。" in page
     assert _return(staff["reviewer1"], "标题太长，请改短。").status_code == 302
     after = path.read_text(encoding="utf-8")
     assert after == before.replace("status: submitted", "status: draft")  # text untouched

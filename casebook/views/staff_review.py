@@ -11,7 +11,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from .. import catalog, content
 from ..db import db
+from ..models import TopicRow
 from ..staff import diffs, editing, review
 from ..staff.models import Revision
 from .auth import current_user, recoverable, require, safe_next
@@ -43,13 +45,18 @@ def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", 
         if returned is not None and returned.id < pending.id:
             since_return = diffs.compare(kind, returned.text, pending.text)
     reviewer = _is_reviewer()
+    entry = editing.parse(ws, session, kind, slug, current)
+    # never published: nothing to compare with, so the page shows the whole article as it will appear
+    article = catalog.preview_row(entry) if not published and entry is not None and kind in content.KINDS else None
     return (
         render_template(
             "staff/review.html",
             guest=False,
             kind=kind,
             slug=slug,
-            entry=editing.parse(ws, session, kind, slug, current),
+            entry=entry,
+            article=article,
+            article_topic=db.session.get(TopicRow, article.topic) if article is not None else None,
             comparison=diffs.compare(kind, published, current) if published else None,
             since_return=since_return,
             pending=pending,
