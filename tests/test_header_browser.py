@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from .test_browser import SHOTS, browser, live_server  # noqa: F401  (module-scoped fixtures)
+from .browserkit import SHOTS
+from .test_browser import browser, live_server  # noqa: F401  (module-scoped fixtures)
 
 NAV = ["主题", "一谈", "微沙龙", "微案例", "民生实事", "搜索"]
 
