@@ -7,18 +7,12 @@ test_wechat; every other outside request is aborted, so nothing leaves the machi
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from casebook import create_app
-from casebook.catalog import sync
-from casebook.db import db
-
-from .test_browser import ROOT, SHOTS, launched_chromium
+from .browserkit import ROOT, SHOTS, launched_chromium, prepare_app, running, serving
 from .test_wechat import APP_ID, SECRET, FakeWeChat
 
 TOPIC = "/topics/wuzhuguan-louyuan/share"
@@ -38,34 +32,17 @@ window.wx = {
 @pytest.fixture(scope="module")
 def fake_api() -> Iterator[FakeWeChat]:
     fake = FakeWeChat()
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    with running(fake.server):
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def share_server(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeWeChat) -> Iterator[str]:
     data = tmp_path_factory.mktemp("share-data")
     # No SITE_URL: absolute links use the request's host, so the JS-SDK origin check matches this server.
-    app = create_app(
-        {
-            "CONTENT_DIR": ROOT,
-            "DATA_DIR": data,
-            "WECHAT_APP_ID": APP_ID,
-            "WECHAT_APP_SECRET": SECRET,
-            "WECHAT_API_BASE": fake_api.base,
-        }
-    )
-    with app.app_context():
-        sync(db.session, ROOT)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    wechat = {"WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": SECRET, "WECHAT_API_BASE": fake_api.base}
+    with serving(prepare_app(ROOT, data, site_url=None, config=wechat)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
