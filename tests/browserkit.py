@@ -138,6 +138,12 @@ def login_page(page: Any, base: str, name: str, password: str) -> None:
     page.wait_for_url(base + "/staff/")
 
 
+def open_at_font_scale(page: Any, url: str, font_scale: int) -> None:
+    """Open ``url`` with the root font at ``font_scale`` %, as WeChat's larger font setting enlarges text."""
+    page.goto(url)
+    page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
+
+
 def sideways_scroll(page: Any) -> int:
     """How many pixels the page scrolls sideways (0 or less: it fits)."""
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .browserkit import ROOT, SHOTS, launched_chromium, prepare_app, serving
+from .browserkit import ROOT, SHOTS, launched_chromium, open_at_font_scale, prepare_app, serving, sideways_scroll
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +42,9 @@ PAGES = [
 def test_page_fits_a_phone(browser: Any, live_server: str, path: str, font_scale: int) -> None:
     page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
     try:
-        page.goto(live_server + path)
         # WeChat's font setting enlarges text; emulate it by scaling the root font size.
-        page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        open_at_font_scale(page, live_server + path, font_scale)
+        overflow = sideways_scroll(page)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {font_scale}% font"
         if font_scale == 100 and path in ("/", "/topics/wuzhuguan-louyuan", "/interviews/louyuan-nongyeyinhang"):
             SHOTS.mkdir(parents=True, exist_ok=True)

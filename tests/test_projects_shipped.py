@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from casebook.content import load
 from casebook.content.project_model import completion_rate, rate_text
 
-from .browserkit import ROOT, SHOTS, launched_chromium, prepare_app, serving
+from .browserkit import ROOT, SHOTS, launched_chromium, open_at_font_scale, prepare_app, serving, sideways_scroll
 
 LIBRARY = load(ROOT)
 PROJECTS = {p.slug: p for p in LIBRARY.projects.values() if p.year == 2021}
@@ -150,9 +150,8 @@ def test_project_pages_fit_a_phone(live_server: str, path: str, font_scale: int)
     with launched_chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
         try:
-            page.goto(live_server + path)
-            page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            open_at_font_scale(page, live_server + path, font_scale)
+            overflow = sideways_scroll(page)
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {font_scale}% font"
             if path == "/projects/2021":
                 bars = page.locator("svg.bar")

@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from .browserkit import ROOT, SHOTS, launched_chromium, prepare_app, running, serving
+from .browserkit import (
+    ROOT,
+    SHOTS,
+    launched_chromium,
+    open_at_font_scale,
+    prepare_app,
+    running,
+    serving,
+    sideways_scroll,
+)
 from .test_wechat import APP_ID, SECRET, FakeWeChat
 
 TOPIC = "/topics/wuzhuguan-louyuan/share"
@@ -77,10 +86,9 @@ def test_share_page_fits_360px(chromium: Any, share_server: str, font_scale: int
     context = _phone(chromium, share_server)
     try:
         page = context.new_page()
-        page.goto(share_server + TOPIC)
-        page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
+        open_at_font_scale(page, share_server + TOPIC, font_scale)
         page.click("details.share-qr summary")  # the opened QR must fit too
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = sideways_scroll(page)
         assert overflow <= 0, f"share page scrolls sideways by {overflow}px at {font_scale}%"
         page.wait_for_function("document.querySelector('.share-qr img').naturalWidth > 0")  # the QR loads
     finally:
@@ -153,7 +161,7 @@ def test_copy_link_last_resort_shows_the_link_selected(chromium: Any, share_serv
         assert field.is_visible()
         selected = field.evaluate("f => f.value.substring(f.selectionStart, f.selectionEnd)")
         assert selected == share_server + "/interviews/louyuan-nongyeyinhang"
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = sideways_scroll(page)
         assert overflow <= 0
     finally:
         context.close()
