@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from .test_browser import SHOTS, browser, live_server  # noqa: F401  (module-scoped fixtures)
+from .browserkit import SHOTS, open_at_font_scale
+from .test_browser import browser, live_server  # noqa: F401  (module-scoped fixtures)
 
 NAV = ["主题", "一谈", "微沙龙", "微案例", "民生实事", "搜索"]
 
@@ -15,8 +16,7 @@ NAV = ["主题", "一谈", "微沙龙", "微案例", "民生实事", "搜索"]
 def _header(browser: Any, url: str, font_scale: int, width: int = 360) -> dict[str, Any]:  # noqa: F811
     page = browser.new_page(viewport={"width": width, "height": 640}, device_scale_factor=2)
     try:
-        page.goto(url)
-        page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
+        open_at_font_scale(page, url, font_scale)
         result: dict[str, Any] = page.evaluate(
             """() => {
               const doc = document.documentElement;

@@ -4,22 +4,14 @@ text goes in as a normal paste would; an imported file opens in the editor with 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from casebook import create_app
-from casebook.catalog import sync
-from casebook.db import db
-from casebook.staff import accounts
-
-from .conftest import PLACES, TOPICS
+from .browserkit import launched_chromium, login_page, prepare_app, serving, write_content
 from .convertkit import interview_docx
-from .test_browser import launched_chromium
 
 PASSWORD = "粘贴 测试 密码"
 WORD_HTML = """<html><body><!--StartFragment--><p class=MsoNormal><b>一、背景</b></p>
@@ -42,21 +34,9 @@ PASTE = """(args) => {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("paste")
-    content = base / "content"
-    for folder in ("interviews", "salons", "cases", "media"):
-        (content / folder).mkdir(parents=True)
-    (content / "topics.yml").write_text(TOPICS, encoding="utf-8")
-    (content / "places.yml").write_text(PLACES, encoding="utf-8")
-    app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
-    with app.app_context():
-        sync(db.session, content)
-        accounts.add_user(db.session, "编辑小王", "editor", PASSWORD)
-        db.session.commit()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    content = write_content(base / "content")
+    with serving(prepare_app(content, base / "data", users={"编辑小王": "editor"}, password=PASSWORD)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +49,7 @@ def chromium(server: str) -> Iterator[Any]:
 def page(chromium: Any, server: str) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
-    page.goto(server + "/login")
-    page.fill("input[name=name]", "编辑小王")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(server + "/staff/")
+    login_page(page, server, "编辑小王", PASSWORD)
     yield page
     context.close()
 

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
-from casebook import create_app
-from casebook.catalog import sync
 from casebook.content import load
 from casebook.content.project_model import completion_rate, rate_text
-from casebook.db import db
 
-from .test_browser import SHOTS, launched_chromium
+from .browserkit import ROOT, SHOTS, launched_chromium, open_at_font_scale, prepare_app, serving, sideways_scroll
 
-ROOT = Path(__file__).resolve().parent.parent / "content"
 LIBRARY = load(ROOT)
 PROJECTS = {p.slug: p for p in LIBRARY.projects.values() if p.year == 2021}
 ARTICLE = ROOT.parent.parent / "shared" / "domain" / "source-article.txt"
@@ -68,17 +61,7 @@ def _indicators() -> dict[str, tuple[Decimal | None, Decimal | None]]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    app = create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": ROOT,
-            "DATA_DIR": tmp_path_factory.mktemp("d"),
-            "SITE_URL": "https://x.example",
-        }
-    )
-    with app.app_context():
-        sync(db.session, ROOT)
-        db.session.commit()
+    app = prepare_app(ROOT, tmp_path_factory.mktemp("d"), site_url="https://x.example", config={"TESTING": True})
     return app.test_client()
 
 
@@ -156,15 +139,8 @@ def test_no_thirty_character_run_is_shared_between_projects() -> None:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app({"CONTENT_DIR": ROOT, "DATA_DIR": tmp_path_factory.mktemp("live"), "SITE_URL": "http://127.0.0.1"})
-    with app.app_context():
-        sync(db.session, ROOT)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(prepare_app(ROOT, tmp_path_factory.mktemp("live"))) as url:
+        yield url
 
 
 @pytest.mark.browser
@@ -174,9 +150,8 @@ def test_project_pages_fit_a_phone(live_server: str, path: str, font_scale: int)
     with launched_chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
         try:
-            page.goto(live_server + path)
-            page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            open_at_font_scale(page, live_server + path, font_scale)
+            overflow = sideways_scroll(page)
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {font_scale}% font"
             if path == "/projects/2021":
                 bars = page.locator("svg.bar")

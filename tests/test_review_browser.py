@@ -1,26 +1,20 @@
 """The review loop in a real chromium at 360 px: a reviewer returns an edit with a comment using
 the keyboard only; the editor finds it on the dashboard and in the editor. Saves the review page
-as docs/screenshots/review-360.png when CASEBOOK_SCREENSHOTS is set (see tests/test_browser.py)."""
+as docs/screenshots/review-360.png when CASEBOOK_SCREENSHOTS is set (see tests/browserkit.py)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from casebook import create_app, indexing
-from casebook.catalog import sync
-from casebook.db import db
-from casebook.staff import accounts
-
+from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, write_content
 from .staffkit import entry_form, form_of, login, token
-from .test_browser import SHOTS, launched_chromium
 
 PASSWORD = "浏览器 审核 密码"
+STAFF = {"编辑小王": "editor", "审核老李": "reviewer"}
 SLUG = "yishihui-meiyue"
 TOPICS = "- slug: louyuan\n  number: 1\n  title: 无主管楼院治理\n"
 PLACES = "林山寨街道:\n  - 农业银行社区\n"
@@ -48,20 +42,9 @@ status: published
 @pytest.fixture(scope="module")
 def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("review")
-    content = base / "content"
-    for folder in ("interviews", "salons", "cases", "media"):
-        (content / folder).mkdir(parents=True)
-    (content / "topics.yml").write_text(TOPICS, encoding="utf-8")
-    (content / "places.yml").write_text(PLACES, encoding="utf-8")
+    content = write_content(base / "content", TOPICS, PLACES)
     (content / "cases" / f"{SLUG}.md").write_text(PUBLISHED, encoding="utf-8")
-    app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
-    with app.app_context():
-        sync(db.session, content)
-        db.session.commit()
-        indexing.rebuild(db.session, app.extensions["casebook.search"], content)
-        accounts.add_user(db.session, "编辑小王", "editor", PASSWORD)
-        accounts.add_user(db.session, "审核老李", "reviewer", PASSWORD)
-        db.session.commit()
+    app = prepare_app(content, base / "data", users=STAFF, password=PASSWORD, rebuild_index=True)
     # the editor changes the published case (a pending edit) and asks a question in the thread
     editor = app.test_client()
     login(editor, "编辑小王", PASSWORD)
@@ -83,25 +66,14 @@ def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     review = f"/staff/review/case/{SLUG}"
     question = {"csrf_token": token(editor, review), "comment": "改成两周一次是按街道的新要求，请审核。"}
     assert editor.post(f"/staff/comment/case/{SLUG}", data=question).status_code == 302
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def chromium(review_server: str) -> Iterator[Any]:
     with launched_chromium() as browser:
         yield browser
-
-
-def _login(page: Any, server: str, name: str) -> None:
-    page.goto(server + "/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(server + "/staff/")
 
 
 def _tab_to(page: Any, condition: str, limit: int = 80) -> None:
@@ -113,15 +85,11 @@ def _tab_to(page: Any, condition: str, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached {condition}")
 
 
-def _no_sideways_scroll(page: Any) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
-
-
 @pytest.mark.browser
 def test_return_with_a_comment_by_keyboard_at_360px(chromium: Any, review_server: str, tmp_path: Path) -> None:
     context = chromium.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2)
     page = context.new_page()
-    _login(page, review_server, "审核老李")
+    login_page(page, review_server, "审核老李", PASSWORD)
     page.goto(f"{review_server}/staff/review/case/{SLUG}")
     # what changed: the field table (labels in Chinese) and the body, character by character
     assert page.locator(".field-diff th[scope=row]").all_inner_texts() == ["标题", "标签"]
@@ -131,7 +99,7 @@ def test_return_with_a_comment_by_keyboard_at_360px(chromium: Any, review_server
     assert "underline" in decoration  # marked by more than colour
     assert "line-through" in page.eval_on_selector(".body-diff del", "el => getComputedStyle(el).textDecorationLine")
     assert "按街道的新要求" in page.inner_text("#thread")
-    assert _no_sideways_scroll(page) <= 0
+    assert sideways_scroll(page) <= 0
 
     # keyboard only: Tab to the comment box, type, Tab to 退回修改, Enter
     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -145,11 +113,11 @@ def test_return_with_a_comment_by_keyboard_at_360px(chromium: Any, review_server
     assert "已退回给 编辑小王" in page.inner_text(".flash-ok")
     thread = page.inner_text("#thread")
     assert "请在“成效”里写明改成两周一次以后开了几次会。" in thread and "退回" in thread
-    assert _no_sideways_scroll(page) <= 0
+    assert sideways_scroll(page) <= 0
 
     # the editor sees it on the dashboard and opens the returned text with the comment on top
     editor = chromium.new_context(viewport={"width": 360, "height": 640}).new_page()
-    _login(editor, review_server, "编辑小王")
+    login_page(editor, review_server, "编辑小王", PASSWORD)
     returned = editor.locator("section.returned-to-me")
     assert "退回给我 1" in returned.locator("h2").inner_text()
     assert "请在“成效”里写明" in returned.inner_text()
@@ -157,7 +125,7 @@ def test_return_with_a_comment_by_keyboard_at_360px(chromium: Any, review_server
     editor.wait_for_selector(".returned-notice")
     assert "请在“成效”里写明" in editor.inner_text(".returned-notice")
     assert "每两周开一次" in editor.input_value("textarea[name=body]")
-    assert _no_sideways_scroll(editor) <= 0
+    assert sideways_scroll(editor) <= 0
     public = chromium.new_page(viewport={"width": 360, "height": 640})
     public.goto(f"{review_server}/cases/{SLUG}")
     assert public.inner_text("h1") == "楼院议事会每月开一次"

@@ -2,46 +2,30 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-from casebook import create_app, jobs
-from casebook.catalog import sync
-from casebook.db import db
-from casebook.staff import accounts
+from casebook import jobs
 
-from .conftest import PLACES, TOPICS
-from .test_browser import SHOTS, launched_chromium
+from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, write_content
 
 PASSWORD = "浏览器 测试 密码"
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Flask]]:
-    root = tmp_path / "content"
-    (root / "cases").mkdir(parents=True)
-    (root / "topics.yml").write_text(TOPICS, encoding="utf-8")
-    (root / "places.yml").write_text(PLACES, encoding="utf-8")
+    root = write_content(tmp_path / "content")
     (root / "glossary.yml").write_text("# 搜索词表\n- term: 议事协商\n", encoding="utf-8")
     (root / "cases" / "louyuan.md").write_text(
         "---\ntitle: 老旧楼院的自管会\ntopic: louyuan\ndate: 2022-03-01\n---\n三无楼院成立自管会。\n", encoding="utf-8"
     )
-    app = create_app({"CONTENT_DIR": root, "DATA_DIR": tmp_path / "data", "SITE_URL": "http://127.0.0.1"})
-    with app.app_context():
-        sync(db.session, root)
-        accounts.add_user(db.session, "审核老李", "reviewer", PASSWORD)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
+    app = prepare_app(root, tmp_path / "data", users={"审核老李": "reviewer"}, password=PASSWORD)
+    with serving(app) as url:
+        yield url, app
 
 
 @pytest.fixture
@@ -50,25 +34,17 @@ def chromium() -> Iterator[Any]:
         yield browser
 
 
-def _sideways(page: Any) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
-
-
 @pytest.mark.browser
 def test_glossary_form_at_phone_width(chromium: Any, served: tuple[str, Flask], tmp_path: Path) -> None:
     base, app = served
     page = chromium.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2).new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=name]", "审核老李")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(base + "/staff/")
+    login_page(page, base, "审核老李", PASSWORD)
 
     page.goto(base + "/staff/settings/glossary")
     rows = page.locator("[data-row]")
     assert rows.count() == 4  # the one term, three blank rows
     assert page.input_value("[data-row] >> nth=0 >> input[name=term]") == "议事协商"
-    assert _sideways(page) <= 0
+    assert sideways_scroll(page) <= 0
     page.fill("[data-row] >> nth=1 >> input[name=term]", "无主管楼院")
     page.fill("[data-row] >> nth=1 >> textarea[name=synonyms]", "三无楼院，老旧散楼院")
     page.fill("[data-row] >> nth=2 >> textarea[name=synonyms]", "没有词语的同义词")
@@ -87,7 +63,7 @@ def test_glossary_form_at_phone_width(chromium: Any, served: tuple[str, Flask], 
     assert page.evaluate("document.activeElement.closest('.has-error') !== null")  # focus on the row to fix
     assert page.input_value("[data-row] >> nth=1 >> textarea[name=synonyms]") == "三无楼院，老旧散楼院"
     assert page.input_value("[data-row] >> nth=4 >> input[name=term]") == "网格员"  # the row added by script, kept
-    assert _sideways(page) <= 0
+    assert sideways_scroll(page) <= 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "staff-glossary-360.png"), full_page=False)
 
@@ -107,8 +83,8 @@ def test_glossary_form_at_phone_width(chromium: Any, served: tuple[str, Flask], 
     assert page.inner_text(".job-headline") == "已生效"
     assert page.locator(".job-progress").is_hidden()
     page.screenshot(path=str(SHOTS / "staff-glossary-saved-360.png"), full_page=False)
-    assert _sideways(page) <= 0
+    assert sideways_scroll(page) <= 0
     page.goto(base + "/staff/")
     assert "后台任务" in page.inner_text("main") and "重建搜索索引" in page.inner_text("main")
     page.locator("section.jobs").screenshot(path=str(SHOTS / "staff-jobs-360.png"))
-    assert _sideways(page) <= 0
+    assert sideways_scroll(page) <= 0

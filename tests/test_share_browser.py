@@ -7,18 +7,21 @@ test_wechat; every other outside request is aborted, so nothing leaves the machi
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from casebook import create_app
-from casebook.catalog import sync
-from casebook.db import db
-
-from .test_browser import ROOT, SHOTS, launched_chromium
+from .browserkit import (
+    ROOT,
+    SHOTS,
+    launched_chromium,
+    open_at_font_scale,
+    prepare_app,
+    running,
+    serving,
+    sideways_scroll,
+)
 from .test_wechat import APP_ID, SECRET, FakeWeChat
 
 TOPIC = "/topics/wuzhuguan-louyuan/share"
@@ -38,34 +41,17 @@ window.wx = {
 @pytest.fixture(scope="module")
 def fake_api() -> Iterator[FakeWeChat]:
     fake = FakeWeChat()
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    with running(fake.server):
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def share_server(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeWeChat) -> Iterator[str]:
     data = tmp_path_factory.mktemp("share-data")
     # No SITE_URL: absolute links use the request's host, so the JS-SDK origin check matches this server.
-    app = create_app(
-        {
-            "CONTENT_DIR": ROOT,
-            "DATA_DIR": data,
-            "WECHAT_APP_ID": APP_ID,
-            "WECHAT_APP_SECRET": SECRET,
-            "WECHAT_API_BASE": fake_api.base,
-        }
-    )
-    with app.app_context():
-        sync(db.session, ROOT)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    wechat = {"WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": SECRET, "WECHAT_API_BASE": fake_api.base}
+    with serving(prepare_app(ROOT, data, site_url=None, config=wechat)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +86,9 @@ def test_share_page_fits_360px(chromium: Any, share_server: str, font_scale: int
     context = _phone(chromium, share_server)
     try:
         page = context.new_page()
-        page.goto(share_server + TOPIC)
-        page.add_style_tag(content=f"html {{ font-size: {font_scale}% !important; }}")
+        open_at_font_scale(page, share_server + TOPIC, font_scale)
         page.click("details.share-qr summary")  # the opened QR must fit too
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = sideways_scroll(page)
         assert overflow <= 0, f"share page scrolls sideways by {overflow}px at {font_scale}%"
         page.wait_for_function("document.querySelector('.share-qr img').naturalWidth > 0")  # the QR loads
     finally:
@@ -176,7 +161,7 @@ def test_copy_link_last_resort_shows_the_link_selected(chromium: Any, share_serv
         assert field.is_visible()
         selected = field.evaluate("f => f.value.substring(f.selectionStart, f.selectionEnd)")
         assert selected == share_server + "/interviews/louyuan-nongyeyinhang"
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = sideways_scroll(page)
         assert overflow <= 0
     finally:
         context.close()

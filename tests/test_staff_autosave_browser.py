@@ -7,21 +7,13 @@ instead of silently replacing the other person's save.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from casebook import create_app
-from casebook.catalog import sync
-from casebook.db import db
-from casebook.staff import accounts
-
-from .conftest import PLACES, TOPICS
-from .test_browser import launched_chromium
+from .browserkit import launched_chromium, login_page, prepare_app, serving, write_content
 
 PASSWORD = "浏览器 测试 密码"
 
@@ -29,22 +21,10 @@ PASSWORD = "浏览器 测试 密码"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     base = tmp_path_factory.mktemp("autosave")
-    content = base / "content"
-    for folder in ("interviews", "salons", "cases", "media"):
-        (content / folder).mkdir(parents=True)
-    (content / "topics.yml").write_text(TOPICS, encoding="utf-8")
-    (content / "places.yml").write_text(PLACES, encoding="utf-8")
-    app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
-    with app.app_context():
-        sync(db.session, content)
-        accounts.add_user(db.session, "编辑甲", "editor", PASSWORD)
-        accounts.add_user(db.session, "编辑乙", "editor", PASSWORD)
-        db.session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", content
-    httpd.shutdown()
+    content = write_content(base / "content")
+    app = prepare_app(content, base / "data", users={"编辑甲": "editor", "编辑乙": "editor"}, password=PASSWORD)
+    with serving(app) as url:
+        yield url, content
 
 
 @pytest.fixture(scope="module")
@@ -53,20 +33,12 @@ def chromium(server: tuple[str, Path]) -> Iterator[Any]:
         yield browser
 
 
-def _login(page: Any, url: str, name: str) -> None:
-    page.goto(url + "/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(url + "/staff/")
-
-
 @pytest.mark.browser
 def test_restored_autosave_conflicts_with_a_save_made_meanwhile(chromium: Any, server: tuple[str, Path]) -> None:
     url, content = server
     edit_url = url + "/staff/edit/case/louyuan-zidong"
     first = chromium.new_context().new_page()
-    _login(first, url, "编辑甲")
+    login_page(first, url, "编辑甲", PASSWORD)
     first.goto(url + "/staff/new/case?topic=louyuan")
     first.fill("input[name=slug]", "louyuan-zidong")
     first.fill("input[name=title]", "楼院自治")
@@ -81,7 +53,7 @@ def test_restored_autosave_conflicts_with_a_save_made_meanwhile(chromium: Any, s
 
     # meanwhile 编辑乙 saves a change of their own
     second = chromium.new_context().new_page()
-    _login(second, url, "编辑乙")
+    login_page(second, url, "编辑乙", PASSWORD)
     second.goto(edit_url)
     second.fill("textarea[name=body]", "第一段。\n\n乙的修改。")
     second.click("button[value=save]")

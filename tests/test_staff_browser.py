@@ -4,24 +4,17 @@ picture, submit; a reviewer publishes; the public page shows it. Phone width thr
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
-from casebook import create_app, indexing
-from casebook.catalog import sync
-from casebook.db import db
-from casebook.staff import accounts
+from .browserkit import ROOT, SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll
 
-from .test_browser import SHOTS, launched_chromium
-
-ROOT = Path(__file__).resolve().parent.parent / "content"
 PASSWORD = "浏览器 测试 密码"
+STAFF = {"编辑小王": "editor", "审核老李": "reviewer"}
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +22,9 @@ def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("staff")
     content = base / "content"
     shutil.copytree(ROOT, content)
-    app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
-    with app.app_context():
-        sync(db.session, content)
-        db.session.commit()
-        indexing.rebuild(db.session, app.extensions["casebook.search"], content)
-        accounts.add_user(db.session, "编辑小王", "editor", PASSWORD)
-        accounts.add_user(db.session, "审核老李", "reviewer", PASSWORD)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    app = prepare_app(content, base / "data", users=STAFF, password=PASSWORD, rebuild_index=True)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -50,27 +33,15 @@ def chromium(staff_server: str) -> Iterator[Any]:
         yield browser
 
 
-def _login(page: Any, server: str, name: str) -> None:
-    page.goto(server + "/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(server + "/staff/")
-
-
-def _no_sideways_scroll(page: Any) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
-
-
 @pytest.mark.browser
 def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, tmp_path: Path) -> None:
     photo = tmp_path / "议事会现场.jpg"
     Image.new("RGB", (1600, 1200), (200, 120, 40)).save(photo, "JPEG")
     editor_context = chromium.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2)
     page = editor_context.new_page()
-    _login(page, staff_server, "编辑小王")
+    login_page(page, staff_server, "编辑小王", PASSWORD)
     assert "工作台" in page.inner_text("h1")
-    assert _no_sideways_scroll(page) <= 0
+    assert sideways_scroll(page) <= 0
 
     page.goto(staff_server + "/staff/new/case?topic=wuzhuguan-louyuan")
     page.fill("input[name=slug]", "browser-louyuan")
@@ -97,7 +68,7 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
         "document.querySelector('textarea[name=body]').value.includes('![楼院议事会现场](media/')", timeout=10000
     )
     page.wait_for_selector(".preview img", timeout=5000)
-    assert _no_sideways_scroll(page) <= 0
+    assert sideways_scroll(page) <= 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "staff-editor-360.png"), full_page=False)
 
@@ -109,7 +80,7 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     assert response is not None and response.status == 404  # not public until a reviewer publishes
 
     reviewer = chromium.new_context(viewport={"width": 360, "height": 640}).new_page()
-    _login(reviewer, staff_server, "审核老李")
+    login_page(reviewer, staff_server, "审核老李", PASSWORD)
     assert "楼院议事会这样开" in reviewer.inner_text("main")  # in 待审核 on the dashboard
     reviewer.goto(staff_server + "/staff/review/case/browser-louyuan")
     reviewer.click("form:has(input[value=published]) button")
@@ -121,5 +92,5 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     image = public.locator(".prose img")
     assert image.get_attribute("alt") == "楼院议事会现场"
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
-    assert _no_sideways_scroll(public) <= 0
+    assert sideways_scroll(public) <= 0
     editor_context.close()

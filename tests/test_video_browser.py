@@ -4,22 +4,14 @@ seeks a ``<video>``, a link card that keeps the cover. Outside sites are never c
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
-from casebook import create_app
-from casebook.catalog import sync
-from casebook.db import db
-from casebook.staff import accounts
-
-from .conftest import PLACES, TOPICS
-from .test_browser import SHOTS, launched_chromium
+from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, write_content
 
 ENTRY = """\
 ---
@@ -45,11 +37,7 @@ OUTSIDE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
 @pytest.fixture(scope="module")
 def video_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("video")
-    content = base / "content"
-    for folder in ("interviews", "salons", "cases", "media"):
-        (content / folder).mkdir(parents=True)
-    (content / "topics.yml").write_text(TOPICS, encoding="utf-8")
-    (content / "places.yml").write_text(PLACES, encoding="utf-8")
+    content = write_content(base / "content")
     Image.new("RGB", (640, 360), (184, 38, 43)).save(content / "media" / "yard.png")
     entries = {
         "interviews/bili.md": ("书记谈楼院（哔哩哔哩）", "https://www.bilibili.com/video/BV1xx411c7mD?p=2"),
@@ -58,16 +46,8 @@ def video_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     for path, (title, video) in entries.items():
         (content / path).write_text(ENTRY.format(title=title, video=video), encoding="utf-8")
-    app = create_app({"CONTENT_DIR": content, "DATA_DIR": base / "data", "SITE_URL": "http://127.0.0.1"})
-    with app.app_context():
-        sync(db.session, content)
-        accounts.add_user(db.session, "编辑小王", "editor", PASSWORD)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(prepare_app(content, base / "data", users={"编辑小王": "editor"}, password=PASSWORD)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -77,10 +57,6 @@ def phone(video_server: str) -> Iterator[Any]:
         context.route(OUTSIDE, lambda route: route.abort())  # no request leaves this machine
         yield context.new_page()
         context.close()
-
-
-def _no_sideways_scroll(page: Any) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
 @pytest.mark.browser
@@ -97,7 +73,7 @@ def test_bilibili_player_and_chapters(phone: Any, video_server: str) -> None:
     assert chapters.nth(1).inner_text().split() == ["03:15", "楼院党小组怎么建"]
     assert chapters.nth(1).get_attribute("target") == "video-player"
     assert "&t=195&autoplay=1" in (chapters.nth(1).get_attribute("href") or "")
-    assert _no_sideways_scroll(phone) <= 0
+    assert sideways_scroll(phone) <= 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SHOTS / "video-chapters-360.png"), full_page=True)
 
@@ -129,17 +105,13 @@ def test_link_card_keeps_the_cover(phone: Any, video_server: str) -> None:
     assert "楼院议事会（外部链接）" in text and "哔哩哔哩" in text and "观看视频 →" in text
     # no player here to seek: the chapters are plain text with their times
     assert phone.locator(".chapters a").count() == 0 and "03:15" in phone.inner_text(".chapters")
-    assert _no_sideways_scroll(phone) <= 0
+    assert sideways_scroll(phone) <= 0
     phone.screenshot(path=str(SHOTS / "video-link-card-360.png"), full_page=True)
 
 
 @pytest.mark.browser
 def test_editor_live_preview_shows_player_and_chapters(phone: Any, video_server: str) -> None:
-    phone.goto(video_server + "/login")
-    phone.fill("input[name=name]", "编辑小王")
-    phone.fill("input[name=password]", PASSWORD)
-    phone.click("form button[type=submit]")
-    phone.wait_for_url(video_server + "/staff/")
+    login_page(phone, video_server, "编辑小王", PASSWORD)
     phone.goto(video_server + "/staff/new/interview?topic=louyuan")
     phone.fill("input[name=title]", "预览里的访谈")
     phone.fill("input[name=video]", "https://m.bilibili.com/video/BV1xx411c7mD")
@@ -155,18 +127,14 @@ def test_editor_live_preview_shows_player_and_chapters(phone: Any, video_server:
     phone.fill("input[name=video]", "https://b23.tv/AbCdEf1")
     phone.wait_for_selector(".preview a.video-card", timeout=5000)
     warnings.filter(has_text="无法嵌入播放").wait_for(timeout=5000)
-    assert _no_sideways_scroll(phone) <= 0
+    assert sideways_scroll(phone) <= 0
 
 
 def test_fixture_entries_are_valid(tmp_path: Path) -> None:
     """The entries the browser tests use load without problems (so a browser failure means the page)."""
     from casebook import content as content_files
 
-    root = tmp_path / "content"
-    for folder in ("interviews", "media"):
-        (root / folder).mkdir(parents=True)
-    (root / "topics.yml").write_text(TOPICS, encoding="utf-8")
-    (root / "places.yml").write_text(PLACES, encoding="utf-8")
+    root = write_content(tmp_path / "content")
     (root / "media" / "yard.png").write_bytes(b"png")
     (root / "interviews" / "x.md").write_text(
         ENTRY.format(title="t", video="https://www.bilibili.com/video/BV1xx411c7mD"), encoding="utf-8"
