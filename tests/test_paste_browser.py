@@ -1,6 +1,8 @@
 """Paste and 整理格式 in a real chromium: a paste event carrying the clipboard's text/html lands in the
 body as Markdown; multi-line plain text gets the line rules; when /staff/convert fails, the plain
-text goes in as a normal paste would; an imported file opens in the editor with its report."""
+text goes in as a normal paste would; an imported file opens in the editor with its report, and its
+preview fits a phone (saved as docs/screenshots/import-report-360.png and imported-interview-360.png
+when CASEBOOK_SCREENSHOTS is set)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from .browserkit import launched_chromium, login_page, prepare_app, serving, write_content
-from .convertkit import interview_docx
+from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, write_content
+from .convertkit import interview_docx, png
 
 PASSWORD = "粘贴 测试 密码"
 WORD_HTML = """<html><body><!--StartFragment--><p class=MsoNormal><b>一、背景</b></p>
@@ -35,7 +37,8 @@ PASTE = """(args) => {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("paste")
     content = write_content(base / "content")
-    with serving(prepare_app(content, base / "data", users={"编辑小王": "editor"}, password=PASSWORD)) as url:
+    app = prepare_app(content, base / "data", users={"编辑小王": "editor"}, password=PASSWORD, rebuild_index=True)
+    with serving(app) as url:
         yield url
 
 
@@ -101,7 +104,7 @@ def test_a_failed_conversion_falls_back_to_the_plain_text(page: Any, server: str
 @pytest.mark.browser
 def test_imported_file_opens_in_the_editor_with_its_report(page: Any, server: str, tmp_path: Path) -> None:
     source = tmp_path / "访谈记录.docx"
-    source.write_bytes(interview_docx())
+    source.write_bytes(interview_docx(png(480, 320)))
     page.goto(server + "/staff/import")
     page.set_input_files("input[name=file]", str(source))
     page.select_option("select[name=kind]", "interview")
@@ -112,3 +115,15 @@ def test_imported_file_opens_in_the_editor_with_its_report(page: Any, server: st
     report = page.wait_for_selector("details.import-report")
     assert "文件：访谈记录.docx" in report.inner_text() and "已识别：标题 把楼院管起来" in report.inner_text()
     assert "**问：**楼院没人管，先做什么？" in body_value(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "import-report-360.png"), full_page=True)
+    # the imported interview as it will be published, at phone width: facts, headings, lists, table, picture
+    page.click("a:text-is('预览')")
+    page.wait_for_url("**/staff/view/interview/**")
+    article = page.locator("article.entry")
+    assert article.locator("h1").inner_text() == "把楼院管起来"
+    assert article.locator("h2").count() >= 1 and article.locator("h3").count() >= 1
+    assert article.locator("ol li, ul li").count() >= 3
+    assert article.locator("table").count() == 1 and article.locator("img").count() >= 1
+    assert sideways_scroll(page) == 0
+    page.screenshot(path=str(SHOTS / "imported-interview-360.png"), full_page=True)

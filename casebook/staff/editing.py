@@ -331,7 +331,7 @@ def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
         if not usable or indexing.needs_rebuild(ws.index, ws.root):
             ws.queue_rebuild()
             if not usable:
-                return "已保存；搜索索引重建中，完成后这次修改才能搜到。"
+                return "已保存；搜索索引正在后台重建，完成前搜索结果可能不全。"
     except Exception as exc:  # the file and the catalog are saved: a search hiccup must not hide that
         logger.exception("search index update failed for %s", key)
         return f"已保存，但搜索索引暂未更新（{type(exc).__name__}）；运行 casebook reindex 可补上。"
