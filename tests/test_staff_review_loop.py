@@ -161,6 +161,19 @@ def test_returned_submitted_entry_becomes_a_draft_marked_needs_changes(
     assert "status-returned" not in staff["editor1"].get("/staff/entries").get_data(as_text=True)
 
 
+def test_a_return_goes_to_who_wrote_the_text_not_to_who_submitted_it(staff: dict[str, FlaskClient], app: Flask) -> None:
+    _save(staff["editor1"], "/staff/new/case", body="editor1 写的正文。")
+    submitted = staff["editor2"].post(
+        f"/staff/status/case/{SLUG}", data={**_review_form(staff["editor2"]), "to": "submitted"}
+    )
+    assert submitted.status_code == 302
+    assert _return(staff["reviewer1"], "请补充做法。").status_code == 302
+    assert [c.addressed_to for c in _comments(app)] == ["editor1"]
+    for name, count in (("editor1", 1), ("editor2", 0)):
+        mine = _section(staff[name].get("/staff/").get_data(as_text=True), "退回给我")
+        assert f'退回给我 <span class="count">{count}</span>' in mine
+
+
 @pytest.mark.parametrize("comment", ["", "  \n  "])
 def test_return_without_a_comment_is_refused_and_nothing_changes(
     staff: dict[str, FlaskClient], app: Flask, comment: str

@@ -144,14 +144,26 @@ def return_entry(
 
 
 def _author_of(session: DbSession, kind: str, slug: str) -> str:
-    """Who wrote the text being returned: the author of the newest revision that changed it."""
+    """Who wrote the text being returned: the author of the newest revision that changed the text
+    (not one that only changed its status, like a 提交审核 by someone else)."""
     stmt = (
-        select(Revision.author)
+        select(Revision.author, Revision.text)
         .where(Revision.kind == kind, Revision.slug == slug, Revision.action.not_in(editing.NOT_A_SAVE))
         .order_by(Revision.id.desc())
-        .limit(1)
+        .limit(200)
     )
-    return session.scalar(stmt) or ""
+    rows = list(session.execute(stmt))
+    for (author, text), (_, older) in zip(rows, rows[1:], strict=False):
+        if _without_status(text) != _without_status(older):
+            return author
+    return rows[-1][0] if rows else ""
+
+
+def _without_status(text: str) -> str:
+    try:
+        return editing.set_status(text, "draft")
+    except ValueError:
+        return text
 
 
 def open_returns(
