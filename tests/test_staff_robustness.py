@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from casebook.db import db
 from casebook.staff.models import User
 
-from .staffkit import add_user, staff_client, token
+from .staffkit import add_user, entry_form, form_of, staff_client, token
 
 
 @pytest.fixture
@@ -77,3 +79,27 @@ def test_expired_page_links_back_only_within_the_site(admin: FlaskClient) -> Non
     assert foreign.status_code == 400 and "evil.example" not in foreign.get_data(as_text=True)
     own = admin.post("/logout", headers={"Referer": "http://localhost/staff/entries?status=draft"})
     assert own.status_code == 400 and 'href="/staff/entries?status=draft"' in own.get_data(as_text=True)
+
+
+def test_a_save_while_the_database_is_locked_comes_back_filled_in_and_leaves_no_file(
+    app: Flask, admin: FlaskClient, content_dir: Path
+) -> None:
+    """A long background sync holds SQLite's write lock: the save waits, then the form comes back."""
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "connect", lambda connection, _: connection.execute("PRAGMA busy_timeout=200"))
+        engine.dispose()  # new connections wait 0.2 s instead of 10 s
+        path = engine.url.database
+    data = {**form_of(admin, "/staff/new/case"), **entry_form(body="锁住时写的正文。"), "slug": "locked"}
+    holder = sqlite3.connect(str(path))
+    holder.execute("BEGIN IMMEDIATE")  # another process writing
+    try:
+        refused = admin.post("/staff/new/case", data=data)
+    finally:
+        holder.rollback()
+        holder.close()
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 503 and "数据库正忙" in html and "锁住时写的正文。" in html
+    assert not (content_dir / "cases" / "locked.md").exists()
+    assert admin.post("/staff/new/case", data=data).status_code == 302  # once free, the same form saves
+    assert "锁住时写的正文。" in (content_dir / "cases" / "locked.md").read_text(encoding="utf-8")

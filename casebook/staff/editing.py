@@ -258,6 +258,7 @@ def _write(
     A pending edit is superseded by the written text, unless ``keep_pending`` (a status change
     that leaves the edit waiting for review).
     """
+    before = path.read_bytes() if path.is_file() else None
     content.write_atomic(path, text)
     try:
         kind_of(kind).refresh(session, ws.root, path)
@@ -270,6 +271,11 @@ def _write(
         session.commit()
     except Exception:
         session.rollback()
+        # the database refused (locked, gone): put the file back, so file, catalog and history agree
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            content.write_atomic(path, before)
         raise
     if action in GIT_ACTIONS:
         git_commit(ws.root, path, f"{GIT_ACTIONS[action]} {kind}/{slug}: {entry.title}", user)

@@ -10,6 +10,7 @@ No Flask here: views call these, services flush or commit as ``editing`` does.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -153,7 +154,7 @@ def _author_of(session: DbSession, kind: str, slug: str) -> str:
         .limit(200)
     )
     rows = list(session.execute(stmt))
-    for (author, text), (_, older) in zip(rows, rows[1:], strict=False):
+    for (author, text), (_, older) in itertools.pairwise(rows):
         if _without_status(text) != _without_status(older):
             return author
     return rows[-1][0] if rows else ""

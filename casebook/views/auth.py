@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, abort, current_app, g, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import db
@@ -85,6 +86,32 @@ def _csrf_guard() -> ResponseReturnValue | None:
             return {"error": "页面已过期，请刷新后重试"}, 400
         return render_template("errors/expired.html", back=_same_site_referrer()), 400
     return None
+
+
+BUSY = "数据库正忙（可能正在后台同步或重建），内容尚未保存。您填写的内容都在下面，请稍后再次提交。"
+
+
+def _busy(exc: OperationalError) -> ResponseReturnValue:
+    """The database stayed locked past its timeout: a form comes back filled in, nothing is half-saved
+    (services roll back and put files back); anything else gets a plain 503 page."""
+    if not _locked(exc):
+        raise exc  # a real fault (a missing table, a lost server): the usual 500 page
+    db.session.rollback()
+    current_app.logger.warning("database busy at %s: %s", request.path, exc)
+    view = current_app.view_functions.get(request.endpoint or "")
+    recover: Recover | None = getattr(view, "recover", None)
+    if recover is not None and request.method == "POST":
+        response = current_app.make_response(recover(BUSY))
+        response.status_code = 503
+        return response
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": "数据库正忙，请稍后重试"}, 503
+    return render_template("errors/error.html", code=503, busy=True), 503
+
+
+def _locked(exc: OperationalError) -> bool:
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text
 
 
 def _same_site_referrer() -> str | None:
@@ -226,5 +253,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
     app.before_request(_csrf_guard)
+    app.register_error_handler(OperationalError, _busy)
     app.jinja_env.globals["current_user"] = current_user
     app.register_blueprint(bp)
