@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,9 +84,13 @@ def _sync_topics(session: Session, rules: content.Rules) -> None:
         row.cover, row.example = topic.cover, topic.example
 
 
-def entry_row_values(entry: content.Entry, rel_path: str, media_url: str = "/media/") -> dict[str, object]:
-    """Column values for an entry: its metadata plus rendered HTML and an excerpt."""
-    body_html = render_markdown(entry.body, media_url)
+def entry_row_values(
+    entry: content.Entry, rel_path: str, media_url: str = "/media/", body_html: str | None = None
+) -> dict[str, object]:
+    """Column values for an entry: its metadata plus rendered HTML (``body_html`` if rendered
+    already) and an excerpt."""
+    if body_html is None:
+        body_html = render_markdown(entry.body, media_url)
     return dict(
         kind=entry.kind,
         slug=entry.slug,
@@ -113,7 +118,7 @@ def entry_row_values(entry: content.Entry, rel_path: str, media_url: str = "/med
     )
 
 
-def upsert_entry(session: Session, entry: content.Entry, rel_path: str) -> EntryRow:
+def upsert_entry(session: Session, entry: content.Entry, rel_path: str, body_html: str | None = None) -> EntryRow:
     """Insert or update the row of ``entry`` (looked up by kind and slug)."""
     row = session.scalars(
         select(EntryRow).where(EntryRow.kind == entry.kind, EntryRow.slug == entry.slug)
@@ -121,7 +126,7 @@ def upsert_entry(session: Session, entry: content.Entry, rel_path: str) -> Entry
     if row is None:
         row = EntryRow()
         session.add(row)
-    for key, value in entry_row_values(entry, rel_path).items():
+    for key, value in entry_row_values(entry, rel_path, body_html=body_html).items():
         setattr(row, key, value)
     row.tag_rows = [TagRow(tag=tag, position=i) for i, tag in enumerate(entry.tags)]
     return row
@@ -178,8 +183,16 @@ def upgrade_schema(session: Session) -> bool:
     return True
 
 
-def sync(session: Session, root: Path, progress: Progress | None = None) -> SyncReport:
-    """Bring the catalog in line with the files under ``root``; return what changed."""
+BATCH = 50
+"""Files applied per transaction by a long sync: SQLite has one writer, and a staff save waiting
+behind a sync must get its turn within its busy timeout (10 s), not after the whole sync."""
+
+
+def sync(session: Session, root: Path, progress: Progress | None = None, *, batch: int | None = None) -> SyncReport:
+    """Bring the catalog in line with the files under ``root``; return what changed.
+
+    ``batch``: commit after that many changed files and let other writers in (a sync running beside
+    the staff area); the rules' fingerprint is stored last, so a sync cut short is redone in full."""
     report = SyncReport()
     upgrade_schema(session)
     rules, rule_problems = content.load_rules(root)
@@ -216,6 +229,22 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
             report.removed += 1
 
     total = len(files)
+    waiting: list[tuple[str, str, Path, str]] = []
+
+    def apply_waiting() -> None:
+        # parse and render first (no database), then write the rows: a writer waiting beside a
+        # batched sync only waits for the short write phase
+        prepared = {
+            rel: _prepare(rel, kind, path, rules, by_key[f"{kind}/{path.stem}"]) for rel, kind, path, _ in waiting
+        }
+        for rel, kind, path, sha in waiting:
+            _apply_file(session, root, rules, rel, kind, path, by_key[f"{kind}/{path.stem}"], report, prepared[rel])
+            _record_source(session, rel, sha)
+        waiting.clear()
+        if batch:
+            session.commit()
+            time.sleep(0.005)  # a writer polling SQLite's lock gets a window
+
     for done, (rel, (kind, path)) in enumerate(files.items(), start=1):
         if progress is not None and (done % 500 == 0 or done == total):
             progress(done, total)
@@ -229,8 +258,10 @@ def sync(session: Session, root: Path, progress: Progress | None = None) -> Sync
         if not report.full and stored.get(rel) == sha and key not in touched_keys:
             report.unchanged += 1
             continue
-        _apply_file(session, root, rules, rel, kind, path, by_key[key], report)
-        _record_source(session, rel, sha)
+        waiting.append((rel, kind, path, sha))
+        if len(waiting) >= (batch or 200):
+            apply_waiting()
+    apply_waiting()
 
     from .project_catalog import sync_projects  # projects link to entries: after them
 
@@ -286,6 +317,18 @@ def _record_source(session: Session, rel: str, sha: str) -> None:
         source.sha256 = sha
 
 
+Prepared = tuple[content.Entry | None, list[content.Problem], str | None]
+"""A file read ahead of its database writes: entry (None if unusable), problems, body HTML."""
+
+
+def _prepare(rel: str, kind: str, path: Path, rules: content.Rules, same_key: list[str]) -> Prepared:
+    """Parse and render one file; pure (no database)."""
+    if same_key[0] != rel:
+        return None, [content.Problem(path, 1, f"重复的 slug：{kind}/{path.stem} 已由 {same_key[0]} 使用")], None
+    entry, problems = content.parse_file(path, kind, rules)
+    return entry, problems, render_markdown(entry.body, "/media/") if entry is not None else None
+
+
 def _apply_file(
     session: Session,
     root: Path,
@@ -295,15 +338,12 @@ def _apply_file(
     path: Path,
     same_key: list[str],
     report: SyncReport,
+    prepared: Prepared | None = None,
 ) -> None:
-    """Re-read one changed file and update its row and problems."""
+    """Re-read one changed file (or take it as ``prepared``) and update its row and problems."""
+    entry, problems, html = prepared or _prepare(rel, kind, path, rules, same_key)
     existing = session.scalars(select(EntryRow).where(EntryRow.path == rel)).one_or_none()
-    if same_key[0] != rel:
-        problems = [content.Problem(path, 1, f"重复的 slug：{kind}/{path.stem} 已由 {same_key[0]} 使用")]
-        entry = None
-    else:
-        entry, problems = content.parse_file(path, kind, rules)
-    upsert = None if entry is None else lambda: upsert_entry(session, entry, rel).key
+    upsert = None if entry is None else lambda: upsert_entry(session, entry, rel, html).key
     settle_file(session, root, rel, problems, existing, upsert, report)
 
 

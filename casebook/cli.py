@@ -56,11 +56,12 @@ def _progress(label: str) -> Progress:
 
 def run_sync(app: Flask, quiet: bool = False) -> None:
     """Sync the catalog with the content folder, printing progress and a summary."""
-    from .catalog import sync
+    from .catalog import BATCH, sync
     from .db import db
 
     content_dir = app.config["CASEBOOK_CONTENT_DIR"]
-    report = sync(db.session, content_dir, None if quiet else _progress("同步中"))
+    # in batches: the server may be running beside this command, and its saves must get their turn
+    report = sync(db.session, content_dir, None if quiet else _progress("同步中"), batch=BATCH)
     db.session.commit()
     if not quiet:
         click.echo(f"同步完成：{report.summary()}" + ("（全量）" if report.full else ""))

@@ -405,7 +405,7 @@ def sync_content(app: Flask, args: dict[str, Any], progress: Reporter) -> str:
 
     root, index = _paths(app)
     progress.stage("正在同步内容")
-    report = catalog.sync(db.session, root, progress)
+    report = catalog.sync(db.session, root, progress, batch=catalog.BATCH)
     db.session.commit()
     progress.stage("正在更新搜索索引")
     count = indexing.follow(db.session, index, root, report.changed | report.gone, progress)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import selectinload, undefer
 
 from casebook.db import db
@@ -124,3 +124,25 @@ def test_status_is_mirrored_for_staff_but_drafts_stay_private(
     write_entry("case", "sub", status="submitted")
     resync()
     assert {k: r.status for k, r in rows(app).items()} == {"case/draft": "draft", "case/sub": "submitted"}
+
+
+def test_a_batched_sync_commits_as_it_goes_and_ends_like_a_whole_one(
+    app: Flask, content_dir: Path, write_entry: WriteEntry
+) -> None:
+    from casebook.catalog import sync
+
+    for i in range(23):
+        write_entry("case", f"c{i:02}", body=f"第 {i} 篇。")
+    write_entry("case", "broken", raw="---\ntitle: [未闭合\n---\n正文\n")
+    commits: list[int] = []
+    with app.app_context():
+        event.listen(db.session, "after_commit", lambda session: commits.append(1))
+        report = sync(db.session, content_dir, batch=10)
+        db.session.commit()
+    assert len(commits) >= 3  # 24 files, 10 per transaction, then the end
+    assert (report.added, report.full) == (23, True)
+    assert rows(app)["case/c07"].body_html == "<p>第 7 篇。</p>"
+    assert [p.split(":")[0] for p in problems(app)] == ["cases/broken.md"]
+    with app.app_context():
+        again = sync(db.session, content_dir, batch=10)
+    assert (again.unchanged, again.added, again.updated) == (24, 0, 0)
