@@ -94,8 +94,11 @@ def needs_rebuild(index: SearchIndex, content_dir: Path) -> bool:
     return not stamp.is_file() or stamp.read_text(encoding="ascii") != _glossary_stamp(glossary)
 
 
-def update(session: DbSession, index: SearchIndex, content_dir: Path, keys: Iterable[str]) -> None:
-    """Bring the given keys up to date: published rows are (re)indexed, anything else removed."""
+def update(
+    session: DbSession, index: SearchIndex, content_dir: Path, keys: Iterable[str], wait: float | None = None
+) -> None:
+    """Bring the given keys up to date: published rows are (re)indexed, anything else removed
+    (``IndexBusy`` when another writer holds the index longer than ``wait`` seconds)."""
     keys = set(keys)
     if not keys:
         return
@@ -107,7 +110,7 @@ def update(session: DbSession, index: SearchIndex, content_dir: Path, keys: Iter
     if slugs:
         projects = select(ProjectRow).where(ProjectRow.status == "published", ProjectRow.slug.in_(slugs))
         docs += [project_doc(row) for row in session.scalars(projects)]
-    index.update(docs, remove=keys - {doc.key for doc in docs}, user_words=glossary.words)
+    index.update(docs, remove=keys - {doc.key for doc in docs}, user_words=glossary.words, wait=wait)
 
 
 def follow(

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, Engine, or_, select, update
+from sqlalchemy import CursorResult, Engine, exists, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .db import DbSession, db
 from .job_models import STATE_NAMES, Job
@@ -122,8 +122,12 @@ def enqueue(engine: Engine, kind: str, args: dict[str, Any] | None = None, creat
 def claim(engine: Engine, token: str) -> Job | None:
     """Take the oldest queued job for the worker ``token``; None when nothing is queued."""
     with Session(engine, expire_on_commit=False) as session:
+        running = aliased(Job)
+        # one job of a kind at a time: a rebuild queued while another runs waits for it (instead of
+        # waiting on the index lock in a second worker and failing after its timeout)
+        free = ~exists().where(running.kind == Job.kind, running.state == "running")
         for _ in range(10):  # another worker may win each candidate; then try the next one
-            candidate = session.scalar(select(Job.id).where(Job.state == "queued").order_by(Job.id).limit(1))
+            candidate = session.scalar(select(Job.id).where(Job.state == "queued", free).order_by(Job.id).limit(1))
             session.rollback()  # end the read before writing (SQLite cannot upgrade a stale snapshot)
             if candidate is None:
                 return None
@@ -131,7 +135,7 @@ def claim(engine: Engine, token: str) -> Job | None:
             won = _changed(
                 session,
                 update(Job)
-                .where(Job.id == candidate, Job.state == "queued")
+                .where(Job.id == candidate, Job.state == "queued", free)
                 .values(
                     state="running",
                     queued_kind=None,
@@ -180,17 +184,29 @@ def finish(engine: Engine, job_id: int, token: str, ok: bool, message: str, done
         )
 
 
+def _dead_here(token: str | None) -> bool:
+    """Whether ``token`` names a process of this host that no longer exists (a crash, a kill -9)."""
+    host, _, rest = (token or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 def requeue_stale(engine: Engine, older_than: dt.timedelta = STALE_AFTER) -> list[int]:
-    """Queue again the running jobs whose heartbeat is older than ``older_than``; their ids."""
+    """Queue again the running jobs whose heartbeat is older than ``older_than``, or whose worker
+    was a process of this host that has gone (no need to wait for the heartbeat then); their ids."""
     cutoff = utcnow() - older_than
     with Session(engine) as session:
-        stale = session.execute(
-            select(Job.id, Job.worker).where(
-                Job.state == "running",
-                or_(Job.heartbeat_at < cutoff, Job.heartbeat_at.is_(None)),
-            )
-        ).all()
+        running = session.execute(select(Job.id, Job.worker, Job.heartbeat_at).where(Job.state == "running")).all()
         session.rollback()
+    stale = [(job_id, token) for job_id, token, beat in running if beat is None or beat < cutoff or _dead_here(token)]
     requeued = []
     for job_id, token in stale:
         state = release(engine, job_id, token, "上次运行中断（进程已退出或失去响应），已重新排队")
@@ -240,8 +256,13 @@ def latest(session: DbSession, kind: str) -> Job | None:
 
 
 def failure_message(exc: BaseException) -> str:
-    """A failed job's message for staff."""
-    detail = str(exc).strip() or type(exc).__name__
+    """A failed job's message for staff, in Chinese (the details go to the server log)."""
+    if isinstance(exc, SQLAlchemyError):
+        detail = "数据库出错，详见服务器日志"
+    elif isinstance(exc, OSError) and not isinstance(exc, TimeoutError) and exc.strerror:
+        detail = f"读写文件出错：{exc.strerror}（{exc.filename or ''}）"
+    else:
+        detail = str(exc).strip() or "没有更多说明"
     return f"运行出错（{type(exc).__name__}）：{detail}"[:1000]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -173,6 +174,32 @@ def test_a_running_job_with_a_dead_heartbeat_is_requeued_and_run(app: Flask, eng
     # the dead worker's late report changes nothing
     assert not jobs.finish(engine, job.id, "died-with-its-process", False, "迟到的结果", 0, 0)
     assert _job(engine, job.id).state == "done"
+
+
+def test_a_job_waits_while_one_of_its_kind_runs(app: Flask, engine: Engine) -> None:
+    first = jobs.enqueue(engine, "test-count")
+    assert jobs.claim(engine, "worker-1") is not None
+    second = jobs.enqueue(engine, "test-count")
+    other = jobs.enqueue(engine, "test-broken")
+    claimed = jobs.claim(engine, "worker-2")  # the other kind goes ahead; the second count waits
+    assert claimed is not None and claimed.id == other.id
+    assert jobs.claim(engine, "worker-3") is None and _job(engine, second.id).state == "queued"
+    assert jobs.finish(engine, first.id, "worker-1", True, "好了", 10, 10)
+    claimed = jobs.claim(engine, "worker-3")
+    assert claimed is not None and claimed.id == second.id
+
+
+def test_a_job_of_a_process_of_this_host_that_has_gone_is_requeued_at_once(app: Flask, engine: Engine) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs (a worker killed with -9)
+    job = jobs.enqueue(engine, "test-count")
+    assert jobs.claim(engine, f"{socket.gethostname()}:{gone.pid}:1:dead") is not None
+    assert jobs.claim(engine, "another-host:1:1:x") is None
+    finished = jobs.run_one(app)  # fresh heartbeat, but its process is gone: no ten-minute wait
+    assert finished is not None and finished.id == job.id and finished.state == "done"
+    alive = jobs.enqueue(engine, "test-count")
+    assert jobs.claim(engine, f"{socket.gethostname()}:{os.getpid()}:1:alive") is not None
+    assert jobs.run_one(app) is None and _job(engine, alive.id).state == "running"
 
 
 def test_a_dead_job_whose_kind_is_queued_again_is_closed_not_doubled(app: Flask, engine: Engine) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,36 @@ def test_an_entry_saved_while_the_rebuild_waits_is_indexed_alone_not_by_a_rebuil
     assert jobs.run_one(app) is not None
     assert not indexing.needs_rebuild(index, content_dir)
     assert sorted(_search(client, "物业退出")) == ["dianti", "wuye"]
+
+
+def test_a_save_during_a_running_rebuild_does_not_wait_for_it_and_queues_one_more(
+    app: Flask, reviewer: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    write_entry("case", "dianti", title="加装电梯", body="楼院议事会商量加装电梯。")
+    resync()
+    index = app.extensions["casebook.search"]
+    started, finish = threading.Event(), threading.Event()
+
+    def slow_docs() -> Iterator[Any]:  # a rebuild that holds the index until told to finish
+        started.set()
+        finish.wait(60)
+        yield from ()
+
+    rebuild = threading.Thread(target=index.rebuild, args=(slow_docs(),))
+    rebuild.start()
+    try:
+        assert started.wait(10)
+        edit = "/staff/edit/case/dianti"
+        form = {**form_of(reviewer, edit), "title": "加装电梯", "topic": "louyuan", "date": "2026-11-20"}
+        saved = reviewer.post(edit, data={**form, "body": "改过的正文。", "action": "publish"}, follow_redirects=True)
+        assert rebuild.is_alive()  # the save came back while the rebuild still held the index
+    finally:
+        finish.set()
+        rebuild.join(30)
+    assert saved.status_code == 200 and "这次修改在重建完成后可以搜到" in saved.get_data(as_text=True)
+    assert _jobs(app) == [("rebuild-search", "queued")]
+    assert jobs.run_one(app) is not None
+    assert _search(reviewer, "改过的正文") == ["dianti"]
 
 
 def test_bad_rows_are_refused_next_to_the_row_with_everything_kept(

@@ -1,6 +1,6 @@
 """Chinese full-text search on Whoosh: exact substring matching, ranked, with facets."""
 
-from .index import IndexMissing, SearchIndex
+from .index import IndexBusy, IndexMissing, SearchIndex
 from .query import FACETS, Hit, SearchResult, search
 from .schema import IndexDoc
 from .text import ParsedQuery, Term, fold, parse_query
@@ -8,6 +8,7 @@ from .text import ParsedQuery, Term, fold, parse_query
 __all__ = [
     "FACETS",
     "Hit",
+    "IndexBusy",
     "IndexDoc",
     "IndexMissing",
     "ParsedQuery",

@@ -45,6 +45,10 @@ class IndexMissing(RuntimeError):
     """There is no usable index yet (run ``casebook sync`` or ``casebook reindex``)."""
 
 
+class IndexBusy(TimeoutError):
+    """Another writer held the index longer than the caller would wait; the message is Chinese."""
+
+
 @dataclass
 class Snapshot:
     """Per-generation arrays of small per-document values, shared by all threads of a process."""
@@ -182,17 +186,18 @@ class SearchIndex:
         return True
 
     @contextlib.contextmanager
-    def _write_lock(self) -> Iterator[None]:
+    def _write_lock(self, wait: float | None = None) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
+        wait = self.write_timeout if wait is None else wait
         with open(self.root / "write.lock", "a+b") as handle:
-            deadline = time.monotonic() + self.write_timeout
+            deadline = time.monotonic() + wait
             while True:
                 try:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"search index busy for {self.write_timeout:.0f}s") from None
+                        raise IndexBusy(f"搜索索引正忙（另一项写入已超过 {wait:.0f} 秒）") from None
                     time.sleep(0.02)
             try:
                 yield
@@ -242,13 +247,20 @@ class SearchIndex:
                     shutil.rmtree(stale, ignore_errors=True)
         return count
 
-    def update(self, docs: Iterable[IndexDoc], remove: Iterable[str] = (), user_words: Iterable[str] = ()) -> None:
-        """Add or replace ``docs`` and delete the ``remove`` keys in the live index."""
+    def update(
+        self,
+        docs: Iterable[IndexDoc],
+        remove: Iterable[str] = (),
+        user_words: Iterable[str] = (),
+        wait: float | None = None,
+    ) -> None:
+        """Add or replace ``docs`` and delete the ``remove`` keys in the live index; ``IndexBusy``
+        when another writer (a rebuild) holds the index longer than ``wait`` seconds."""
         docs, remove, words = list(docs), list(remove), tuple(user_words)
         if not docs and not remove:
             return
         prepared = [to_fields(doc, words) for doc in docs]  # the slow part, outside the lock
-        with self._write_lock():
+        with self._write_lock(wait):
             live = self._live_dir()
             if live is None:
                 raise IndexMissing("no search index yet")

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from .. import content, indexing
 from ..content.files import read_yaml, split_front_matter
 from ..db import DbSession
-from ..search import SearchIndex
+from ..search import IndexBusy, SearchIndex
 from .kinds import FORM_FIELDS, FormField, fields_for, form_values, kind_of
 from .models import Revision, audit
 
@@ -323,21 +323,30 @@ def git_commit(root: Path, path: Path, message: str, user: str) -> bool:
     return True
 
 
+INDEX_WAIT = 2.0
+"""Seconds a save waits for the search index; longer means a rebuild holds it, which is queued again."""
+
+
 def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
     key = f"{kind}/{slug}"
+    queue_rebuild = ws.queue_rebuild
     try:
-        if ws.queue_rebuild is None:  # no job queue (scripts, the CLI): rebuild in place when needed
+        if queue_rebuild is None:  # no job queue (scripts, the CLI): rebuild in place when needed
             indexing.follow(session, ws.index, ws.root, [key])
             return ""
         # in a request: only ever this entry; a whole rebuild (no index yet, or the glossary changed
         # since it was built) is a background job, and search answers from the old index meanwhile
         usable = ws.index.usable()
         if usable:
-            indexing.update(session, ws.index, ws.root, [key])
+            indexing.update(session, ws.index, ws.root, [key], wait=INDEX_WAIT)
         if not usable or indexing.needs_rebuild(ws.index, ws.root):
-            ws.queue_rebuild()
+            queue_rebuild()
             if not usable:
                 return "已保存；搜索索引正在后台重建，完成前搜索结果可能不全。"
+    except IndexBusy:  # a rebuild is running and may have read this entry already: one more after it
+        if queue_rebuild is not None:
+            queue_rebuild()
+        return "已保存；搜索索引正在后台重建，这次修改在重建完成后可以搜到。"
     except Exception as exc:  # the file and the catalog are saved: a search hiccup must not hide that
         logger.exception("search index update failed for %s", key)
         return f"已保存，但搜索索引暂未更新（{type(exc).__name__}）；运行 casebook reindex 可补上。"
