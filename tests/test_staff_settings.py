@@ -173,6 +173,21 @@ def test_a_save_during_a_running_rebuild_does_not_wait_for_it_and_queues_one_mor
     assert _search(reviewer, "改过的正文") == ["dianti"]
 
 
+def test_a_form_over_the_row_limit_is_refused_whole_not_cut_short(
+    reviewer: FlaskClient, content_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casebook.views import staff_settings
+
+    monkeypatch.setattr(staff_settings, "MAX_ROWS", 3)
+    before = (content_dir / "glossary.yml").read_bytes() if (content_dir / "glossary.yml").exists() else None
+    refused = _glossary(reviewer, [("甲", ""), ("乙", ""), ("丙", ""), ("丁", "")])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "最多 3 行，这次有 4 行" in html
+    assert _values(html, "term")[:4] == ["甲", "乙", "丙", "丁"]
+    after = (content_dir / "glossary.yml").read_bytes() if (content_dir / "glossary.yml").exists() else None
+    assert after == before
+
+
 def test_bad_rows_are_refused_next_to_the_row_with_everything_kept(
     app: Flask, reviewer: FlaskClient, content_dir: Path
 ) -> None:

@@ -94,10 +94,14 @@ def _read(name: str, text: str) -> tuple[Rows, list[content.Problem]]:
     return places_rows(places), problems
 
 
+MAX_ROWS = 20_000
+"""Rows a settings form takes; a longer form is refused whole (the YAML view takes any size)."""
+
+
 def _posted_rows(name: str) -> Rows:
     first, second = (field for field, _, _ in SETTINGS[name].columns)
     pairs = itertools.zip_longest(request.form.getlist(first), request.form.getlist(second), fillvalue="")
-    return [(a.strip(), b.strip()) for a, b in pairs][:2000]
+    return [(a.strip(), b.strip()) for a, b in pairs]
 
 
 def _page(
@@ -159,6 +163,12 @@ def page(name: str) -> ResponseReturnValue:
         return _save_yaml(name)
     rows = _posted_rows(name)
     base = request.form.get("base")
+    if len(rows) > MAX_ROWS:  # refused whole, never cut short
+        message = (
+            f"未保存：表格最多 {MAX_ROWS} 行，这次有 {len(rows)} 行。"
+            "请分几次整理，或用页面下方的“高级：直接编辑 YAML 文件”。"
+        )
+        return _page(name, rows, base=base or "", code=422, message=message)
     with workspace().locked():  # one writer at a time, also against entry saves in other processes
         current = _text(path)
         version = editing.version_of(current)
