@@ -290,6 +290,57 @@ def test_defaults_left_out_of_a_hand_written_file_are_not_changes(
     assert "每<del>月</del><ins>周</ins>开" in html
 
 
+def test_hand_written_spellings_of_the_same_values_are_not_changes(
+    staff: dict[str, FlaskClient], write_entry: Callable[..., Path], resync: Callable[[], Any]
+) -> None:
+    # a folded summary (trailing newline) and chapter times YAML reads as numbers (3:15 → 195)
+    write_entry(
+        "interview",
+        "iv",
+        raw="""\
+        ---
+        title: 楼院访谈
+        topic: louyuan
+        date: 2026-11-20
+        summary: >
+          一段 摘要。
+        video: https://www.bilibili.com/video/BV1xx411c7mD
+        chapters:
+          - at: 3:15
+            title: 开场
+          - at: 1:02:03
+            title: 物业退出以后
+        ---
+        楼院议事会每月开一次。
+        """,
+    )
+    resync()
+    _save(
+        staff["editor1"], "/staff/edit/interview/iv", title="楼院访谈", body="楼院议事会每周开一次。", **_same_fields()
+    )
+    html = staff["reviewer1"].get("/staff/review/interview/iv").get_data(as_text=True)
+    assert "field-diff" not in html, html[html.find("field-diff") - 200 : html.find("field-diff") + 800]
+    assert "每<del>月</del><ins>周</ins>开" in html
+    # a real change of a chapter time is labelled in Chinese
+    _save(
+        staff["editor1"],
+        "/staff/edit/interview/iv",
+        title="楼院访谈",
+        body="楼院议事会每周开一次。",
+        **{**_same_fields(), "chapters": "03:20 开场\n1:02:03 物业退出以后"},
+    )
+    html = staff["reviewer1"].get("/staff/review/interview/iv").get_data(as_text=True)
+    assert FIELD_ROW_RE.findall(html) == ["章节 1 · 时间"] and " · at" not in html
+
+
+def _same_fields() -> dict[str, str]:
+    return {
+        "summary": "一段 摘要。",
+        "video": "https://www.bilibili.com/video/BV1xx411c7mD",
+        "chapters": "03:15 开场\n1:02:03 物业退出以后",
+    }
+
+
 def test_only_body_changed_shows_no_field_table(staff: dict[str, FlaskClient]) -> None:
     _published_with_pending_edit(staff)
     html = staff["reviewer1"].get(REVIEW).get_data(as_text=True)

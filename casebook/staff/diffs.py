@@ -20,6 +20,7 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 
 from ..content.files import read_yaml, split_front_matter
+from ..video import format_time, parse_time
 from .kinds import FORM_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,14 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "status": STATUS_LABELS,
     "scope": {"local": "微案例（本区）", "national": "微分享（全国）"},
 }
-PART_LABELS: dict[str, str] = {"time": "时间", "title": "标题", "name": "名称", "text": "内容", "date": "日期"}
+PART_LABELS: dict[str, str] = {
+    "at": "时间",
+    "time": "时间",
+    "title": "标题",
+    "name": "名称",
+    "text": "内容",
+    "date": "日期",
+}
 """Labels of keys inside list items of other fields (e.g. video chapters)."""
 
 CONTEXT = 40
@@ -154,6 +162,7 @@ def _flatten(
     for key, default in DEFAULTS.items():
         meta.setdefault(key, default)
     for key, value in meta.items():
+        value = _same_form(key, value)
         label = labels.get(key, key)
         parts = part_labels.get(key, PART_LABELS)
         if key in VALUE_LABELS:
@@ -162,6 +171,24 @@ def _flatten(
             for path, sub_label, text in _walk(value, key, label, parts):
                 out[path] = (sub_label, text)
     return out
+
+
+def _same_form(key: str, value: Any) -> Any:
+    """One spelling for one value: ``at: 195``, ``at: 3:15`` (YAML reads it as 195) and
+    ``at: "03:15"`` are the same chapter time; a folded text's trailing newline is not a change."""
+    if key == "chapters" and isinstance(value, list):
+        return [
+            {**item, "at": _chapter_time(item["at"])} if isinstance(item, dict) and "at" in item else item
+            for item in value
+        ]
+    return value
+
+
+def _chapter_time(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_time(value)
+    seconds = parse_time(value) if isinstance(value, str) else None
+    return format_time(seconds) if seconds is not None else value
 
 
 def _walk(value: Any, path: str, label: str, parts: dict[str, str]) -> Iterator[tuple[str, str, str]]:
@@ -184,7 +211,7 @@ def _text(value: Any) -> str:
         return "、".join(_text(item) for item in value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return str(value).strip()
 
 
 def body_diff(old: str, new: str, notes: list[str] | None = None) -> list[Piece]:
