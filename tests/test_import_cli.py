@@ -295,3 +295,21 @@ def test_settings_read_the_host_list(tmp_path: Path) -> None:
         {"DATA_DIR": "/tmp/casebook-hosts-test"}, {"CASEBOOK_IMPORT_IMAGE_HOSTS": " A.example, b.example "}
     )
     assert built["IMPORT_IMAGE_HOSTS"] == {"a.example", "b.example"}
+
+
+def test_yaml_aliases_are_refused_so_a_tiny_file_cannot_expand_to_gigabytes(
+    runner: CliRunner, tmp_path: Path, content_dir: Path
+) -> None:
+    levels = "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text(f"---\ntitle: 炸弹\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n{levels}tags: [*a8]\n---\n正文。\n")
+    code, out, err = run(runner, str(bomb), "--kind", "case", "--topic", "louyuan", "--title", "正常标题")
+    assert code == 0, err
+    assert "前置信息无法读取，已忽略：YAML 格式错误：不支持锚点和别名" in err
+    assert loaded(content_dir, "case", Path(out.strip()).stem).tags == ()
+    # and casebook check says the same about a content file, with its line
+    (content_dir / "cases" / "alias.md").write_text(
+        "---\ntitle: 别名\ntopic: louyuan\ndate: 2022-03-01\nx: &x 1\ny: *x\n---\n正文。\n", encoding="utf-8"
+    )
+    checked = runner.invoke(main, ["check"])
+    assert checked.exit_code == 1 and "cases/alias.md:" in checked.output and "不支持锚点和别名" in checked.output

@@ -29,6 +29,24 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
 
 
+def _shared_node(root: yaml.Node) -> yaml.Node | None:
+    """A node reached twice (a YAML alias ``*a``), or None. Content never needs aliases, and nested
+    ones expand exponentially (a few hundred bytes can become gigabytes once written out)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return None
+
+
 def split_front_matter(text: str) -> tuple[str, str] | None:
     """``(front matter, body)`` when ``text`` starts with a ``---`` line closed by another.
 
@@ -62,6 +80,9 @@ def read_yaml(
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
+        if node is not None and (shared := _shared_node(node)) is not None:
+            line = first_line + shared.start_mark.line
+            return None, [Problem(path, line, "YAML 格式错误：不支持锚点和别名（& 与 *），请把内容直接写出来")]
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
