@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casebook.content.lint import lint_body
-from casebook.convert import from_markdown, from_text, tidy
+from casebook.convert import from_html, from_markdown, from_text, tidy
 from casebook.render import render_markdown
 
 PLACES = {"林山寨街道": ["农业银行社区", "碧沙岗社区"]}
@@ -142,3 +142,13 @@ def test_tidy_never_loses_words(lines: list[str]) -> None:
     kept = tidy(body)
     for word in ("总体要求", "强化领导", "小项", "圈号", "圆点", "怎么办", "我来说", "缩进的段落", "引用", "话题"):
         assert (word in body) == (word in kept)
+
+
+def test_full_width_numbers_phone_numbers_and_control_characters() -> None:
+    assert tidy("２、问\n３、答") == "2. 问\n3. 答\n"
+    assert from_html("<p>１、第一条</p><p>２、第二条</p><p>（１）小项</p>").markdown == (
+        "1. 第一条\n2. 第二条\n    1. 小项\n"
+    )
+    phone = tidy("13800138000. 王书记（工作日）")
+    assert phone == "13800138000\\. 王书记（工作日）\n" and "<ol" not in render_markdown(phone)
+    assert from_text("铃声\x07响了。\x00", extract_meta=False).markdown == "铃声响了。\n"

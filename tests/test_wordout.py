@@ -359,3 +359,14 @@ def test_an_entry_without_body_is_a_title_and_its_facts(tmp_path: Path) -> None:
         "示例内容：本篇为演示用的示例，人物姓名与具体细节均为虚构。",
     ]
     assert wordout.download_name(entry) == "标题_含：不能做文件名的字符_.docx"  # full-width ： is allowed
+
+
+def test_text_word_cannot_hold_still_downloads(
+    editor: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    # a control character pasted from an old system, and a list typed starting at a phone number
+    write_entry("case", "odd", body="铃声\x07响了。\n\n13800138000. 王书记（工作日）\n\n2. 第二条")
+    resync()
+    document = _docx(editor, "/cases/odd.docx")
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "铃声响了。" in text and "王书记（工作日）" in text

@@ -20,7 +20,7 @@ _QUOTE = re.compile(r"^\s{0,3}>")
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
 _DEFINITION = re.compile(r"^\s{0,3}\[(?:\^[^\]]+|[^\]^][^\]]*)\]:\s*\S")
 _HTML_BLOCK = re.compile(r"^\s{0,3}<(?:div|table|figure|details|section|iframe|video|p|pre|dl|blockquote)\b", re.I)
-_YEAR = re.compile(r"^(\d{4,9})([.)])(?=\s)")
+_YEAR = re.compile(r"^(\d{4,})([.)])(?=\s)")
 _HASHTAG = re.compile(r"^#(?=[^#\s])")
 _ANGLE = re.compile(rf"<(?=\s*[{CJK}《])")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .model import Block, Heading, Item, Para, Raw, Table
 
-_LINE_START = re.compile(r"^(#|>|[-+*](?=\s)|=+\s*$|(\d{1,9})([.)])(?=\s|$))")
+_LINE_START = re.compile(r"^(#|>|[-+*](?=\s)|=+\s*$|(\d+)([.)])(?=\s|$))")
 _MAX_DEPTH = 3
 
 

@@ -142,10 +142,11 @@ def take_meta(
             meta["title"] = candidate
             del blocks[0]
     kept: list[Block] = []
+    before_sections = True
     for n, block in enumerate(blocks):
         fact = _fact(block.text) if isinstance(block, Para) and n < _SCAN else None
-        before_sections = not any(isinstance(b, Heading) for b in blocks[:n])
         if fact is None or not before_sections:
+            before_sections = before_sections and not isinstance(block, Heading)
             kept.append(block)
             continue
         key, value, pure = fact

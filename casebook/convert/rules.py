@@ -9,6 +9,7 @@ a 公众号 page, a .txt file, a paste and the 整理格式 button all follow th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -21,7 +22,7 @@ HEADING_MAX = 40
 sentence is short enough to be the heading."""
 
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _AROUND_PUNCT = re.compile(rf" *([{_CJK_PUNCT}]) *")
 
 _H2 = re.compile(r"^[一二三四五六七八九十]{1,3}[、．]")
@@ -179,7 +180,8 @@ def classify(para: Para, transcript: bool) -> list[Block]:
             if not visible(rest):
                 return [para]
             digit = match.group(1)
-            number = int(digit) if digit.isascii() else ord(digit) - ord("①") + 1
+            circled = "①" <= digit <= "⑳"
+            number = ord(digit) - ord("①") + 1 if circled else int(unicodedata.normalize("NFKC", digit))
             return [Item(rest, ordered=True, number=number, family=family, level=para.level)]
     if _BULLET.match(shown):
         rest = _drop_marker(text, _BULLET)

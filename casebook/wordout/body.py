@@ -186,7 +186,8 @@ class BodyWriter:
         else:
             self.numbering.append(abstract)
         num = self.numbering.add_num(abstract_id)
-        num.add_lvlOverride(ilvl=level).add_startOverride(start)
+        # Word keeps list starts in a signed 32-bit number (and a list starting past that is a typo)
+        num.add_lvlOverride(ilvl=level).add_startOverride(min(max(start, 0), 32767))
         return int(num.numId)
 
     def level_xml(self, ordered: bool, ilvl: int) -> str:

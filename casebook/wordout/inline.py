@@ -52,6 +52,9 @@ class Look:
     link: Any = None
 
 
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 class Inline:
     """Writes inline content into paragraphs of one document."""
 
@@ -120,7 +123,7 @@ class Inline:
 
     def run(self, paragraph: Paragraph, text: str, look: Look) -> Run:
         """One run of ``text`` formatted by ``look``, inside its hyperlink if it has one."""
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(_XML_UNSAFE.sub("", text))  # control characters are not allowed in XML
         run.bold = look.bold or None
         run.italic = look.italic or None
         run.font.strike = look.strike or None
