@@ -193,3 +193,15 @@ def test_a_page_with_its_own_title_keeps_a_short_first_line_and_marks_pictures_l
         page = f'<html><body><h1 id="activity-name">楼院议事会</h1>{article}</body></html>'
         result = from_html(page)
         assert result.meta["title"] == "楼院议事会" and result.markdown.count("\n\n") == 1, result.markdown
+
+
+def test_follow_prompts_go_only_from_the_top_and_bottom_of_an_article() -> None:
+    page = (
+        '<html><body><h1 id="activity-name">代填服务</h1><div id="js_content">'
+        "<p>点击上方蓝字关注我们</p><p>社区开展代填服务。</p>"
+        "<p>老人们不会扫描二维码，就由志愿者代填。</p><p>效果很好。</p>"
+        "<p>长按识别二维码关注</p><p>阅读原文</p></div></body></html>"
+    )
+    result = from_html(page)
+    assert result.markdown == "社区开展代填服务。\n\n老人们不会扫描二维码，就由志愿者代填。\n\n效果很好。\n"
+    assert "已去掉公众号的关注提示、“阅读原文”等 3 处" in result.report

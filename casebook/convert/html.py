@@ -346,13 +346,19 @@ def parse(text: str) -> BeautifulSoup:
 
 
 def chrome_filtered(blocks: list[Block]) -> tuple[list[Block], int]:
-    """Blocks without 公众号 chrome: follow prompts, 阅读原文, 分享点赞在看, END."""
-    kept, dropped = [], 0
-    for block in blocks:
-        if isinstance(block, Para) and not block.picture:
-            shown = visible(block.text)
-            if len(shown) <= 40 and _CHROME.search(shown):
-                dropped += 1
-                continue
-        kept.append(block)
-    return kept, dropped
+    """Blocks without 公众号 chrome — follow prompts, 阅读原文, 分享点赞在看, END — taken only from the
+    top and the bottom of the article, where the platform and its editors put them: a sentence in
+    the text that mentions a QR code (老人不会扫描二维码……) stays."""
+
+    def chrome(block: Block) -> bool:
+        if not isinstance(block, Para) or block.picture:
+            return False
+        shown = visible(block.text)
+        return len(shown) <= 40 and bool(_CHROME.search(shown))
+
+    start, end = 0, len(blocks)
+    while start < end and chrome(blocks[start]):
+        start += 1
+    while end > start and chrome(blocks[end - 1]):
+        end -= 1
+    return blocks[start:end], len(blocks) - (end - start)
