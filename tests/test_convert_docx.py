@@ -325,3 +325,18 @@ def test_a_run_in_heading_keeps_its_text_as_a_paragraph() -> None:
         "### （一）党建引领\n\n成立楼院党小组，党员带头认领楼栋。\n\n"
         "### （二）居民自治\n\n选举楼院长，制定院规公约。\n\n### （三）共建共享\n"
     )
+
+
+def test_lines_near_the_top_are_never_lost_without_a_word() -> None:
+    document = docx.Document()
+    document.add_paragraph("楼院议事会", style="Title")
+    document.add_paragraph("主题：加装电梯费用怎么分摊")
+    document.add_paragraph("活动时间：2022年3月1日至3月5日每天下午")
+    document.add_paragraph("正文。")
+    document.add_paragraph("第二部分总结", style="Title")
+    document.add_paragraph("总结的话。")
+    result = from_docx(saved(document))
+    assert result.meta["title"] == "楼院议事会" and result.meta["date"] == dt.date(2022, 3, 1)
+    assert result.markdown == ("活动时间：2022年3月1日至3月5日每天下午\n\n正文。\n\n## 第二部分总结\n\n总结的话。\n")
+    report = "\n".join(result.report)
+    assert "“主题：加装电梯费用怎么分摊”一行未导入" in report and "另有 1 段使用了“标题”样式" in report

@@ -94,7 +94,15 @@ def _fact(text: str) -> tuple[str, Any, bool] | None:
     if value in (None, "", []):
         return None
     pure = not re.search(r"\s[^\s：:]{1,6}[：:]", match.group(2))  # 时间：… 地点：… is two facts
+    if key == "date":  # 2022年3月1日至3月5日每天下午: the date is read, the line stays for the rest
+        rest = _DATE.sub("", unicodedata.normalize("NFKC", match.group(2)), count=1)
+        pure = pure and not re.sub(r"[\s日号（）()星期周一二三四五六日天。.,，]", "", rest)
     return key, value, pure
+
+
+def _shown_line(text: str) -> str:
+    shown = visible(text)
+    return shown if len(shown) <= 40 else shown[:40] + "…"
 
 
 def _title_candidate(block: Block, plain: bool) -> str | None:
@@ -126,8 +134,13 @@ def take_meta(
         first = blocks[titled[0]]
         assert isinstance(first, Heading)
         meta["title"] = visible(first.text)
-        for n in reversed(titled):
-            del blocks[n]
+        del blocks[titled[0]]
+        for n in titled[1:]:  # another paragraph in the Title style: kept, as a heading
+            later = blocks[n - 1]
+            assert isinstance(later, Heading)
+            later.title, later.level = False, 2
+        if titled[1:]:
+            report.append(f"另有 {len(titled) - 1} 段使用了“标题”样式，已作为小标题保留在正文中")
     elif len(blocks) > 1 and not title_known:
         candidate = _title_candidate(blocks[0], plain)
         second = _title_candidate(blocks[1], plain) if candidate and len(blocks) > 2 else None
@@ -152,6 +165,8 @@ def take_meta(
         key, value, pure = fact
         if key and key not in meta:
             meta[key] = value
+        if not key and isinstance(block, Para):
+            report.append(f"“{_shown_line(block.text)}”一行未导入：主题在导入时选择")
         if not pure:
             kept.append(block)
     _places(meta, kept, places, report)
