@@ -146,3 +146,12 @@ def test_pasted_pictures_with_data_are_stored_like_uploads(editor: FlaskClient, 
     assert "](https://elsewhere.example" not in answer["markdown"]
     assert "<!-- 此处原有第 2 张图片（x.png，来自 elsewhere.example）" in answer["markdown"]
     assert any("elsewhere.example 不在允许的图片网站之列" in line for line in answer["report"])
+
+
+def test_html_nested_too_deep_is_refused_in_chinese_not_a_crash(editor: FlaskClient) -> None:
+    deep = "<div>" * 3000 + "正文" + "</div>" * 3000
+    tok = token(editor, "/staff/new/case")
+    answer = editor.post("/staff/convert", json={"html": deep}, headers={"X-CSRFToken": tok})
+    assert answer.status_code == 422 and "嵌套太深" in answer.get_json()["error"]
+    refused = post_import(editor, deep.encode(), "深.html")
+    assert refused.status_code == 422 and "嵌套太深" in refused.get_data(as_text=True)

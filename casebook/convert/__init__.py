@@ -10,7 +10,8 @@ written as Markdown (``markdown.py``). Pictures are returned as ``Picture``s who
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,8 @@ def from_docx(data: bytes, *, places: Places = _NO_PLACES, extract_meta: bool = 
     """A Word document (.docx); raise ConvertError for one that cannot or must not be read."""
     html, pictures, report = docx_reader.to_html(data)
     reader = Reader(known={p.ref: p for p in pictures})
-    reader.walk(parse(html).body or parse("<body></body>"))
+    with _not_too_deep():
+        reader.walk(parse(html).body or parse("<body></body>"))
     blocks = [
         Heading(2, b.text) if isinstance(b, Heading) and b.level == 1 and not b.title else b for b in reader.blocks
     ]
@@ -139,7 +141,8 @@ def from_html(
         if date:
             meta["date"] = date
     reader = Reader(files_dir=files_dir)
-    reader.walk(article or soup.body or soup)
+    with _not_too_deep():
+        reader.walk(article or soup.body or soup)
     blocks, chrome = chrome_filtered(reader.blocks)
     blocks = _levels(blocks, single_h1_is_title=extract_meta and "title" not in meta)
     if reader.video and extract_meta:
@@ -152,6 +155,17 @@ def from_html(
     return _finish(
         blocks, places=places, extract_meta=extract_meta, plain=False, pictures=reader.pictures, report=notes, meta=meta
     )
+
+
+@contextmanager
+def _not_too_deep() -> Iterator[None]:
+    """Elements nested hundreds deep (generated HTML, tables in tables) are refused, not a crash."""
+    try:
+        yield
+    except RecursionError:
+        raise ConvertError(
+            "文件里的格式嵌套太深（几百层的表格或样式套在一起），无法转换；请另存为纯文本后再导入"
+        ) from None
 
 
 def _levels(blocks: list[Block], single_h1_is_title: bool) -> list[Block]:

@@ -145,10 +145,13 @@ def convert_paste() -> ResponseReturnValue:
     if key == "tidy":
         return {"markdown": convert.tidy(value), "report": []}
     places = content.load_rules(Path(current_app.config["CASEBOOK_CONTENT_DIR"]))[0].places
-    if key == "text":
-        result = convert.from_text(value, places=places, extract_meta=False)
-    else:
-        result = convert.from_html(value, places=places, extract_meta=False)
+    try:
+        if key == "text":
+            result = convert.from_text(value, places=places, extract_meta=False)
+        else:
+            result = convert.from_html(value, places=places, extract_meta=False)
+    except convert.ConvertError as exc:  # the editor then pastes the plain text, as a paste would
+        return {"error": exc.message}, 422
     markdown, notes = result.markdown, result.report
     if result.pictures:
         hosts = frozenset(current_app.config["CASEBOOK_IMPORT_IMAGE_HOSTS"])
