@@ -185,16 +185,26 @@
   var status = form.querySelector(".upload-status");
 
   function convert(payload) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    if (controller) setTimeout(function () { controller.abort(); }, 30000);  /* never leave the body locked */
     return fetch(button.dataset.convertUrl, {
       method: "POST",
       credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
       headers: {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"},
       body: JSON.stringify(payload)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok || typeof data.markdown !== "string") throw new Error(data.error || ("转换失败（" + r.status + "）"));
+        if (!r.ok || typeof data.markdown !== "string") {
+          var refused = new Error(data.error || ("转换失败（" + r.status + "）"));
+          refused.said = true;
+          throw refused;
+        }
         return data;
       });
+    }).catch(function (err) {  /* the browser's own messages are English: say it in Chinese */
+      if (err && err.said) throw err;
+      throw new Error(err && err.name === "AbortError" ? "转换超时" : "网络连接失败");
     });
   }
 
@@ -229,11 +239,17 @@
     if (!payload) return;  /* one line of plain text: the browser's own paste */
     event.preventDefault();
     var start = body.selectionStart, end = body.selectionEnd;
-    status.textContent = "正在转换粘贴的内容…";
+    /* the text stays as it is until the answer lands at the remembered place: no typing meanwhile */
+    body.readOnly = true;
+    body.setAttribute("aria-busy", "true");
+    status.textContent = "正在转换粘贴的内容…（完成前正文暂不能编辑）";
+    var finish = function () { body.readOnly = false; body.removeAttribute("aria-busy"); };
     convert(payload).then(function (data) {
+      finish();
       put(start, end, padded(data.markdown, start, end));
       status.textContent = (data.report || []).join("；");
     }).catch(function (err) {
+      finish();
       put(start, end, plain);
       status.textContent = err.message + "，已按纯文本粘贴";
     });

@@ -98,7 +98,35 @@ def test_a_failed_conversion_falls_back_to_the_plain_text(page: Any, server: str
     page.evaluate(PASTE, {"text/html": WORD_HTML, "text/plain": "纯文本第一行\n纯文本第二行"})
     page.wait_for_function("document.querySelector('textarea[name=body]').value.includes('纯文本第二行')")
     assert body_value(page) == "开头。纯文本第一行\n纯文本第二行"
-    assert "已按纯文本粘贴" in page.inner_text(".upload-status")
+    assert "网络连接失败，已按纯文本粘贴" in page.inner_text(".upload-status")  # in Chinese, not the browser's
+
+
+@pytest.mark.browser
+def test_typing_while_a_paste_converts_cannot_move_where_it_lands(page: Any, server: str) -> None:
+    page.goto(server + "/staff/new/case?topic=louyuan")
+    held: list[Any] = []
+    page.route("**/staff/convert", lambda route: held.append(route))
+    page.fill("textarea[name=body]", "AAAA BBBB CCCC")
+    page.evaluate("() => document.querySelector('textarea[name=body]').setSelectionRange(5, 9)")
+    page.evaluate(
+        """(html) => {
+      const body = document.querySelector("textarea[name=body]");
+      const data = new DataTransfer();
+      data.setData("text/html", html);
+      body.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+    }""",
+        "<p>新内容</p>",
+    )
+    page.wait_for_function("document.querySelector('textarea[name=body]').readOnly === true")
+    page.evaluate("() => document.querySelector('textarea[name=body]').setSelectionRange(0, 0)")
+    page.keyboard.type("XYZ")  # ignored while the conversion is on its way
+    assert body_value(page) == "AAAA BBBB CCCC" and "暂不能编辑" in page.inner_text(".upload-status")
+    page.wait_for_timeout(50)
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_function("document.querySelector('textarea[name=body]').value.includes('新内容')")
+    assert body_value(page) == "AAAA 新内容 CCCC"
+    assert page.evaluate("document.querySelector('textarea[name=body]').readOnly") is False
 
 
 @pytest.mark.browser
