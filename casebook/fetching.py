@@ -13,10 +13,12 @@ connection be pinned to the address that was checked (urllib resolves the name a
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Collection
 from urllib.parse import urljoin, urlsplit
@@ -97,6 +99,11 @@ def fetch(url: str, hosts: Collection[str], *, max_bytes: int = MAX_BYTES, timeo
         remaining = max(0.1, deadline - time.monotonic())
         kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
         connection = kind(host, port, address, remaining)
+        # the socket timeout is per read: a server sending a byte now and then would never time out,
+        # so a watchdog ends the connection at the deadline, whatever it is doing
+        watchdog = threading.Timer(remaining, _shut, args=(connection,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request("GET", path, headers={"User-Agent": "casebook-import/1", "Accept": "image/*"})
@@ -109,12 +116,33 @@ def fetch(url: str, hosts: Collection[str], *, max_bytes: int = MAX_BYTES, timeo
                 raise FetchRefused(f"服务器返回 {response.status}")
             return _read(response, connection, max_bytes, deadline)
         except (OSError, http.client.HTTPException) as exc:
-            if isinstance(exc, TimeoutError | socket.timeout):
+            if isinstance(exc, TimeoutError | socket.timeout) or time.monotonic() >= deadline:
                 raise FetchRefused(f"超过 {timeout:.0f} 秒未下载完") from None
-            raise FetchRefused(f"下载失败（{type(exc).__name__}）") from None
+            raise FetchRefused(f"下载失败：{_why(exc)}") from None
         finally:
+            watchdog.cancel()
             connection.close()
     raise FetchRefused("重定向次数过多")
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read in the fetching thread
+
+
+def _why(exc: BaseException) -> str:
+    """A network failure in words staff read (the class name goes to the log, not to them)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "对方服务器拒绝连接"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | http.client.RemoteDisconnected):
+        return "连接被对方中断"
+    if isinstance(exc, ssl.SSLError):
+        return "安全连接（HTTPS）建立失败"
+    if isinstance(exc, http.client.HTTPException):
+        return "对方返回的内容不是正常的网页响应"
+    return "网络错误"
 
 
 def _read(
@@ -128,7 +156,7 @@ def _read(
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchRefused("下载超时")
+            raise TimeoutError  # told as 超过 N 秒未下载完 by fetch
         if connection.sock is not None:
             connection.sock.settimeout(remaining)
         chunk = response.read(64 * 1024)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -313,3 +315,32 @@ def test_yaml_aliases_are_refused_so_a_tiny_file_cannot_expand_to_gigabytes(
     )
     checked = runner.invoke(main, ["check"])
     assert checked.exit_code == 1 and "cases/alias.md:" in checked.output and "不支持锚点和别名" in checked.output
+
+
+def test_a_server_trickling_its_headers_is_cut_off_at_the_time_limit() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    still_trickling = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            still_trickling.set()
+            while not stop.wait(0.2):  # one byte of a header every 0.2 s, for ever
+                try:
+                    connection.sendall(b"X")
+                except OSError:
+                    return
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(FetchRefused, match="超过 1 秒未下载完"):
+            fetch(f"http://127.0.0.1:{port}/slow.png", {"127.0.0.1"}, timeout=1.0)
+        assert still_trickling.is_set() and server.is_alive()  # cut off by us, not by the server ending
+    finally:
+        stop.set()
+        listener.close()
