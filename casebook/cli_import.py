@@ -54,15 +54,19 @@ def import_(file: Path, kind: str, topic: str, title: str | None, scope: str | N
         _fail(importing.too_big(size))
     files_dir = file.with_name(file.stem + "_files")
     try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail(f"读不了这个文件（{exc.strerror or '无法打开'}）：{file}")
+    try:
         conversion = importing.convert_file(
-            file.read_bytes(), file.name, places=rules.places, files_dir=files_dir if files_dir.is_dir() else None
+            data, file.name, places=rules.places, files_dir=files_dir if files_dir.is_dir() else None
         )
     except ConvertError as exc:
         _fail(exc.message)
     chosen, notes = importing.title_for(conversion, title, file.name)
     slug = slug or content.slugify(chosen)
-    if not content.SLUG_RE.match(slug):
-        raise click.UsageError(f"无法从标题 {chosen!r} 生成文件名，请用 --slug 指定（小写字母 a-z、数字 0-9 和 '-'）")
+    if not content.SLUG_RE.match(slug):  # the file's title, not the command, is the problem: exit 1
+        _fail(f"无法从标题“{chosen}”生成文件名，请用 --slug 指定（小写字母 a-z、数字 0-9 和 '-'）")
     taken = [p for k, p in content.iter_entry_files(root) if k == kind and p.stem == slug]
     path = content.entry_path(root, kind, slug)
     if taken or path.exists():

@@ -136,6 +136,13 @@ def _form_safe(name: str) -> str:
     return out
 
 
+def _labelled(message: str) -> str:
+    """A validator message (``summary：…``, written for content files) with the field's Chinese name."""
+    key, sep, rest = message.partition("：")
+    label = LABELS.get(key) or {"title": "标题", "topic": "主题", "date": "日期"}.get(key)
+    return f"{label}：{rest}" if sep and label else message
+
+
 def build_draft(
     conversion: Conversion,
     body: str,
@@ -177,7 +184,7 @@ def build_draft(
         body = "\n\n".join(back) + "\n\n" + body
     entry, problems = content.validate_entry(kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path)
     for problem in problems:
-        report.append(f"未填写：{problem.message}")
+        report.append(f"未填写：{_labelled(problem.message)}")
     if entry is None:
         raise ConvertError("无法生成草稿：" + "；".join(p.message for p in problems))
     return Draft(kind, slug, entry, report)

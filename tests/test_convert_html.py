@@ -205,3 +205,8 @@ def test_follow_prompts_go_only_from_the_top_and_bottom_of_an_article() -> None:
     result = from_html(page)
     assert result.markdown == "社区开展代填服务。\n\n老人们不会扫描二维码，就由志愿者代填。\n\n效果很好。\n"
     assert "已去掉公众号的关注提示、“阅读原文”等 3 处" in result.report
+
+
+def test_a_bold_number_alone_is_not_the_whole_heading_and_time_is_no_speaker() -> None:
+    page = "<p><b>一、</b>工作背景</p><p>问：几点开始？</p><p>时间：下午三点</p><p>答：三点。</p>"
+    assert from_html(page).markdown == "## 一、工作背景\n\n**问：**几点开始？\n\n时间：下午三点\n\n**答：**三点。\n"

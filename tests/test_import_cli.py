@@ -344,3 +344,12 @@ def test_a_server_trickling_its_headers_is_cut_off_at_the_time_limit() -> None:
     finally:
         stop.set()
         listener.close()
+
+
+def test_a_title_without_a_usable_character_asks_for_a_slug(runner: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "表情.txt"
+    source.write_text("😀😀\n正文第一段。\n", encoding="utf-8")
+    code, out, err = run(runner, str(source), "--kind", "case", "--topic", "louyuan")
+    assert (code, out) == (1, "") and "无法从标题“😀😀”生成文件名，请用 --slug 指定" in err
+    code, out, _ = run(runner, str(source), "--kind", "case", "--topic", "louyuan", "--slug", "biaoqing")
+    assert code == 0 and out.strip().endswith("biaoqing.md")

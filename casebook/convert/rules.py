@@ -70,6 +70,8 @@ _NOT_SPEAKERS = frozenset(
         "提示",
         "温馨提示",
         "特别提示",
+        "时间",
+        "日期",
         "",
     }
 )
@@ -148,7 +150,10 @@ def _heading(text: str, level: int) -> list[Block]:
     if text.startswith("**"):  # **（一）坚持党建引领。**各社区要……
         end = text.find("**", 2)
         lead = text[2:end] if end > 0 else ""
-        if lead and len(visible(lead)) <= HEADING_MAX and text[end + 2 :].strip():
+        marker_only = bool(
+            re.fullmatch(r"\s*(?:[一二三四五六七八九十]{1,3}[、．]|[（(][一二三四五六七八九十]{1,3}[）)])\s*", lead)
+        )
+        if lead and not marker_only and len(visible(lead)) <= HEADING_MAX and text[end + 2 :].strip():
             return [Heading(level, lead.strip().rstrip("。；：:;"), numbered=True), Para(text[end + 2 :].strip())]
     stop = text.find("。")
     if stop > 0 and len(visible(text[:stop])) <= HEADING_MAX and visible(text[stop + 1 :]):
