@@ -1,4 +1,5 @@
-"""Importing staff material (.docx, .html/.htm, .md, .txt) as a draft entry. No Flask here.
+"""Importing staff material (.docx, .html/.htm, .md, .txt) as a draft entry: a service (no Flask
+request here; ``import_upload`` saves through the staff editing service and its database session).
 
 The steps, shared by ``casebook import`` and ``/staff/import``: read and convert the file
 (``convert``), store its pictures through the same checks as an upload (``images.store_upload``;
