@@ -81,4 +81,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_cli(app)
     with app.app_context():
         db.create_all()
+        # a catalog written by an older casebook has other columns: recreate it (it is derived from
+        # the content files; the next sync fills it) rather than answer every page with an error
+        from . import catalog
+
+        if catalog.upgrade_schema(db.session):
+            db.session.commit()
+            app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
     return app

@@ -101,3 +101,24 @@ def test_sync_rebuilds_an_old_catalog_and_keeps_staff_data(
 
     second = runner.invoke(main, ["sync"])  # the version is stored: no second rebuild
     assert second.exit_code == 0 and "（全量）" not in second.output
+
+
+def test_an_old_catalog_opened_by_a_new_server_answers_pages_before_any_sync(
+    app: Flask, resync: Callable[[], Any], write_entry: WriteEntry, content_dir: Path
+) -> None:
+    write_entry("case", "old", title="旧案例")
+    resync()
+    staff_client(app, "editor1", "editor")
+    with app.app_context():
+        db.session.execute(text("ALTER TABLE entry DROP COLUMN chapters"))
+        db.session.execute(text("DELETE FROM setting WHERE key = 'catalog_schema'"))
+        db.session.commit()
+        db.engine.dispose()
+    from casebook import create_app
+
+    started = create_app({"TESTING": True, "CONTENT_DIR": content_dir, "DATA_DIR": app.config["CASEBOOK_DATA_DIR"]})
+    client = started.test_client()
+    assert client.get("/").status_code == 200 and client.get("/cases/old").status_code == 404  # empty until synced
+    login(client, "editor1")
+    assert client.get("/staff/").status_code == 200
+    assert _counts(started)["staff_user"] == 1
