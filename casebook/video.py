@@ -79,7 +79,7 @@ class VideoEmbed:
         if self.provider == "bilibili":
             return self.src.replace("&autoplay=0", "") + f"&t={int(seconds)}&autoplay=1"
         if self.mode == VIDEO:
-            return f"{self.src}#t={int(seconds)}"
+            return f"{self.src.partition('#')[0]}#t={int(seconds)}"  # the file's own #t= gives way
         return None
 
 
@@ -115,7 +115,7 @@ def _qq(path: str, query: dict[str, str]) -> str | None:
     """The vid of a 腾讯视频 URL: a ``vid`` parameter, or a play page path ending in ``/<vid>.html``."""
     if QQ_VID.match(query.get("vid", "")):
         return query["vid"]
-    if path.rstrip("/") == "/txp/iframe/player.html" or "vid" in query:
+    if path.rstrip("/") == "/txp/iframe/player.html":
         return None
     last = path.rstrip("/").rpartition("/")[2]
     stem = last.removesuffix(".html")
@@ -138,6 +138,8 @@ def _bili(host: str, path: str, query: dict[str, str]) -> tuple[str | None, str 
         aid = query.get("aid", "")
         return (None, aid, page) if aid.isdigit() and BILI_AV.match(f"av{aid}") else None
     parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["s"]:  # the share form: /s/video/BV…
+        parts = parts[1:]
     if len(parts) != 2 or parts[0] != "video":
         return None
     ident = parts[1]

@@ -49,6 +49,9 @@ def bili(ident: str, page: int = 1) -> str:
         (f"https://player.bilibili.com/player.html?bvid={BV}", bili(f"bvid={BV}")),
         (f"https://player.bilibili.com/player.html?aid=170001&bvid={BV}&cid=279786&p=2", bili(f"bvid={BV}", 2)),
         ("https://player.bilibili.com/player.html?aid=170001&page=4", bili("aid=170001", 4)),
+        # the share form of a bilibili page, and a play page whose vid parameter is junk (the path has it)
+        (f"https://www.bilibili.com/s/video/{BV}", bili(f"bvid={BV}")),
+        (f"https://v.qq.com/x/page/{VID}.html?vid=junk", f"https://v.qq.com/txp/iframe/player.html?vid={VID}"),
     ],
 )
 def test_play_pages_and_players_embed_the_official_player(url: str, src: str) -> None:
@@ -96,6 +99,7 @@ def test_mp4_files_play_in_the_page(url: str) -> None:
     embed = video_embed(url)
     assert (embed.mode, embed.src, embed.provider) == ("video", url, "file")
     assert embed.seekable and embed.at(75) == f"{url}#t=75"
+    assert video_embed(url + "#t=10").at(75) == f"{url}#t=75"  # its own start time gives way
 
 
 def test_watch_pages_and_site_names() -> None:
