@@ -134,7 +134,9 @@ def test_live_preview_warns_about_video_and_chapters_and_body(published: None, e
     warnings = reply["warnings"]
     assert any(w.startswith("正文第 2 行：") for w in warnings)
     assert any(w.startswith("视频链接：视频“https://b23.tv/AbCdEf1”无法嵌入播放") for w in warnings)
-    assert any(w.startswith("视频章节：chapters 第 2 项：时间“3:75”无效") for w in warnings)
+    assert any(w.startswith("视频章节：第 2 项：时间“3:75”无效") for w in warnings)
+    bad = editor.post("/staff/preview", json=_form(video="javascript:alert(1)"), headers={"X-CSRFToken": tok})
+    assert "视频链接：“javascript:alert(1)”不是 http(s) 网址" in bad.get_json()["warnings"]
     html = reply["html"]
     assert '<a class="video-card" href="https://b23.tv/AbCdEf1"' in html
     assert 'class="video-card-cover" src="/media/yard.png"' in html and "哔哩哔哩" in html and "观看视频 →" in html

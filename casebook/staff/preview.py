@@ -46,9 +46,14 @@ def entry_from_form(
         entry, _ = content.validate_entry(kind, slug, meta, body, rules=rules, path=PREVIEW_PATH, lines=lines)
     by_line = {line: key for key, line in lines.items()}
     labels = {"video": "视频链接", "chapters": "视频章节"}
-    notes = [f"{labels[by_line[p.line]]}：{p.message}" for p in problems if by_line.get(p.line) in WATCHED]
+
+    def note(problem: content.Problem) -> str:  # the field's name, not its key in the file
+        key = by_line[problem.line]
+        return f"{labels[key]}：{problem.message.removeprefix(key + '：').removeprefix(key + ' ')}"
+
+    notes = [note(p) for p in problems if by_line.get(p.line) in WATCHED]
     if entry is not None:
         found = lint_video(entry.video, PREVIEW_PATH, lines["video"])
         found += lint_chapters(entry, PREVIEW_PATH, lines["chapters"])
-        notes += [f"{labels[by_line[p.line]]}：{p.message}" for p in found]
+        notes += [note(p) for p in found]
     return entry, notes
