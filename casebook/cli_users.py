@@ -63,11 +63,13 @@ def add(name: str, role: str) -> None:
 
 @user.command("list")
 def list_users() -> None:
-    """List accounts: name, role, active, last login."""
+    """List accounts: name, role, 在用/已停用, last login (in CASEBOOK_TIMEZONE)."""
+    from .web import local_time
+
     session = _session()
     for row in session.scalars(select(User).order_by(User.name_key)):
-        last = row.last_login.strftime("%Y-%m-%d %H:%M") if row.last_login else "-"
-        click.echo(f"{row.name}\t{row.role}\t{'active' if row.active else 'disabled'}\t{last}")
+        last = local_time(row.last_login) if row.last_login else "-"
+        click.echo(f"{row.name}\t{row.role}\t{'在用' if row.active else '已停用'}\t{last}")
 
 
 def _change(name: str, action: str, apply: object) -> None:

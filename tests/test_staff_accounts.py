@@ -184,11 +184,11 @@ def test_user_cli(runner: CliRunner) -> None:
     assert runner.invoke(main, ["user", "role", "刘书记", "admin"]).exit_code == 0
     assert runner.invoke(main, ["user", "disable", "刘书记"]).exit_code == 0
     listing = runner.invoke(main, ["user", "list"]).output
-    assert "刘书记\tadmin\tdisabled" in listing and "\ny\t" not in listing
+    assert "刘书记\tadmin\t已停用" in listing and "\ny\t" not in listing
     assert runner.invoke(main, ["user", "enable", "刘书记"]).exit_code == 0
     assert runner.invoke(main, ["user", "passwd", "刘书记"], input="另一个很长的密码\n").exit_code == 0
     assert runner.invoke(main, ["user", "passwd", "nobody"], input="另一个很长的密码\n").exit_code == 1
-    assert "active" in runner.invoke(main, ["user", "list"]).output
+    assert "刘书记\tadmin\t在用" in runner.invoke(main, ["user", "list"]).output
 
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(app: Flask) -> None:
