@@ -8,7 +8,7 @@ What it measures, for each library size (default 1,000 and 10,000 entries):
   everything ``sync`` does (the catalog and, when the app has one, its search index).
 * ``casebook serve`` (gunicorn, 2 workers x 4 threads by default) on 127.0.0.1: requests per
   second for the home page ``/``, a topic page ``/topics/<slug>``, an entry page
-  ``/cases/<slug>``, and ``/media/probe.bin``, a file served by the same app whose size
+  ``/cases/<slug>``, and ``/media/probe.png``, a file served by the same app whose size
   equals the entry page's. Each page's rate is also given as a ratio to the probe's rate
   (target: at least 0.40), i.e. the cost of rendering compared with sending the same bytes.
   Each page is measured twice: as served (public pages are cached per process, keyed by the
@@ -21,7 +21,7 @@ local, some national), each with a body of about 1,500 Chinese characters in Mar
 
 Keeping the figures honest:
 
-* ``media/probe.bin`` exists before the first sync. The catalog's rules fingerprint covers
+* ``media/probe.png`` exists before the first sync. The catalog's rules fingerprint covers
   the *names* of media files, not their contents, so resizing the probe once the entry page
   has been measured does not make any later sync a full one; and every timed sync runs
   before the server starts anyway.
@@ -310,7 +310,7 @@ def _front_matter(fields: dict[str, object]) -> str:
 
 
 def generate(root: Path, count: int, seed: int) -> Library:
-    """Write topics.yml, places.yml, ``count`` entries and media/probe.bin under ``root``."""
+    """Write topics.yml, places.yml, ``count`` entries and media/probe.png under ``root``."""
     rng = random.Random(seed)
     writer = Writer(rng)
     for folder in ("interviews", "salons", "cases", "media"):
@@ -325,7 +325,7 @@ def generate(root: Path, count: int, seed: int) -> Library:
     )
     (root / "places.yml").write_text(places_yml, encoding="utf-8")
     # Before the first sync, so the media listing (part of the rules fingerprint) never changes.
-    (root / "media" / "probe.bin").write_bytes(b"\0")
+    (root / "media" / "probe.png").write_bytes(b"\0")
 
     streets = list(PLACES)
     entry_path = ""
@@ -595,12 +595,12 @@ def bench_size(size: int, args: argparse.Namespace, loadgen: LoadGen) -> SizeRes
                     raise ServerFailed(f"{library.entry_path} answered {status}")
                 # Same name as before the syncs, so the rules fingerprint is unchanged.
                 probe = random.Random(args.seed).randbytes(len(page))
-                (library.root / "media" / "probe.bin").write_bytes(probe)
+                (library.root / "media" / "probe.png").write_bytes(probe)
                 targets = [
                     ("home" + suffix, "/"),
                     ("topic" + suffix, f"/topics/{library.topic_slug}"),
                     ("entry" + suffix, library.entry_path),
-                    ("static probe", "/media/probe.bin"),
+                    ("static probe", "/media/probe.png"),
                 ]
                 for label, path in targets:
                     status, body = fetch(port, path)

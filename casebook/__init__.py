@@ -80,12 +80,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
     register_cli(app)
     with app.app_context():
+        from sqlalchemy import inspect
+
+        from . import catalog
+
+        existed = inspect(db.engine).has_table("entry")
         db.create_all()
         # a catalog written by an older casebook has other columns: recreate it (it is derived from
         # the content files; the next sync fills it) rather than answer every page with an error
-        from . import catalog
-
         if catalog.upgrade_schema(db.session):
             db.session.commit()
-            app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
+            if existed:
+                app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
     return app
