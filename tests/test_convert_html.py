@@ -210,3 +210,9 @@ def test_follow_prompts_go_only_from_the_top_and_bottom_of_an_article() -> None:
 def test_a_bold_number_alone_is_not_the_whole_heading_and_time_is_no_speaker() -> None:
     page = "<p><b>一、</b>工作背景</p><p>问：几点开始？</p><p>时间：下午三点</p><p>答：三点。</p>"
     assert from_html(page).markdown == "## 一、工作背景\n\n**问：**几点开始？\n\n时间：下午三点\n\n**答：**三点。\n"
+
+
+def test_a_table_caption_stays_as_the_line_above_the_table() -> None:
+    rows = "<tr><td>项目</td><td>数</td></tr><tr><td>路灯</td><td>48</td></tr>"
+    page = f"<p>前文。</p><table><caption>表1 改造前后</caption>{rows}</table>"
+    assert from_html(page).markdown == "前文。\n\n表1 改造前后\n\n| 项目 | 数 |\n| --- | --- |\n| 路灯 | 48 |\n"

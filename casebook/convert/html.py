@@ -173,6 +173,9 @@ class Reader:
             self.blocks.append(Raw(f"[^{note_label(ident)}]: {text}", kind="footnotes"))
 
     def _table(self, table: Tag) -> None:
+        caption = table.find("caption", recursive=False)
+        if isinstance(caption, Tag) and (said := clean(caption.get_text(" "))):
+            self.blocks.append(Para(escape_text(said)))  # a table's title: a line above it
         rows: list[list[str]] = []
         pending: dict[int, int] = {}
         cells_seen: list[Tag] = []
