@@ -16,12 +16,10 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from casebook import wordout
+from casebook import convert, wordout
 from casebook.content import Entry
 from casebook.images import store_upload
 from casebook.render import render_markdown
-
-convert = pytest.importorskip("casebook.convert")
 
 BODY = """\
 ## 一、基本做法
