@@ -71,22 +71,12 @@ def import_(file: Path, kind: str, topic: str, title: str | None, scope: str | N
     path = content.entry_path(root, kind, slug)
     if taken or path.exists():
         _fail(f"已存在：{(taken or [path])[0]}，未覆盖。可用 --slug 指定其他文件名。")
-    body, pictures, _ = importing.store_pictures(
-        conversion, root / "media", importing.PictureRules(hosts=_image_hosts())
-    )
     try:
-        draft = importing.build_draft(
-            conversion,
-            body,
-            kind=kind,
-            slug=slug,
-            topic=topic,
-            title=chosen,
-            scope=scope,
-            rules=rules,
-            path=path,
+        draft, pictures = importing.draft_with_pictures(
+            conversion, root / "media", importing.PictureRules(hosts=_image_hosts()),
+            kind=kind, slug=slug, topic=topic, title=chosen, scope=scope, rules=rules, path=path,
             today=dt.date.today(),
-        )
+        )  # fmt: skip
     except ConvertError as exc:
         _fail(exc.message)
     content.write_atomic(path, draft.text)

@@ -24,7 +24,7 @@ from .convert import Conversion, ConvertError, from_docx, from_html, from_markdo
 from .fetching import fetch
 from .import_pictures import Fetcher, PictureRules, store_pictures
 
-__all__ = ["PictureRules", "convert_file", "import_upload", "store_pictures"]
+__all__ = ["PictureRules", "convert_file", "draft_with_pictures", "import_upload", "store_pictures"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,31 @@ def _form_safe(name: str) -> str:
             depth = max(0, depth - 1)
         out += "／" if depth > 0 and char in "、，,;；" else char
     return out
+
+
+def draft_with_pictures(
+    conversion: Conversion,
+    media_dir: Path,
+    pictures: PictureRules,
+    *,
+    fetcher: Fetcher = fetch,
+    kind: str,
+    slug: str,
+    topic: str,
+    title: str,
+    scope: str | None,
+    rules: content.Rules,
+    path: Path,
+    today: dt.date,
+) -> tuple[Draft, list[str]]:
+    """Store the document's pictures (they are needed in the body), then build the validated draft;
+    the draft and the pictures' report lines. ConvertError when even a draft cannot be made."""
+    body, picture_lines, _ = store_pictures(conversion, media_dir, pictures, fetcher=fetcher)
+    draft = build_draft(
+        conversion, body, kind=kind, slug=slug, topic=topic, title=title, scope=scope, rules=rules, path=path,
+        today=today,
+    )  # fmt: skip
+    return draft, picture_lines
 
 
 def _labelled(message: str) -> str:
@@ -275,22 +300,12 @@ def import_upload(
         base = content.slugify(chosen)[:70].strip("-") or f"daoru-{today:%Y%m%d}"
         slug = next(s for s in [base, *(f"{base}-{n}" for n in range(2, 1000))] if not taken(s))
     path = editing.file_path(ws, session, kind, slug)
-    body, pictures, _ = store_pictures(
-        conversion, ws.root / "media", PictureRules(frozenset(hosts), budget=budget), fetcher=fetcher
-    )
+    picture_rules = PictureRules(frozenset(hosts), budget=budget)
     try:
-        draft = build_draft(
-            conversion,
-            body,
-            kind=kind,
-            slug=slug,
-            topic=topic,
-            title=chosen,
-            scope=scope or None,
-            rules=rules,
-            path=path,
-            today=today,
-        )
+        draft, pictures = draft_with_pictures(
+            conversion, ws.root / "media", picture_rules, fetcher=fetcher,
+            kind=kind, slug=slug, topic=topic, title=chosen, scope=scope or None, rules=rules, path=path, today=today,
+        )  # fmt: skip
     except ConvertError as exc:
         return out.error("", exc.message)
     outcome = editing.save(
