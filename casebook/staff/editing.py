@@ -343,9 +343,10 @@ def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
             queue_rebuild()
             if not usable:
                 return "已保存；搜索索引正在后台重建，完成前搜索结果可能不全。"
-    except IndexBusy:  # a rebuild is running and may have read this entry already: one more after it
-        if queue_rebuild is not None:
-            queue_rebuild()
+    except IndexBusy as exc:  # a rebuild is running and may have read this entry already: one more after it
+        if queue_rebuild is None:
+            return f"已保存，但搜索索引暂未更新（{exc}）；运行 casebook reindex 可补上。"
+        queue_rebuild()
         return "已保存；搜索索引正在后台重建，这次修改在重建完成后可以搜到。"
     except Exception as exc:  # the file and the catalog are saved: a search hiccup must not hide that
         logger.exception("search index update failed for %s", key)
