@@ -1,0 +1,92 @@
+"""The app factory (``casebook.create_app``): defaults → ``CASEBOOK_*`` environment → ``overrides``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as settings
+from .db import db
+from .search import SearchIndex
+
+_PACKAGE = Path(__file__).resolve().parent  # casebook/
+
+
+def resource_dir(name: str) -> Path:
+    """``templates``/``static``: inside the package when installed, beside it in a checkout."""
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"casebook is missing its {name} folder")
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app; nothing is read from the environment at import time."""
+    conf = settings.build(overrides)
+    app = Flask(
+        "casebook",  # the package: app.name, logger and root path as before the factory moved
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_path=str(conf["DATA_DIR"]),
+    )
+    app.config.update({f"CASEBOOK_{k}": v for k, v in conf.items()})
+    app.config.update(
+        SECRET_KEY=conf["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=conf["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        JSON_AS_ASCII=False,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        # Deliberately raised: a 200,000-character transcript is ~600 KB of form data (Werkzeug's
+        # default cap is 500 KB), and an image upload may be 15 MB plus form overhead.
+        MAX_FORM_MEMORY_SIZE=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    for key in ("TESTING",):
+        if overrides and key in overrides:
+            app.config[key] = overrides[key]
+    conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
+
+    from . import pagecache, web
+    from .cli import register_cli
+    from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
+    from .views import api, auth, meta, projects, public, search, share, share_staff, staff
+
+    web.init_app(app)
+    auth.init_app(app)
+    pagecache.init_app(app)
+    app.register_blueprint(staff.bp)
+    from .views.staff_settings import bp as staff_settings_bp
+
+    app.register_blueprint(staff_settings_bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(meta.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(projects.bp)
+    share.init_app(app)
+    app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
+    from .views import staff_import, word
+
+    staff_import.init_app(app)  # /staff/import, /staff/convert (and a 50 MB request limit for imports)
+    app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
+    register_cli(app)
+    with app.app_context():
+        from sqlalchemy import inspect
+
+        from . import catalog
+
+        existed = inspect(db.engine).has_table("entry")
+        db.create_all()
+        # a catalog written by an older casebook has other columns: recreate it (it is derived from
+        # the content files; the next sync fills it) rather than answer every page with an error
+        if catalog.upgrade_schema(db.session):
+            db.session.commit()
+            if existed:
+                app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
+    return app
