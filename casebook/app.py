@@ -82,7 +82,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         from . import catalog
 
         existed = inspect(db.engine).has_table("entry")
-        db.create_all()
+        from . import migrate
+
+        done = migrate.prepare(db.engine, lock_path=Path(conf["DATA_DIR"]) / "migrate.lock")
+        if done.startswith("upgraded"):
+            app.logger.warning("database %s to %s", done, migrate.head())
         # a catalog written by an older casebook has other columns: recreate it (it is derived from
         # the content files; the next sync fills it) rather than answer every page with an error
         if catalog.upgrade_schema(db.session):

@@ -24,8 +24,12 @@ def _app() -> Flask:
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
     from . import create_app
+    from .migrate import DatabaseTooNew
 
-    app = create_app()
+    try:
+        app = create_app()
+    except DatabaseTooNew as exc:
+        raise click.ClickException(str(exc)) from None
     app_context = app.app_context()
     app_context.push()
     click.get_current_context().call_on_close(app_context.pop)
@@ -216,3 +220,6 @@ def register_cli(app: Flask) -> None:
 from .cli_import import import_  # noqa: E402
 
 main.add_command(import_)
+from .cli_db import db_group  # noqa: E402
+
+main.add_command(db_group)

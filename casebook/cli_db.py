@@ -1,0 +1,59 @@
+"""``casebook db``: the database's migration revision — upgrade, current, history.
+
+These commands open the database themselves (not through the app, which would upgrade it first).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import Engine, create_engine
+
+from . import config as settings
+from . import migrate
+
+
+def _engine() -> Engine:
+    conf = settings.build()
+    conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    return create_engine(conf["DATABASE_URL"])
+
+
+@click.group("db")
+def db_group() -> None:
+    """数据库版本（迁移）：upgrade / current / history。"""
+
+
+@db_group.command("upgrade")
+def upgrade() -> None:
+    """Upgrade the database to this casebook's revision (serve and sync also do it before use)."""
+    conf = settings.build()
+    engine = _engine()
+    try:
+        done = migrate.prepare(engine, lock_path=conf["DATA_DIR"] / "migrate.lock")
+    except migrate.DatabaseTooNew as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    said = {"current": "已是最新", "created": "已新建"}.get(done, done.replace("upgraded from", "已从") + " 升级")
+    click.echo(f"数据库版本 {migrate.head()}：{said}")
+
+
+@db_group.command("current")
+def current() -> None:
+    """Print the database's revision and whether it is this casebook's."""
+    found = migrate.current(_engine())
+    newest = migrate.head()
+    if found is None:
+        click.echo(f"未标记版本（新数据库，或迁移之前的版本）；本程序的版本是 {newest}")
+    elif found == newest:
+        click.echo(f"{found}（最新）")
+    else:
+        click.echo(f"{found}（本程序的版本是 {newest}；运行 casebook db upgrade）")
+
+
+@db_group.command("history")
+def history() -> None:
+    """List the migrations, oldest first."""
+    for revision, text in migrate.history():
+        click.echo(f"{revision}  {text}")

@@ -1,0 +1,1 @@
+"""Alembic migrations of casebook's database (every table: catalog and staff). See ``casebook.migrate``."""
