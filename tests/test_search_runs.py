@@ -63,7 +63,38 @@ def test_chunked_runs_give_the_same_index(tmp_path: Path, monkeypatch: Any) -> N
     assert plain == chunked
 
 
-def test_the_index_module_installs_the_chunked_pool() -> None:
-    import casebook.search.index  # noqa: F401
+def test_the_chunked_pool_is_used_only_while_casebook_writes(tmp_path: Path, monkeypatch: Any) -> None:
+    from casebook.search import SearchIndex, search
 
-    assert writing.PostingPool is runs.ChunkedPostingPool
+    made: list[str] = []
+    chunked_init = runs.ChunkedPostingPool.__init__
+
+    def noting(self: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(type(self).__name__)
+        chunked_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(runs.ChunkedPostingPool, "__init__", noting)
+    assert writing.PostingPool is runs.WhooshPostingPool  # importing casebook changes nothing
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild(_docs()[:20])
+    assert made and writing.PostingPool is runs.WhooshPostingPool  # used in the build, put back after
+    assert search(index, "加装电梯", per_page=5).total > 0
+
+
+def test_on_another_whoosh_version_stock_whoosh_is_used_with_one_warning(
+    tmp_path: Path, monkeypatch: Any, caplog: Any
+) -> None:
+    from casebook.search import SearchIndex, search
+
+    made: list[str] = []
+    monkeypatch.setattr(runs.ChunkedPostingPool, "__init__", lambda *a, **k: made.append("chunked"))
+    monkeypatch.setattr(runs, "WRITTEN_FOR", "0.0.1")
+    monkeypatch.setattr(runs, "_warned", False)
+    index = SearchIndex(tmp_path / "index")
+    with caplog.at_level("WARNING", logger="casebook.search.runs"):
+        index.rebuild(_docs()[:20])
+        index.rebuild(_docs()[:30])
+        found = search(index, "加装电梯", per_page=5)
+    assert made == [] and found.total > 0  # stock pool to build, stock matchers to read
+    warnings = [r.getMessage() for r in caplog.records if r.name == "casebook.search.runs"]
+    assert len(warnings) == 1 and "stock Whoosh" in warnings[0]

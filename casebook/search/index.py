@@ -32,8 +32,6 @@ from .bodies import FILE_NAME as BODIES_FILE
 from .bodies import Bodies, BodyAppender
 from .schema import SCHEMA_VERSION, SEP, IndexDoc, Prepared, make_schema, to_fields
 
-runs.install()  # marshal-ed spill runs instead of one pickle per posting (see runs.py)
-
 logger = logging.getLogger(__name__)
 
 
@@ -210,7 +208,7 @@ class SearchIndex:
     ) -> int:
         """Build a complete index in a fresh directory, then swap it in; return the document count."""
         words = tuple(user_words)
-        with self._write_lock():
+        with self._write_lock(), runs.chunked_pool():  # casebook's own build: its faster spill runs
             fresh = self.root / f"gen-{time.time_ns()}"
             fresh.mkdir(parents=True)
             ix = whoosh_index.create_in(str(fresh), make_schema())
@@ -260,7 +258,7 @@ class SearchIndex:
         if not docs and not remove:
             return
         prepared = [to_fields(doc, words) for doc in docs]  # the slow part, outside the lock
-        with self._write_lock(wait):
+        with self._write_lock(wait), runs.chunked_pool():
             live = self._live_dir()
             if live is None:
                 raise IndexMissing("no search index yet")

@@ -16,6 +16,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
+from . import runs
+
 
 def term_docs(searcher: Searcher, field: str, text: str) -> set[int]:
     """The live documents (top-level docnums) whose ``field`` holds the term ``text``."""
@@ -37,7 +39,8 @@ def term_docs(searcher: Searcher, field: str, text: str) -> set[int]:
 
 
 def _ids(matcher: Any) -> Iterable[int]:
-    if not isinstance(matcher, W3LeafMatcher) or not hasattr(matcher, "_data"):
+    # the block reading below uses W3LeafMatcher's private state: only on the Whoosh it was written for
+    if not runs.supported() or not isinstance(matcher, W3LeafMatcher) or not hasattr(matcher, "_data"):
         return matcher.all_ids()  # type: ignore[no-any-return]
     blocks: list[Iterable[int]] = []
     while matcher.is_active():
