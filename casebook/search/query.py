@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from ..content.glossary import Glossary
-from .index import SearchIndex, Snapshot, View
+from .index import SearchIndex, View
 from .postings import term_docs
+from .snapshot import Snapshot
 from .text import ParsedQuery, exact_by_grams, fold, needed_grams, parse_query, snippet
 
 FACETS = ("kind", "topic", "scope", "street", "tag", "year")
