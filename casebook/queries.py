@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Row, Select, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import load_only, selectinload, undefer
 
-from .content import LOOP_PARTS
+from .content import LOOP_PARTS, schema
 from .content.schema import PART_HEADINGS
 from .db import DbSession as Session
 from .models import EntryRow, TagRow, TopicRow
 
 PER_PAGE = 20
-FILTERS = ("topic", "street", "tag", "year", "scope")
+FILTERS = schema.FILTERS
 
 # The loop's order: 一谈 → 微沙龙 → 微案例 → 微分享.
 PARTS: tuple[tuple[str, str], ...] = tuple((part, PART_HEADINGS[part]) for part in LOOP_PARTS)

@@ -64,8 +64,8 @@ class Field:
     """The value an absent key means; a file leaves it out (``status: published``) unless ``always``."""
     always: bool = False
     """Written even when it holds its default, so the file shows the choice (a case's ``scope``)."""
-    filter: bool = False
-    """Lists and search can be narrowed by it (a facet)."""
+    filter: str = ""
+    """The query parameter that narrows lists and search by it (a facet), or "" for none."""
     index: IndexRole = ""
     api: Api = "list"
     form: bool = True
@@ -85,16 +85,16 @@ class Field:
 
 ENTRY_FIELDS: tuple[Field, ...] = (
     Field("title", "标题", "text", required=True, index="title"),
-    Field("topic", "主题", "text", required=True, filter=True, index="facet", widget="topic"),
-    Field("date", "日期", "date", required=True, filter=True, index="facet"),
+    Field("topic", "主题", "text", required=True, filter="topic", index="facet", widget="topic"),
+    Field("date", "日期", "date", required=True, filter="year", index="facet"),
     Field("summary", "摘要", "text", default="", index="meta", widget="textarea",
           hint="一两句话，显示在列表和分享卡片上"),
-    Field("tags", "标签", "list", filter=True, index="meta", hint="用逗号或顿号分隔"),
-    Field("street", "街道", "line", filter=True, index="meta", widget="street"),
+    Field("tags", "标签", "list", filter="tag", index="meta", hint="用逗号或顿号分隔"),
+    Field("street", "街道", "line", filter="street", index="meta", widget="street"),
     Field("community", "社区", "line", index="meta", widget="community"),
     Field("region", "地区", "line", kinds=("case",), index="meta", hint="微分享案例所在地，如：四川省成都市"),
     Field("scope", "范围", "choice", kinds=("case",), fatal=True, choices=SCOPES, default="local", always=True,
-          filter=True,
+          filter="scope",
           index="facet", widget="scope"),
     Field("people", "受访者", "list", kinds=("interview",), index="people", api="full", hint="姓名和职务，用逗号分隔"),
     Field("participants", "参与者", "list", kinds=("salon",), index="people", api="full", hint="用逗号或换行分隔"),
@@ -104,7 +104,7 @@ ENTRY_FIELDS: tuple[Field, ...] = (
           hint="每行一章：时间 标题，如“03:15 老旧楼院怎么管”；显示在视频下方"),
     Field("cover", "封面图", "cover", api="full", hint="上传图片，或填写 media/ 下的文件名"),
     Field("status", "状态", "choice", fatal=True, choices=STATUSES, default="published", api="", form=False),
-    Field("sample", "示例内容", "bool", default=False, filter=True, index="facet",
+    Field("sample", "示例内容", "bool", default=False, index="facet",
           hint="虚构的示例，页面上会标注“示例内容”"),
 )
 """Every entry field, in the order files are written and the editor shows them."""
@@ -128,8 +128,8 @@ def api_fields(full: bool) -> tuple[Field, ...]:
     return tuple(f for f in ENTRY_FIELDS if f.api in shown)
 
 
-def filter_fields() -> tuple[Field, ...]:
-    return tuple(f for f in ENTRY_FIELDS if f.filter)
+FILTERS: tuple[str, ...] = tuple(f.filter for f in ENTRY_FIELDS if f.filter)
+"""The query parameters of the entry lists, in the order their facets are shown."""
 
 
 def is_default(spec: Field, value: Any) -> bool:
