@@ -227,3 +227,19 @@ def test_problems_are_keyed_by_field_path(content_dir: Path) -> None:
     by_field = {p.field: p.line for p in problems}
     assert by_field["date"] == 4  # the file's line, for `casebook check`
     assert by_field["chapters.1"] == 8
+
+
+def test_the_content_guide_lists_every_declared_field() -> None:
+    guide = (Path(__file__).parent.parent / "docs" / "content.md").read_text("utf-8")
+    table = guide[guide.index("| key | kinds | required | notes |") :].split("\n\n", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for key in cells[0].replace("`", "").split(","):
+            rows[key.strip()] = cells
+    for spec in ENTRY_FIELDS:
+        assert spec.key in rows, f"docs/content.md does not list {spec.key}"
+        kinds = rows[spec.key][1]
+        assert kinds == ("all" if spec.kinds == content.KINDS else ", ".join(spec.kinds)), spec.key
+        assert (rows[spec.key][2] == "yes") is spec.required, spec.key
+    assert set(rows) == {spec.key for spec in ENTRY_FIELDS}
