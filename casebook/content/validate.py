@@ -7,93 +7,33 @@ any other problem is reported and the offending value dropped.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..video import parse_time
 from .model import KINDS, SCOPES, SLUG_RE, STATUSES, Chapter, Entry, Problem, Rules
-
-
-class Invalid(ValueError):
-    """A value that cannot be used; the message is shown to the user."""
-
-    def __init__(self, message: str, items: list[tuple[int, str]] | None = None) -> None:
-        super().__init__(message)
-        self.items = items or []
-        """Problems of single list items, by position: each is reported on its own line."""
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, (bool, dict, list)):
-        raise Invalid("应为一段文字")
-    if value is None:
-        return ""
-    return str(value).strip()
-
-
-def _required_text(value: Any) -> str:
-    text = _text(value)
-    if not text:
-        raise Invalid("不能为空")
-    return text
-
-
-def _optional_text(value: Any) -> str | None:
-    return _text(value) or None
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(f"日期“{text}”无效，应写成 YYYY-MM-DD，例如 2022-03-01") from None
-
-
-def _string_list(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        value = [value]
-    if not isinstance(value, list):
-        raise Invalid("应为文字列表，例如 [甲, 乙]")
-    items: list[str] = []
-    for item in value:
-        if isinstance(item, (dict, list)) or item is None:
-            raise Invalid("列表中的每一项都应是一段文字")
-        text = str(item).strip()
-        if text and text not in items:
-            items.append(text)
-    return tuple(items)
-
-
-def _url(value: Any) -> str | None:
-    text = _text(value)
-    if not text:
-        return None
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Invalid(f"“{text}”不是 http(s) 网址")
-    return text
+from .values import (
+    Invalid,
+    as_bool,
+    as_date,
+    as_optional_text,
+    as_required_text,
+    as_string_list,
+    as_text,
+    as_url,
+    one_of,
+)
 
 
 def _cover(value: Any) -> str | None:
-    text = _text(value)
+    text = as_text(value)
     if not text:
         return None
     if text.startswith("https://"):
-        return _url(text)
+        return as_url(text)
     if "://" in text:
         raise Invalid("封面应为 content/media/ 下的文件或 https 网址")
     path = PurePosixPath(text.removeprefix("/").removeprefix("media/"))
@@ -108,7 +48,7 @@ CHAPTER_EXAMPLE = '- at: "03:15"\n  title: 老旧楼院怎么管'
 def _chapter_time(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value  # YAML reads an unquoted 3:15 as the number 195 (base 60): the same time
-    text = _text(value)
+    text = as_text(value)
     seconds = parse_time(text)
     if seconds is None:
         raise Invalid(f"时间“{text}”无效，应写成 分:秒 或 时:分:秒，例如 03:15、1:02:03")
@@ -133,7 +73,7 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
             continue
         try:
             at = _chapter_time(item.get("at"))
-            title = _text(item.get("title"))
+            title = as_text(item.get("title"))
         except Invalid as exc:
             problems.append((n, str(exc)))
             continue
@@ -149,22 +89,6 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def normalize(value: Any) -> str:
-        text = _text(value)
-        if text not in options:
-            raise Invalid(f"“{text}”无效，可选值：{' | '.join(options)}")
-        return text
-
-    return normalize
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise Invalid("应为 true 或 false")
-
-
 @dataclass(frozen=True)
 class Field:
     normalize: Callable[[Any], Any]
@@ -175,22 +99,22 @@ class Field:
 
 
 FIELDS: dict[str, Field] = {
-    "title": Field(_required_text, required=True),
-    "topic": Field(_required_text, required=True),
-    "date": Field(_date, required=True),
-    "summary": Field(_text),
-    "tags": Field(_string_list),
-    "street": Field(_optional_text),
-    "community": Field(_optional_text),
-    "region": Field(_optional_text, kinds=("case",)),
-    "scope": Field(_choice(SCOPES), kinds=("case",), fatal=True),
-    "people": Field(_string_list, kinds=("interview",)),
-    "participants": Field(_string_list, kinds=("salon",)),
-    "video": Field(_url),
+    "title": Field(as_required_text, required=True),
+    "topic": Field(as_required_text, required=True),
+    "date": Field(as_date, required=True),
+    "summary": Field(as_text),
+    "tags": Field(as_string_list),
+    "street": Field(as_optional_text),
+    "community": Field(as_optional_text),
+    "region": Field(as_optional_text, kinds=("case",)),
+    "scope": Field(one_of(SCOPES), kinds=("case",), fatal=True),
+    "people": Field(as_string_list, kinds=("interview",)),
+    "participants": Field(as_string_list, kinds=("salon",)),
+    "video": Field(as_url),
     "chapters": Field(_chapters),
     "cover": Field(_cover),
-    "status": Field(_choice(STATUSES), fatal=True),
-    "sample": Field(_bool),
+    "status": Field(one_of(STATUSES), fatal=True),
+    "sample": Field(as_bool),
 }
 
 
