@@ -2,9 +2,10 @@
 
 Front matter is read with ``project_reader.ExactLoader``, which turns every YAML number into an
 exact ``Decimal`` (a number never passes through a binary float), and every nested key keeps its
-line, so each problem is reported as ``path:line``; writing lives in ``project_write``. A broken value is reported and dropped; only a missing or
-unusable title, year, lead, stage or status makes the whole project unusable.
-``parse_project_text`` and ``serialize_project`` are a pair held together by a round-trip test.
+line, so each problem is reported as ``path:line``; writing lives in ``project_write``. A broken
+value is reported and dropped; only a missing or unusable title, year, lead, stage or status makes
+the whole project unusable. ``parse_project_text`` and ``serialize_project`` are a pair held
+together by a round-trip test.
 """
 
 from __future__ import annotations
