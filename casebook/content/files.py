@@ -16,120 +16,17 @@ from typing import Any
 
 import yaml
 
+from .frontmatter import body_first_line, read_front_matter
+from .frontmatter import read_yaml as read_yaml  # re-exported: editors read files too
+from .frontmatter import split_front_matter as split_front_matter
+from .glossary import load_glossary
 from .lint import lint_body, lint_chapters, lint_video
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
+from .places import read_places
 from .project_model import Project
+from .projects import load_projects
 from .schema import Field, fields_of, is_default
 from .validate import validate_entry
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML, but timestamps stay text: dates are checked by the validator, with a line."""
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
-
-
-def _shared_node(root: yaml.Node) -> yaml.Node | None:
-    """A node reached twice (a YAML alias ``*a``), or None. Content never needs aliases, and nested
-    ones expand exponentially (a few hundred bytes can become gigabytes once written out)."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return node
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-    return None
-
-
-def split_front_matter(text: str) -> tuple[str, str] | None:
-    """``(front matter, body)`` when ``text`` starts with a ``---`` line closed by another.
-
-    Written here rather than taken from python-frontmatter, whose boundary pattern also
-    swallows blank lines after ``---`` and so shifts every line number we report.
-    """
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :])
-    raise ValueError("front matter is not closed")
-
-
-@dataclass
-class Document:
-    """A parsed YAML document with the line of every top-level key (or list item)."""
-
-    data: Any
-    lines: dict[str, int]
-    item_lines: list[int] = field(default_factory=list)
-    node: Any = None
-    """The composed YAML node tree, for callers that need the lines of nested keys."""
-
-
-def read_yaml(
-    text: str, path: Path, first_line: int = 1, loader_class: type[Any] = _Loader
-) -> tuple[Document | None, list[Problem]]:
-    """Parse YAML, recording top-level key lines; report syntax errors and duplicate keys."""
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None and (shared := _shared_node(node)) is not None:
-            line = first_line + shared.start_mark.line
-            return None, [Problem(path, line, "YAML 格式错误：不支持锚点和别名（& 与 *），请把内容直接写出来")]
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        last_line = first_line + max(0, text.count("\n") - 1)
-        line = min(first_line + (mark.line if mark is not None else 0), last_line)
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(path, line, f"YAML 格式错误：{reason}")]
-    except (ValueError, TypeError) as exc:  # a constructor refused a value
-        return None, [Problem(path, first_line, f"YAML 格式错误：{exc}")]
-    finally:
-        loader.dispose()
-    lines: dict[str, int] = {}
-    problems: list[Problem] = []
-    item_lines = [first_line + n.start_mark.line for n in node.value] if isinstance(node, yaml.SequenceNode) else []
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            line = first_line + key_node.start_mark.line
-            if key in lines:
-                problems.append(Problem(path, line, f"字段“{key}”重复出现，只保留最后一个"))
-            lines[key] = line
-            if isinstance(value_node, yaml.SequenceNode):  # list items get lines too: "chapters.0"
-                for n, item in enumerate(value_node.value):
-                    lines[f"{key}.{n}"] = first_line + item.start_mark.line
-    return Document(data, lines, item_lines, node), problems
-
-
-def read_front_matter(
-    text: str, path: Path, loader_class: type[Any] = _Loader
-) -> tuple[tuple[Document, dict[Any, Any], str] | None, list[Problem]]:
-    """Split a content file into its front matter (read as a mapping) and body, with problems."""
-    try:
-        parts = split_front_matter(text.removeprefix("\ufeff"))
-    except ValueError:
-        return None, [Problem(path, 1, "前置信息没有结束：缺少第二行 ---")]
-    if parts is None:
-        return None, [Problem(path, 1, "缺少 YAML 前置信息：文件应以一行 --- 开头")]
-    front, body = parts
-    first_line = 2
-    doc, problems = read_yaml(front, path, first_line, loader_class=loader_class)
-    if doc is None:
-        return None, problems
-    meta = doc.data if doc.data is not None else {}
-    if not isinstance(meta, dict):
-        return None, [*problems, Problem(path, first_line, "前置信息应为“字段: 值”的映射")]
-    return (doc, meta, body), problems
 
 
 def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> tuple[Entry | None, list[Problem]]:
@@ -144,12 +41,6 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
         more += lint_video(entry.video, path, doc.lines.get("video", 1))
         more += lint_chapters(entry, path, doc.lines.get("chapters", 1))
     return entry, problems + more
-
-
-def body_first_line(text: str, body: str) -> int:
-    """The file line on which the (leading-blank-stripped) body begins."""
-    start = len(text) - len(body) + (len(body) - len(body.lstrip("\n")))
-    return text.count("\n", 0, start) + 1
 
 
 def parse_file(path: Path, kind: str, rules: Rules) -> tuple[Entry | None, list[Problem]]:
@@ -218,8 +109,6 @@ def _load_topics(path: Path) -> tuple[dict[str, Topic], list[Problem]]:
 def _load_places(path: Path) -> tuple[dict[str, tuple[str, ...]], list[Problem]]:
     if not path.is_file():
         return {}, [Problem(path, 1, "缺少 places.yml")]
-    from .places import read_places  # it reads YAML with this module's reader
-
     return read_places(path.read_text(encoding="utf-8"), path)
 
 
@@ -251,8 +140,6 @@ class Library:
 
 def load(root: Path) -> Library:
     """Load the whole content folder; broken files are reported and skipped."""
-    from .glossary import load_glossary
-
     rules, problems = load_rules(root)
     problems += load_glossary(root)[1]
     library = Library(rules, problems=problems)
@@ -267,8 +154,6 @@ def load(root: Path) -> Library:
         library.problems.extend(found)
         if entry is not None:
             library.entries[entry.key] = entry
-    from .projects import load_projects
-
     library.projects, found = load_projects(root, known=set(library.entries))
     library.problems.extend(found)
     return library

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .files import read_yaml
+from .frontmatter import read_yaml
 from .lint import warning
 from .model import Problem
 from .wordlists import (

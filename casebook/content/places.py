@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .files import read_yaml
+from .frontmatter import read_yaml
 from .lint import warning
 from .model import Problem
 from .wordlists import MAX_WORD, chinese_yaml, dump_yaml, separator_in, split_items

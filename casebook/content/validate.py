@@ -8,93 +8,33 @@ value dropped.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..video import parse_time
 from .model import KINDS, SLUG_RE, Chapter, Entry, Problem, Rules
 from .schema import ENTRY_FIELD, ENTRY_FIELDS, Field, FieldType
-
-
-class Invalid(ValueError):
-    """A value that cannot be used; the message is shown to the user."""
-
-    def __init__(self, message: str, items: list[tuple[int, str]] | None = None) -> None:
-        super().__init__(message)
-        self.items = items or []
-        """Problems of single list items, by position: each is reported on its own line."""
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, (bool, dict, list)):
-        raise Invalid("应为一段文字")
-    if value is None:
-        return ""
-    return str(value).strip()
-
-
-def _required_text(value: Any) -> str:
-    text = _text(value)
-    if not text:
-        raise Invalid("不能为空")
-    return text
-
-
-def _optional_text(value: Any) -> str | None:
-    return _text(value) or None
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(f"日期“{text}”无效，应写成 YYYY-MM-DD，例如 2022-03-01") from None
-
-
-def _string_list(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        value = [value]
-    if not isinstance(value, list):
-        raise Invalid("应为文字列表，例如 [甲, 乙]")
-    items: list[str] = []
-    for item in value:
-        if isinstance(item, (dict, list)) or item is None:
-            raise Invalid("列表中的每一项都应是一段文字")
-        text = str(item).strip()
-        if text and text not in items:
-            items.append(text)
-    return tuple(items)
-
-
-def _url(value: Any) -> str | None:
-    text = _text(value)
-    if not text:
-        return None
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Invalid(f"“{text}”不是 http(s) 网址")
-    return text
+from .values import (
+    Invalid,
+    as_bool,
+    as_date,
+    as_optional_text,
+    as_required_text,
+    as_string_list,
+    as_text,
+    as_url,
+    one_of,
+)
 
 
 def _cover(value: Any) -> str | None:
-    text = _text(value)
+    text = as_text(value)
     if not text:
         return None
     if text.startswith("https://"):
-        return _url(text)
+        return as_url(text)
     if "://" in text:
         raise Invalid("封面应为 content/media/ 下的文件或 https 网址")
     path = PurePosixPath(text.removeprefix("/").removeprefix("media/"))
@@ -109,7 +49,7 @@ CHAPTER_EXAMPLE = '- at: "03:15"\n  title: 老旧楼院怎么管'
 def _chapter_time(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value  # YAML reads an unquoted 3:15 as the number 195 (base 60): the same time
-    text = _text(value)
+    text = as_text(value)
     seconds = parse_time(text)
     if seconds is None:
         raise Invalid(f"时间“{text}”无效，应写成 分:秒 或 时:分:秒，例如 03:15、1:02:03")
@@ -134,7 +74,7 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
             continue
         try:
             at = _chapter_time(item.get("at"))
-            title = _text(item.get("title"))
+            title = as_text(item.get("title"))
         except Invalid as exc:
             problems.append((n, str(exc)))
             continue
@@ -150,38 +90,22 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def normalize(value: Any) -> str:
-        text = _text(value)
-        if text not in options:
-            raise Invalid(f"“{text}”无效，可选值：{' | '.join(options)}")
-        return text
-
-    return normalize
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise Invalid("应为 true 或 false")
-
-
 def _normalizer(spec: Field) -> Callable[[Any], Any]:
     """The normalizer of a declared field: its type's, with the field's choices and required-ness."""
     if spec.type == "choice":
-        return _choice(spec.choices)
+        return one_of(spec.choices)
     if spec.type == "text" and spec.required:
-        return _required_text
+        return as_required_text
     return _BY_TYPE[spec.type]
 
 
 _BY_TYPE: dict[FieldType, Callable[[Any], Any]] = {
-    "text": _text,
-    "line": _optional_text,
-    "date": _date,
-    "list": _string_list,
-    "bool": _bool,
-    "url": _url,
+    "text": as_text,
+    "line": as_optional_text,
+    "date": as_date,
+    "list": as_string_list,
+    "bool": as_bool,
+    "url": as_url,
     "cover": _cover,
     "chapters": _chapters,
 }

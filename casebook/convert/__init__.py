@@ -221,7 +221,7 @@ def from_text(text: str, *, places: Places = _NO_PLACES, extract_meta: bool = Tr
 
 def from_markdown(text: str, *, places: Places = _NO_PLACES, extract_meta: bool = True) -> Conversion:
     """A .md file: its front matter (if any) is the meta; the body gets the line rules (``tidy``)."""
-    from ..content.files import read_yaml, split_front_matter
+    from ..content.frontmatter import read_yaml, split_front_matter
 
     text = text.removeprefix("\ufeff")
     meta: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from typing import Any
 
 from diff_match_patch import diff_match_patch
 
-from ..content.files import read_yaml, split_front_matter
+from ..content.frontmatter import read_yaml, split_front_matter
 from ..content.schema import ENTRY_LABELS, PROJECT_LABELS, PROJECT_PART_LABELS, VALUE_LABELS
 from ..video import format_time, parse_time
 

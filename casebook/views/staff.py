@@ -402,7 +402,7 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
     )
 
 
-# --- review, status, history: in staff_review.py (routes of this blueprint) ---------------------
+# --- review, status, history: in staff_review.py (routes of this blueprint; create_app imports it) ---
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -527,6 +527,3 @@ def audit_log() -> ResponseReturnValue:
 def flashed() -> list[tuple[str, str]]:
     messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
     return messages
-
-
-from . import staff_review as _staff_review  # noqa: E402,F401  (its routes join this blueprint)
