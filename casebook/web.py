@@ -12,7 +12,14 @@ from flask import Flask, Response, current_app, render_template, request, url_fo
 from werkzeug.exceptions import HTTPException
 
 from .content import KIND_DIRS, KIND_LABELS, LOOP_PARTS
-from .content.schema import KIND_HEADINGS, PART_LABELS, STATUS_LABELS, VALUE_LABELS
+from .content.schema import (
+    KIND_HEADINGS,
+    PART_LABELS,
+    PROJECT_LABELS,
+    PROJECT_PART_LABELS,
+    STATUS_LABELS,
+    VALUE_LABELS,
+)
 from .media import SIZES, srcset_for
 from .render import chinese_date, video_embed
 
@@ -123,6 +130,8 @@ def init_app(app: Flask) -> None:
         PART_NAMES=PART_NAMES,
         STATUS_LABELS=STATUS_LABELS,
         VALUE_LABELS=VALUE_LABELS,
+        PROJECT_LABELS=PROJECT_LABELS,
+        PROJECT_PART_LABELS=PROJECT_PART_LABELS,
         entry_url=entry_url,
         media_url=media_url,
         media_srcset=media_srcset,

@@ -20,7 +20,17 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from casebook import content
-from casebook.content.schema import ENTRY_FIELDS, FILTERS, Field, api_fields, fields_of, form_fields
+from casebook.content.projects import parse_project_file, serialize_project
+from casebook.content.schema import (
+    ENTRY_FIELDS,
+    FILTERS,
+    PROJECT_FIELDS,
+    Field,
+    ProjectField,
+    api_fields,
+    fields_of,
+    form_fields,
+)
 from casebook.search import FACETS
 
 from .staffkit import staff_client
@@ -243,3 +253,86 @@ def test_the_content_guide_lists_every_declared_field() -> None:
         assert kinds == ("all" if spec.kinds == content.KINDS else ", ".join(spec.kinds)), spec.key
         assert (rows[spec.key][2] == "yes") is spec.required, spec.key
     assert set(rows) == {spec.key for spec in ENTRY_FIELDS}
+
+
+PROJECT_SAMPLES: dict[str, Callable[[ProjectField], Any]] = {
+    "text": lambda f: f"{f.label}甲乙",
+    "year": lambda f: 2024,
+    "number": lambda f: 3,
+    "bool": lambda f: not f.default,
+    "choice": lambda f: "published" if f.key == "status" else [c for c in f.choices if c != f.default][-1],
+    "vote": lambda f: {"session": "区人大一次会议", "date": "2024-01-10", "present": 100, "for": 91, "against": 5,
+                       "abstain": 3},
+    "indicators": lambda f: [{"name": "新增充电桩", "unit": "个", "planned": 10, "achieved": 12.5, "note": "含快充"}],
+    "milestones": lambda f: [{"date": "2024-03", "text": "完成选址并开工", "evidence": ["https://example.org/a"]}],
+    "evaluation": lambda f: {"date": "2024-12-01", "verdict": "满意", "score": 95.5, "text": "群众评价好"},
+    "related": lambda f: ["case/round-trip-case"],
+}
+"""A file value of each declared project type."""
+
+PROJECT_PAGE_TEXTS: dict[str, Callable[[Any], list[str]]] = {
+    "text": lambda v: [v],
+    "year": lambda v: [str(v)],
+    "number": lambda v: [],
+    "bool": lambda v: ["示例内容"] if v else [],
+    "choice": lambda v: [] if v == "published" else [v],
+    "vote": lambda v: [v["session"], f"{v['for']}"],
+    "indicators": lambda v: [i["name"] for i in v],
+    "milestones": lambda v: [m["text"] for m in v],
+    "evaluation": lambda v: [v["verdict"], v["text"]],
+    "related": lambda v: ["标题case甲乙"],  # the related case's title (``_write``)
+}
+"""What the project's public page shows of a file value of each type."""
+
+
+def test_every_project_field_from_file_to_page_index_form_and_back(
+    app: Flask, client: FlaskClient, content_dir: Path, resync: Callable[[], Any]
+) -> None:
+    _write(content_dir, "case")  # the entry ``related`` names
+    meta = {spec.key: PROJECT_SAMPLES[spec.type](spec) for spec in PROJECT_FIELDS}
+    path = content_dir / "projects" / "2024" / "round-trip.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(f"---\n{yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)}---\n项目正文。\n", "utf-8")
+    resync()
+    before = path.read_text("utf-8")
+    project, problems = parse_project_file(content_dir, path)
+    assert project is not None and not [p for p in problems if not p.is_warning], problems
+
+    page = client.get("/projects/2024/round-trip").get_data(as_text=True)
+    for spec in PROJECT_FIELDS:
+        for text in PROJECT_PAGE_TEXTS[spec.type](meta[spec.key]):
+            assert text in page, (spec.key, text)
+    for text in (meta["title"], meta["lead"], meta["indicators"][0]["name"]):
+        found = client.get("/api/search", query_string={"q": text}).json
+        assert "project/round-trip" in {f"{h['kind']}/{h['slug']}" for h in found["results"]}, text
+
+    admin = staff_client(app, "roundtrip-admin", "admin")
+    url = "/staff/edit/project/round-trip"
+    controls = _form_controls(admin.get(url).get_data(as_text=True))
+    response = admin.post(url, data={**controls, "action": "publish"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    again, _ = parse_project_file(content_dir, path)
+    assert again == project, (before, path.read_text("utf-8"))
+    assert path.read_text("utf-8") == serialize_project(project)
+
+
+def test_project_problems_land_under_their_input(app: Flask, content_dir: Path, resync: Callable[[], Any]) -> None:
+    admin = staff_client(app, "roundtrip-admin", "admin")
+    url = "/staff/new/project"
+    controls = _form_controls(admin.get(url).get_data(as_text=True))
+    data = {
+        **controls,
+        "slug": "broken-project",
+        "title": "一个项目",
+        "year": "2024",
+        "lead": "区民政局",
+        "indicators-7-name": "床位",
+        "indicators-7-planned": "很多",
+        "action": "save",
+    }
+    html = admin.post(url, data=data).get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    planned = soup.find(attrs={"name": "indicators-7-planned"})
+    assert planned is not None and planned.get("value") == "很多"  # everything typed comes back
+    errors = " ".join(e.get_text() for e in soup.select(".error"))
+    assert "床位 的 planned" in errors, errors

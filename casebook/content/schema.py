@@ -181,6 +181,8 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
 """Every project field, in the order files are written."""
 
 PROJECT_FIELD: Mapping[str, ProjectField] = {f.key: f for f in PROJECT_FIELDS}
+PROJECT_PARTS: Mapping[str, tuple[str, ...]] = {f.key: tuple(k for k, _ in f.parts) for f in PROJECT_FIELDS if f.parts}
+"""The keys allowed inside each structured project field (``vote``) or list item (``indicators``)."""
 
 
 # -- labels: the one table ----------------------------------------------------------------------

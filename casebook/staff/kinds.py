@@ -19,7 +19,7 @@ from .. import catalog, content, project_catalog
 from ..content import projects as project_files
 from ..content.model import Chapter
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
-from ..content.schema import ENTRY_FIELDS, Field, form_fields
+from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
 from ..models import EntryRow
 
@@ -136,13 +136,6 @@ def _errors_by_field(problems: list[content.Problem]) -> Errors:
     return errors
 
 
-def _errors_by_line(problems: list[content.Problem], fields_by_line: Mapping[int, str]) -> Errors:
-    errors: Errors = {}
-    for problem in problems:
-        errors.setdefault(fields_by_line.get(problem.line, ""), []).append(problem.message)
-    return errors
-
-
 class EntryKind:
     """Interviews, salons and cases."""
 
@@ -187,14 +180,9 @@ class EntryKind:
         return form_values(replace(skeleton, body=""))  # the editor shows the sections as hints instead
 
 
-PROJECT_ROWS: dict[str, tuple[str, ...]] = {
-    "indicators": ("name", "unit", "planned", "achieved", "note"),
-    "milestones": ("date", "text", "evidence"),
-}
-PROJECT_GROUPS: dict[str, tuple[str, ...]] = {
-    "vote": ("session", "date", "present", "for", "against", "abstain"),
-    "evaluation": ("date", "verdict", "score", "text"),
-}
+PROJECT_ROWS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("indicators", "milestones")}
+"""Repeatable rows of the project form, with their inputs (declared in ``content/schema.py``)."""
+PROJECT_GROUPS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("vote", "evaluation")}
 _ROW_KEY = re.compile(r"^(indicators|milestones)-(\d{1,3})-([a-z]+)$")
 _INTEGER = re.compile(r"^\s*\d{1,9}\s*$")
 
@@ -225,7 +213,7 @@ class ProjectKind:
         year = values.get("year", "").strip()
         if not (year.isdigit() and len(year) == 4):
             return None, "", {"year": ["请填写四位年份，例如 2021"]}
-        meta, lines, fields = project_meta_from_form(values, status)
+        meta, inputs = project_meta_from_form(values, status)
         known = {f"{k}/{s}" for k, s in session.execute(select(EntryRow.kind, EntryRow.slug))}
         body = (values.get("body") or "").replace("\r\n", "\n")
         project, problems = project_files.validate_project(
@@ -234,10 +222,9 @@ class ProjectKind:
             meta,
             body.strip("\n") + "\n",
             path=path,
-            lines=lines,
             known=known,
         )
-        errors = _errors_by_line(problems, fields)
+        errors = _errors_by_input(problems, inputs)
         if project is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return project, project_files.serialize_project(project), {}
@@ -301,24 +288,15 @@ def row_indexes(values: Mapping[str, str], group: str) -> list[int]:
     return sorted(found)
 
 
-def project_meta_from_form(
-    values: Mapping[str, str], status: str
-) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int], dict[int, str]]:
-    """Front matter from the project form, and for each fake line number the form field it came from.
+def project_meta_from_form(values: Mapping[str, str], status: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Front matter from the project form, and for each field path (``indicators.0.planned``) the
+    form input it came from.
 
-    Rows keep the form's own numbering in the field names (``indicators-3-planned``) so a problem
+    Rows keep the form's own numbering in the input names (``indicators-3-planned``) so a problem
     lands under the input the user typed into, even when blank rows were skipped.
     """
     meta: dict[str, Any] = {}
-    lines: dict[tuple[str | int, ...], int] = {}
-    fields: dict[int, str] = {}
-    line = 2
-
-    def mark(where: tuple[str | int, ...], field: str) -> None:
-        nonlocal line
-        lines[where] = line
-        fields[line] = field
-        line += 1
+    inputs: dict[str, str] = {}
 
     def text(key: str) -> str:
         return (values.get(key) or "").strip()
@@ -327,7 +305,7 @@ def project_meta_from_form(
         raw = text(key)
         if raw or key in ("title", "year", "lead", "stage"):
             meta[key] = int(raw) if key in ("year", "number") and _INTEGER.match(raw) else raw
-            mark((key,), key)
+            inputs[key] = key
     for group, keys in PROJECT_GROUPS.items():
         data: dict[str, Any] = {k: text(f"{group}-{k}") for k in keys if text(f"{group}-{k}")}
         if data:
@@ -337,9 +315,8 @@ def project_meta_from_form(
                     for k, v in data.items()
                 }
             meta[group] = data
-            mark((group,), group)
-            for k in data:
-                mark((group, k), f"{group}-{k}")
+            inputs[group] = group
+            inputs |= {f"{group}.{k}": f"{group}-{k}" for k in data}
     for group, keys in PROJECT_ROWS.items():
         rows: list[dict[str, Any]] = []
         for index in row_indexes(values, group):
@@ -351,23 +328,30 @@ def project_meta_from_form(
                 row["evidence"] = [e.strip() for e in row["evidence"].splitlines() if e.strip()]
             position = len(rows)
             rows.append(row)
-            mark((group, position), f"{group}-{index}-name" if group == "indicators" else f"{group}-{index}-text")
-            for k in row:
-                mark((group, position, k), f"{group}-{index}-{k}")
+            inputs[f"{group}.{position}"] = f"{group}-{index}-{'name' if group == 'indicators' else 'text'}"
+            inputs |= {f"{group}.{position}.{k}": f"{group}-{index}-{k}" for k in row}
         if rows:
             meta[group] = rows
-            mark((group,), group)
+            inputs[group] = group
     related = [r.strip() for r in re.split(r"[\s,，、]+", text("related")) if r.strip()]
     if related:
         meta["related"] = related
-        mark(("related",), "related")
-        for n in range(len(related)):
-            mark(("related", n), "related")
+        inputs["related"] = "related"
     if values.get("sample"):
         meta["sample"] = True
     meta["status"] = status
-    mark(("status",), "")
-    return meta, lines, fields
+    return meta, inputs
+
+
+def _errors_by_input(problems: list[content.Problem], inputs: Mapping[str, str]) -> Errors:
+    """Problems under the input their field path came from (the nearest enclosing one)."""
+    errors: Errors = {}
+    for problem in problems:
+        path = problem.field
+        while path and path not in inputs:
+            path = path.rpartition(".")[0]
+        errors.setdefault(inputs.get(path, path), []).append(problem.message)
+    return errors
 
 
 KINDS: dict[str, Kind] = {name: EntryKind(name) for name in content.KINDS}
