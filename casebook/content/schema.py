@@ -43,7 +43,7 @@ WIDGETS: dict[FieldType, str] = {
     "bool": "checkbox",
     "url": "text",
     "cover": "cover",
-    "chapters": "chapters",
+    "chapters": "textarea",  # one chapter per line: 03:15 标题
 }
 """The editor's input for each type, unless a field names its own (``topic``, ``street``…)."""
 
