@@ -29,25 +29,14 @@ def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", 
     """The review page; ``message`` and the typed ``comment`` come back when a form was refused."""
     if current_user() is None:  # an expired login: give the typed comment back, show nothing else
         return render_template("staff/review.html", guest=True, message=message, comment=comment, title="审核"), code
-    ws = workspace()
-    session = db.session
-    current = editing.working_text(ws, session, kind, slug)
-    if current is None:
+    state = review.review_state(workspace(), db.session, kind, slug)
+    if state is None:
         abort(404)
-    published = editing.published_text(session, ws, kind, slug)
-    pending = editing.pending_revision(session, kind, slug)
-    file_status = editing.status_of(editing.file_text(editing.file_path(ws, session, kind, slug)) or "")
-    thread = review.thread(session, kind, slug)
-    since_return = None
-    last_return = next((c for c in reversed(thread.comments) if c.action == "return" and c.revision_id), None)
-    if pending is not None and last_return is not None and last_return.revision_id is not None:
-        returned = staff_queries.revision(session, last_return.revision_id)
-        if returned is not None and returned.id < pending.id:
-            since_return = diffs.compare(kind, returned.text, pending.text)
     reviewer = is_reviewer()
-    entry = editing.parse(ws, session, kind, slug, current)
+    pending, file_status, entry = state.pending, state.file_status, state.entry
     # never published: nothing to compare with, so the page shows the whole article as it will appear
-    article = catalog.preview_row(entry) if not published and entry is not None and kind in content.KINDS else None
+    shown_whole = not state.published and entry is not None and kind in content.KINDS
+    article = catalog.preview_row(entry) if shown_whole else None
     return (
         render_template(
             "staff/review.html",
@@ -56,16 +45,16 @@ def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", 
             slug=slug,
             entry=entry,
             article=article,
-            article_topic=queries.get_topic(session, article.topic) if article is not None else None,
-            comparison=diffs.compare(kind, published, current) if published else None,
-            since_return=since_return,
+            article_topic=queries.get_topic(db.session, article.topic) if article is not None else None,
+            comparison=diffs.compare(kind, state.published, state.current) if state.published else None,
+            since_return=state.since_return,
             pending=pending,
             file_status=file_status,
-            thread=thread,
+            thread=state.thread,
             reviewer=reviewer,
             can_publish=reviewer and (pending is not None or file_status != "published"),
             can_return=reviewer and (pending is not None or file_status == "submitted"),
-            version=editing.version_of(current),
+            version=editing.version_of(state.current),
             message=message,
             comment=comment,
             comment_max=review.MAX_COMMENT,
