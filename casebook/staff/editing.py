@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import yaml
+
 from .. import content
 from ..db import DbSession
 from .kinds import FORM_FIELDS, FormField, fields_for, form_values, kind_of
@@ -47,6 +49,7 @@ __all__ = [
     "fields_for",
     "file_path",
     "file_text",
+    "form_text",
     "form_values",
     "git_commit",
     "history",
@@ -127,6 +130,14 @@ def save(
         }[action]
     out.index_warning = reindex(ws, session, kind, slug)
     return out
+
+
+def form_text(kind: str, values: Mapping[str, str]) -> str:
+    """The editor's form as file-like text (no status), to compare with a conflicting version."""
+    meta = kind_of(kind).front_matter(values, "draft")
+    meta.pop("status", None)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{front}---\n{values.get('body', '').strip()}\n"
 
 
 def change_status(

@@ -11,7 +11,6 @@ import logging
 import threading
 from pathlib import Path
 
-import yaml
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -94,7 +93,7 @@ def _editor(
     if outcome is not None and outcome.conflict_text is not None:
         conflict = {
             "text": outcome.conflict_text,
-            "diff": diffs.compare(kind, outcome.conflict_text, _text_from_values(kind, slug or "new", values)),
+            "diff": diffs.compare(kind, outcome.conflict_text, editing.form_text(kind, values)),
             "base": editing.version_of(outcome.conflict_text),
         }
     return (
@@ -130,14 +129,6 @@ def _rows(values: dict[str, str], group: str, blank: int = 2) -> list[int]:
     used = row_indexes(values, group)
     start = (used[-1] + 1) if used else 0
     return [*used, *range(start, start + blank)]
-
-
-def _text_from_values(kind: str, slug: str, values: dict[str, str]) -> str:
-    """The user's form as file-like text, for showing a conflict diff."""
-    meta = kind_of(kind).front_matter(values, "draft")
-    meta.pop("status", None)
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
-    return f"---\n{front}---\n{values.get('body', '').strip()}\n"
 
 
 def _posted() -> dict[str, str]:
