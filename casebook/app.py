@@ -56,6 +56,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, meta, projects, public, search, share, share_staff, staff
+    from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
 
     web.init_app(app)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import load_only, selectinload, undefer
 from .content import LOOP_PARTS, schema
 from .content.schema import PART_HEADINGS
 from .db import DbSession as Session
-from .models import EntryRow, TagRow, TopicRow
+from .models import EntryRow, ProblemRow, TagRow, TopicRow
 
 PER_PAGE = 20
 FILTERS = schema.FILTERS
@@ -239,3 +239,19 @@ def entry_counts(session: Session) -> dict[str, int]:
         select(EntryRow.kind, func.count()).where(EntryRow.status == "published").group_by(EntryRow.kind)
     )
     return {kind: count for kind, count in rows}
+
+
+def get_topic(session: Session, slug: str) -> TopicRow | None:
+    """One topic by its slug (topics have no status: every one is public)."""
+    return session.get(TopicRow, slug)
+
+
+def sitemap_entries(session: Session) -> list[Row[str, str, dt.date]]:
+    """(kind, slug, date) of every published entry, for the sitemap."""
+    stmt = public(cards=False).with_only_columns(EntryRow.kind, EntryRow.slug, EntryRow.date)
+    return list(session.execute(stmt.order_by(EntryRow.kind, EntryRow.slug)).all())
+
+
+def problem_count(session: Session) -> int:
+    """Content problems recorded by the last sync (for the health check)."""
+    return session.scalar(select(func.count()).select_from(ProblemRow)) or 0

@@ -1,7 +1,10 @@
-"""Staff accounts: roles, argon2id password hashes, and the login check with its throttle."""
+"""Staff accounts: roles, argon2id password hashes, the login check with its throttle, and the
+server-side login sessions a browser cookie points at."""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ ROLES: tuple[str, ...] = ("editor", "reviewer", "admin")
 ROLE_NAMES = {"editor": "编辑", "reviewer": "审核", "admin": "管理员"}
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
+SESSION_LIFETIME = dt.timedelta(hours=12)
 
 THROTTLE_WINDOW = 60.0
 """Attempts are counted over this many seconds …"""
@@ -107,6 +111,26 @@ def set_active(session: DbSession, name: str, active: bool) -> User:
         user.session_version += 1
         session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     return user
+
+
+def session_user(session: DbSession, uid: int, sid: object) -> User | None:
+    """The account of a browser session, when both the account and its server-side session exist."""
+    user = session.get(User, uid)
+    known = isinstance(sid, str) and session.get(StaffSession, sid) is not None
+    return user if known else None
+
+
+def open_session(session: DbSession, user: User) -> str:
+    """Record a new server-side session for ``user`` (dropping expired ones); returns its id. Flushes, never commits."""
+    sid = secrets.token_urlsafe(32)
+    session.add(StaffSession(id=sid, user_id=user.id))
+    session.execute(delete(StaffSession).where(StaffSession.created_at < utcnow() - SESSION_LIFETIME))
+    return sid
+
+
+def close_session(session: DbSession, sid: str) -> None:
+    """End one server-side session (a logout)."""
+    session.execute(delete(StaffSession).where(StaffSession.id == sid))
 
 
 @dataclass(frozen=True)

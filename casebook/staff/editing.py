@@ -5,160 +5,67 @@ the form was based on → the one validator (``content.validate_entry``) → ato
 catalog row (``catalog.refresh_file``) → revision + audit rows → commit → search index update.
 An edit of a published entry is kept as a *pending* revision instead, and only publishing it
 writes the file. Saves are serialized across processes with a lock file.
+
+This module decides what a save, a status change or a restore writes; ``working`` reads an
+item's state, ``writing`` runs the write sequence, ``workspace`` holds the shared types. Their
+public names are re-exported here, so callers keep one import.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import logging
-import re
-import subprocess
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
 
-from sqlalchemy import select, update
+import yaml
 
-from .. import content, indexing
-from ..content.files import read_yaml, split_front_matter
+from .. import content
 from ..db import DbSession
-from ..search import IndexBusy, SearchIndex
 from .kinds import FORM_FIELDS, FormField, fields_for, form_values, kind_of
 from .models import Revision, audit
+from .working import (
+    NOT_A_SAVE,
+    file_path,
+    file_text,
+    history,
+    parse,
+    pending_revision,
+    published_text,
+    returned_revision,
+    set_status,
+    status_of,
+    version_of,
+    working_text,
+)
+from .workspace import Outcome, Workspace
+from .writing import INDEX_WAIT, git_commit, reindex, revision, supersede, write, write_revision
 
-__all__ = ["FORM_FIELDS", "FormField", "fields_for", "form_values"]
-
-logger = logging.getLogger(__name__)
-GIT_ACTIONS = {"publish": "发布", "unpublish": "撤回", "restore": "恢复"}
-
-
-@dataclass
-class Outcome:
-    """What a save or an action did; ``errors`` maps a field key ('' for the whole form) to messages."""
-
-    ok: bool = False
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    conflict_text: str | None = None
-    """The version saved meanwhile by someone else (the user's own text is kept in the form)."""
-    pending: bool = False
-    entry: Any = None
-    message: str = ""
-    index_warning: str = ""
-
-    def error(self, key: str, message: str) -> Outcome:
-        self.errors.setdefault(key, []).append(message)
-        return self
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """Where saves go: the content folder, the search index and a lock file shared by processes."""
-
-    root: Path
-    index: SearchIndex
-    lock_path: Path
-    queue_rebuild: Callable[[], None] | None = None
-    """Queues a whole-index rebuild to run outside the request (None: rebuild in place, as the CLI does)."""
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def version_of(text: str) -> str:
-    """The version token a form carries: a hash of the text it was based on."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
-def file_path(ws: Workspace, session: DbSession, kind: str, slug: str, values: Mapping[str, str] | None = None) -> Path:
-    """The file of an item in any status (or where a new one goes)."""
-    return kind_of(kind).locate(ws.root, session, slug, values)
-
-
-def pending_revision(session: DbSession, kind: str, slug: str) -> Revision | None:
-    stmt = (
-        select(Revision)
-        .where(Revision.kind == kind, Revision.slug == slug, Revision.state == "pending")
-        .order_by(Revision.id.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
-
-
-def file_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-
-
-NOT_A_SAVE = ("return", "unpublish")
-"""Revision actions that only change the status: they leave an entry marked 需修改 (see review.py)."""
-
-
-def returned_revision(session: DbSession, kind: str, slug: str) -> Revision | None:
-    """The latest edit a reviewer returned (需修改), while nothing has been saved after it."""
-    stmt = (
-        select(Revision)
-        .where(Revision.kind == kind, Revision.slug == slug, Revision.state == "returned")
-        .order_by(Revision.id.desc())
-        .limit(1)
-    )
-    returned = session.scalar(stmt)
-    if returned is None:
-        return None
-    later = select(Revision.id).where(
-        Revision.kind == kind, Revision.slug == slug, Revision.id > returned.id, Revision.action.not_in(NOT_A_SAVE)
-    )
-    return None if session.scalar(later.limit(1)) is not None else returned
-
-
-def working_text(ws: Workspace, session: DbSession, kind: str, slug: str) -> str | None:
-    """What the editor starts from: the pending revision if there is one, else a returned edit
-    not yet reworked, else the file. (The public pages read the catalog, i.e. the file.)"""
-    pending = pending_revision(session, kind, slug) or returned_revision(session, kind, slug)
-    if pending is not None:
-        return pending.text
-    return file_text(file_path(ws, session, kind, slug))
-
-
-def parse(ws: Workspace, session: DbSession, kind: str, slug: str, text: str) -> Any | None:
-    """An entry or project from text (None if unusable)."""
-    return kind_of(kind).parse(ws.root, slug, text, file_path(ws, session, kind, slug))
-
-
-def set_status(text: str, status: str) -> str:
-    """The same file text with its front matter's ``status`` changed (the rest left as written)."""
-    parts = split_front_matter(text.removeprefix("\ufeff"))
-    if parts is None:
-        raise ValueError("no front matter")
-    front, body = parts
-    line = f"status: {status}"
-    new_front, count = re.subn(r"(?m)^status:.*$", line, front)
-    if count == 0:
-        new_front = front.rstrip("\n") + "\n" + line + "\n"
-    if not new_front.endswith("\n"):
-        new_front += "\n"
-    return f"---\n{new_front}---\n{body}"
-
-
-def status_of(text: str) -> str:
-    parts = split_front_matter(text.removeprefix("\ufeff"))
-    if parts is None:
-        return "draft"
-    doc, _ = read_yaml(parts[0], Path("-"))
-    data = doc.data if doc is not None else None
-    status = data.get("status") if isinstance(data, dict) else None
-    return str(status) if status in content.STATUSES else "published"
+__all__ = [
+    "FORM_FIELDS",
+    "INDEX_WAIT",
+    "NOT_A_SAVE",
+    "FormField",
+    "Outcome",
+    "Workspace",
+    "change_status",
+    "fields_for",
+    "file_path",
+    "file_text",
+    "form_text",
+    "form_values",
+    "git_commit",
+    "history",
+    "parse",
+    "pending_revision",
+    "published_text",
+    "reindex",
+    "restore",
+    "returned_revision",
+    "save",
+    "set_status",
+    "status_of",
+    "version_of",
+    "working_text",
+    "write_revision",
+]
 
 
 def save(
@@ -202,8 +109,8 @@ def save(
             return out
         out.entry = entry
         if live and action != "publish":
-            _supersede(session, kind, slug)
-            session.add(_revision(kind, slug, text, entry, "pending", "edit", user))
+            supersede(session, kind, slug)
+            session.add(revision(kind, slug, text, entry, "pending", "edit", user))
             audit(session, user, "edit", f"{kind}/{slug}", "修改已提交审核（待发布）")
             session.commit()
             out.ok = out.pending = True
@@ -214,144 +121,23 @@ def save(
             out.message = "没有改动。"
             return out
         verb = "publish" if action == "publish" else "create" if new else {"save": "edit", "submit": "submit"}[action]
-        _write(ws, session, path, kind, slug, text, entry, verb, user)
+        write(ws, session, path, kind, slug, text, entry, verb, user)
         out.ok = True
         out.message = {
             "save": "已保存为草稿。" if new else "已保存。",
             "submit": "已提交审核。",
             "publish": "已发布。",
         }[action]
-    out.index_warning = _reindex(ws, session, kind, slug)
+    out.index_warning = reindex(ws, session, kind, slug)
     return out
 
 
-def _revision(kind: str, slug: str, text: str, entry: Any, state: str, action: str, user: str) -> Revision:
-    return Revision(
-        kind=kind, slug=slug, text=text, title=entry.title, status=entry.status, state=state, action=action, author=user
-    )
-
-
-def _supersede(session: DbSession, kind: str, slug: str) -> None:
-    session.execute(
-        update(Revision)
-        .where(Revision.kind == kind, Revision.slug == slug, Revision.state == "pending")
-        .values(state="superseded")
-    )
-
-
-def _write(
-    ws: Workspace,
-    session: DbSession,
-    path: Path,
-    kind: str,
-    slug: str,
-    text: str,
-    entry: Any,
-    action: str,
-    user: str,
-    note: str = "",
-    *,
-    keep_pending: bool = False,
-) -> None:
-    """Write the file, mirror it, record the revision and the audit event, commit.
-
-    A pending edit is superseded by the written text, unless ``keep_pending`` (a status change
-    that leaves the edit waiting for review).
-    """
-    before = path.read_bytes() if path.is_file() else None
-    content.write_atomic(path, text)
-    try:
-        kind_of(kind).refresh(session, ws.root, path)
-        if not keep_pending:
-            _supersede(session, kind, slug)
-        revision = _revision(kind, slug, text, entry, "written", action, user)
-        revision.note = note
-        session.add(revision)
-        audit(session, user, action, f"{kind}/{slug}", note)
-        session.commit()
-    except Exception:
-        session.rollback()
-        # the database refused (locked, gone): put the file back, so file, catalog and history agree
-        if before is None:
-            path.unlink(missing_ok=True)
-        else:
-            content.write_atomic(path, before)
-        raise
-    if action in GIT_ACTIONS:
-        git_commit(ws.root, path, f"{GIT_ACTIONS[action]} {kind}/{slug}: {entry.title}", user)
-
-
-def write_revision(
-    ws: Workspace,
-    session: DbSession,
-    path: Path,
-    kind: str,
-    slug: str,
-    text: str,
-    entry: Any,
-    action: str,
-    user: str,
-    note: str = "",
-) -> None:
-    """Write a status change made elsewhere (a return): file, catalog, revision, audit, commit."""
-    _write(ws, session, path, kind, slug, text, entry, action, user, note, keep_pending=True)
-
-
-def reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
-    """Bring the search index in step with the entry; a warning for staff when that failed."""
-    return _reindex(ws, session, kind, slug)
-
-
-def git_commit(root: Path, path: Path, message: str, user: str) -> bool:
-    """Commit one file when the content folder is itself a git repository; never raises."""
-    if not (root / ".git").exists():
-        return False
-    rel = path.relative_to(root).as_posix()
-    identity = ["-c", "user.name=casebook", "-c", "user.email=casebook@localhost"]
-    author = f"{user} <staff@casebook.invalid>"
-    try:
-        subprocess.run(["git", "-C", str(root), "add", "--", rel], check=True, capture_output=True, timeout=20)
-        subprocess.run(
-            ["git", "-C", str(root), *identity, "commit", "-q", "--author", author, "-m", message, "--", rel],
-            check=True,
-            capture_output=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        logger.warning("git commit of %s failed: %s", rel, exc)
-        return False
-    return True
-
-
-INDEX_WAIT = 2.0
-"""Seconds a save waits for the search index; longer means a rebuild holds it, which is queued again."""
-
-
-def _reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
-    key = f"{kind}/{slug}"
-    queue_rebuild = ws.queue_rebuild
-    try:
-        if queue_rebuild is None:  # no job queue (scripts, the CLI): rebuild in place when needed
-            indexing.follow(session, ws.index, ws.root, [key])
-            return ""
-        # in a request: only ever this entry; a whole rebuild (no index yet, or the glossary changed
-        # since it was built) is a background job, and search answers from the old index meanwhile
-        usable = ws.index.usable()
-        if usable:
-            indexing.update(session, ws.index, ws.root, [key], wait=INDEX_WAIT)
-        if not usable or indexing.needs_rebuild(ws.index, ws.root):
-            queue_rebuild()
-            if not usable:
-                return "已保存；搜索索引正在后台重建，完成前搜索结果可能不全。"
-    except IndexBusy as exc:  # a rebuild is running and may have read this entry already: one more after it
-        if queue_rebuild is None:
-            return f"已保存，但搜索索引暂未更新（{exc}）；运行 casebook reindex 可补上。"
-        queue_rebuild()
-        return "已保存；搜索索引正在后台重建，这次修改在重建完成后可以搜到。"
-    except Exception as exc:  # the file and the catalog are saved: a search hiccup must not hide that
-        logger.exception("search index update failed for %s", key)
-        return f"已保存，但搜索索引暂未更新（{type(exc).__name__}）；运行 casebook reindex 可补上。"
-    return ""
+def form_text(kind: str, values: Mapping[str, str]) -> str:
+    """The editor's form as file-like text (no status), to compare with a conflicting version."""
+    meta = kind_of(kind).front_matter(values, "draft")
+    meta.pop("status", None)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{front}---\n{values.get('body', '').strip()}\n"
 
 
 def change_status(
@@ -397,11 +183,11 @@ def change_status(
         keep_pending = to != "published" and pending is not None
         if keep_pending:
             note = "待审核修改仍保留"
-        _write(ws, session, path, kind, slug, text, entry, action, user, note, keep_pending=keep_pending)
+        write(ws, session, path, kind, slug, text, entry, action, user, note, keep_pending=keep_pending)
         out.ok = True
         out.entry = entry
         out.message = {"submit": "已提交审核。", "publish": "已发布。", "unpublish": "已撤回为草稿。"}[action]
-    out.index_warning = _reindex(ws, session, kind, slug)
+    out.index_warning = reindex(ws, session, kind, slug)
     return out
 
 
@@ -421,33 +207,11 @@ def restore(ws: Workspace, session: DbSession, *, revision_id: int, user: str) -
         if entry is None:
             return out.error("", "这个版本与现在的主题或地点设置不符，无法恢复")
         dropped = pending_revision(session, kind, slug) is not None
-        _write(ws, session, path, kind, slug, text, entry, "restore", user, f"恢复自版本 #{old.id}")
+        write(ws, session, path, kind, slug, text, entry, "restore", user, f"恢复自版本 #{old.id}")
         out.ok = True
         out.entry = entry
         out.message = f"已恢复版本 #{old.id}（作为新版本保存）。" + (
             "原有的待审核修改已被替代，仍可在修改历史中查看。" if dropped else ""
         )
-    out.index_warning = _reindex(ws, session, kind, slug)
+    out.index_warning = reindex(ws, session, kind, slug)
     return out
-
-
-def history(session: DbSession, kind: str, slug: str) -> list[Revision]:
-    stmt = select(Revision).where(Revision.kind == kind, Revision.slug == slug).order_by(Revision.id.desc())
-    return list(session.scalars(stmt))
-
-
-def published_text(session: DbSession, ws: Workspace, kind: str, slug: str) -> str:
-    """The text the public sees now (the file when published, else the last published revision)."""
-    text = file_text(file_path(ws, session, kind, slug)) or ""
-    if status_of(text) == "published":
-        return text
-    stmt = (
-        select(Revision)
-        .where(
-            Revision.kind == kind, Revision.slug == slug, Revision.state == "written", Revision.status == "published"
-        )
-        .order_by(Revision.id.desc())
-        .limit(1)
-    )
-    last = session.scalar(stmt)
-    return last.text if last is not None else ""

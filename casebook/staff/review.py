@@ -13,11 +13,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
 from ..db import DbSession
-from . import editing
+from . import diffs, editing
 from .models import ReviewComment, Revision, audit
 
 MAX_COMMENT = 2000
@@ -30,6 +31,45 @@ class Thread:
 
     comments: list[ReviewComment] = field(default_factory=list)
     open_return: ReviewComment | None = None
+
+
+@dataclass
+class ReviewState:
+    """What the review page shows of an item: its working and published text, the pending edit,
+    the file's status, the thread, and what changed since the last return (if the edit was reworked)."""
+
+    current: str
+    published: str
+    pending: Revision | None
+    file_status: str
+    thread: Thread
+    since_return: diffs.Comparison | None
+    entry: Any
+    """The working text parsed (None if unusable)."""
+
+
+def review_state(ws: editing.Workspace, session: DbSession, kind: str, slug: str) -> ReviewState | None:
+    """An item's review state, or None when it has no working text."""
+    current = editing.working_text(ws, session, kind, slug)
+    if current is None:
+        return None
+    pending = editing.pending_revision(session, kind, slug)
+    found = thread(session, kind, slug)
+    since_return = None
+    last_return = next((c for c in reversed(found.comments) if c.action == "return" and c.revision_id), None)
+    if pending is not None and last_return is not None and last_return.revision_id is not None:
+        returned = session.get(Revision, last_return.revision_id)
+        if returned is not None and returned.id < pending.id:
+            since_return = diffs.compare(kind, returned.text, pending.text)
+    return ReviewState(
+        current=current,
+        published=editing.published_text(session, ws, kind, slug),
+        pending=pending,
+        file_status=editing.status_of(editing.file_text(editing.file_path(ws, session, kind, slug)) or ""),
+        thread=found,
+        since_return=since_return,
+        entry=editing.parse(ws, session, kind, slug, current),
+    )
 
 
 def check_comment(text: str, *, required: bool, what: str = "评论") -> tuple[str, str]:

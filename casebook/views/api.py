@@ -105,7 +105,7 @@ def topics() -> ResponseReturnValue:
 
 @bp.get("/topics/<slug>")
 def topic(slug: str) -> ResponseReturnValue:
-    row = db.session.get(TopicRow, slug)
+    row = queries.get_topic(db.session, slug)
     if row is None:
         abort(404)
     parts = queries.topic_entries(db.session, slug)

@@ -7,9 +7,7 @@ again from the posted values with a fresh token and a message, and nothing is sa
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -17,16 +15,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import db
 from ..staff import accounts
-from ..staff.models import StaffSession, User, audit, utcnow
+from ..staff.models import User, audit
 
 bp = Blueprint("auth", __name__)
-SESSION_LIFETIME = dt.timedelta(hours=12)
+SESSION_LIFETIME = accounts.SESSION_LIFETIME
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 Recover = Callable[[str], ResponseReturnValue]
@@ -42,10 +39,8 @@ def _load_user() -> None:
     uid = session.get("uid")
     if uid is None:
         return
-    user = db.session.get(User, uid)
-    sid = session.get("sid")
-    known = isinstance(sid, str) and db.session.get(StaffSession, sid) is not None
-    if user is None or not user.active or session.get("sv") != user.session_version or not known:
+    user = accounts.session_user(db.session, uid, session.get("sid"))
+    if user is None or not user.active or session.get("sv") != user.session_version:
         session.clear()
         return
     g.user = user
@@ -215,9 +210,7 @@ def login() -> ResponseReturnValue:
     audit(db.session, user.name, "login")
     db.session.commit()
     session.clear()  # a fresh session: nothing from before the login survives
-    sid = secrets.token_urlsafe(32)
-    db.session.add(StaffSession(id=sid, user_id=user.id))
-    db.session.execute(delete(StaffSession).where(StaffSession.created_at < utcnow() - SESSION_LIFETIME))
+    sid = accounts.open_session(db.session, user)
     db.session.commit()
     session["sid"] = sid
     session["uid"] = user.id
@@ -233,7 +226,7 @@ def logout() -> ResponseReturnValue:
         audit(db.session, user.name, "logout")
         sid = session.get("sid")
         if isinstance(sid, str):
-            db.session.execute(delete(StaffSession).where(StaffSession.id == sid))
+            accounts.close_session(db.session, sid)
         db.session.commit()
     session.clear()
     return redirect(url_for("public.home"))

@@ -6,13 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import project_board, queries
 from ..content import KINDS
 from ..db import db
-from ..models import EntryRow, ProblemRow
 from ..web import absolute, site_url
 
 bp = Blueprint("meta", __name__)
@@ -31,11 +29,7 @@ def feed() -> ResponseReturnValue:
 
 @bp.get("/sitemap.xml")
 def sitemap() -> ResponseReturnValue:
-    entries = db.session.execute(
-        queries.public(cards=False)
-        .with_only_columns(EntryRow.kind, EntryRow.slug, EntryRow.date)
-        .order_by(EntryRow.kind, EntryRow.slug)
-    ).all()
+    entries = queries.sitemap_entries(db.session)
     body = render_template(
         "meta/sitemap.xml",
         entries=entries,
@@ -63,7 +57,7 @@ def robots() -> ResponseReturnValue:
 def healthz() -> ResponseReturnValue:
     try:
         counts = queries.entry_counts(db.session)
-        problems = db.session.scalar(select(func.count()).select_from(ProblemRow)) or 0
+        problems = queries.problem_count(db.session)
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify(status="error", message="database unreachable"), 503

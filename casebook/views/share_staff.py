@@ -17,12 +17,11 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from .. import project_board, queries
-from ..content import KIND_DIRS, KINDS
+from ..content import KIND_DIRS
 from ..db import db
-from ..models import EntryRow, TopicRow
-from ..project_rows import ProjectRow
 from ..share import gzh, stats
 from ..share.counter import SOURCE_LABELS, today
+from ..staff import queries as staff_queries
 from ..web import KIND_ENDPOINT, absolute, page_title, site_url
 from .auth import staff_only
 from .share import entry_share_url, project_or_404, project_share_url, topic_share_url
@@ -48,15 +47,15 @@ def stats_index() -> ResponseReturnValue:
     since = today() - dt.timedelta(days=days - 1)
     rows = stats.most_viewed(db.session, since)
     topics = queries.topic_map(db.session)
-    titles = _entry_titles([(k, s) for k, s, _ in rows if k not in ("topic", "project")])
-    projects = _project_titles([s for k, s, _ in rows if k == "project"])
+    titles = staff_queries.entry_titles(db.session, [(k, s) for k, s, _ in rows if k not in ("topic", "project")])
+    projects = staff_queries.project_titles(db.session, [s for k, s, _ in rows if k == "project"])
     items = []
     for kind, slug, views in rows:
         if kind == "topic":
             label = topics[slug].label if slug in topics else slug
             url = url_for("share_staff.topic_stats", slug=slug)
         elif kind == "project":
-            label = projects.get(slug, slug)
+            label = f"{projects[slug]}（民生实事）" if slug in projects else slug
             url = url_for("share_staff.project_stats", slug=slug)
         elif kind in KIND_DIRS:
             label = titles.get((kind, slug), slug)
@@ -65,21 +64,6 @@ def stats_index() -> ResponseReturnValue:
             continue
         items.append({"kind": kind, "slug": slug, "label": label, "views": views, "url": url})
     return render_template("share_staff/stats_index.html", items=items, days=days, title=page_title("访问统计"))
-
-
-def _entry_titles(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    if not keys:
-        return {}
-    rows = db.session.execute(db.select(EntryRow.kind, EntryRow.slug, EntryRow.title).where(EntryRow.kind.in_(KINDS)))
-    wanted = set(keys)
-    return {(k, s): t for k, s, t in rows if (k, s) in wanted}
-
-
-def _project_titles(slugs: list[str]) -> dict[str, str]:
-    if not slugs:
-        return {}
-    rows = db.session.execute(db.select(ProjectRow.slug, ProjectRow.title).where(ProjectRow.slug.in_(slugs)))
-    return {slug: f"{title}（民生实事）" for slug, title in rows}
 
 
 def _stats_page(kind: str, slug: str, label: str, page_url: str) -> ResponseReturnValue:
@@ -98,7 +82,7 @@ def _stats_page(kind: str, slug: str, label: str, page_url: str) -> ResponseRetu
 
 @bp.get("/staff/stats/topics/<slug>")
 def topic_stats(slug: str) -> ResponseReturnValue:
-    topic = db.session.get(TopicRow, slug)
+    topic = queries.get_topic(db.session, slug)
     if topic is None:
         abort(404)
     return _stats_page("topic", slug, topic.label, absolute("public.topic", slug=slug))
@@ -157,7 +141,7 @@ def _export(
 
 @bp.get("/topics/<slug>/gzh")
 def topic_gzh(slug: str) -> ResponseReturnValue:
-    topic = db.session.get(TopicRow, slug)
+    topic = queries.get_topic(db.session, slug)
     if topic is None:
         abort(404)
     parts = queries.topic_entries(db.session, slug)
@@ -181,7 +165,7 @@ def entry_gzh(kind_dir: str, slug: str) -> ResponseReturnValue:
     entry = queries.get_entry(db.session, kind, slug)
     if entry is None:
         abort(404)
-    topic = db.session.get(TopicRow, entry.topic)
+    topic = queries.get_topic(db.session, entry.topic)
     return _export(
         "share_staff/gzh_entry.html",
         read_more=entry_share_url(kind, slug, "gzh"),

@@ -1,4 +1,8 @@
-"""The staff area: dashboard, editor with preview, review, history, accounts, audit log (settings: staff_settings)."""
+"""The staff area: dashboard, editor with preview, read-only view, uploads. Routes of the ``staff``
+blueprint (``staff_common``); the review loop is in ``staff_review``, accounts and the audit log in
+``staff_accounts``, settings in ``staff_settings`` (``create_app`` imports the route modules before it
+registers the blueprint). Thin: ``casebook.staff`` services do the work.
+"""
 
 from __future__ import annotations
 
@@ -6,70 +10,29 @@ import datetime as dt
 import logging
 import threading
 from pathlib import Path
-from typing import Any
 
-import yaml
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    get_flashed_messages,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import catalog, content
+from .. import catalog, content, queries
 from ..content.lint import lint_body
 from ..db import db
-from ..models import EntryRow, ProblemRow, SearchMiss, TopicRow
-from ..project_rows import ProjectRow
 from ..render import render_markdown
-from ..staff import accounts, diffs, editing, review
+from ..staff import dashboard as staff_dashboard
+from ..staff import diffs, editing, review
 from ..staff import preview as staff_preview
 from ..staff.kinds import PROJECT_GROUPS, PROJECT_ROWS, kind_of, row_indexes
-from ..staff.models import AuditEvent, Revision, User, action_name, audit
-from ..web import KIND_NAMES
+from ..staff.models import audit
 from .auth import current_user, recoverable, require
+from .staff_common import EDIT_KINDS, bp, flash_outcome, is_reviewer, kind_or_404, me
 from .workspace import workspace
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+__all__ = ["bp"]
 logger = logging.getLogger(__name__)
-STATUS_NAMES = {"draft": "草稿", "submitted": "待审核", "published": "已发布"}
-EDIT_KINDS = {**KIND_NAMES, "project": "民生实事"}
-"""Everything the editor can write: entries and 民生实事 projects."""
 PREVIEW_LIMIT = 400_000
 UPLOAD_SLOTS = threading.BoundedSemaphore(2)
 """Pictures decoded at once per process: a 50-megapixel PNG needs ~200 MB while it is resized."""
-
-
-def _me() -> User:
-    user = current_user()
-    assert user is not None
-    return user
-
-
-def _kind_or_404(kind: str, slug: str | None = None) -> str:
-    """404 for an unknown kind, or a slug no entry can have (it would only become a bad file name)."""
-    if kind not in EDIT_KINDS or (slug is not None and not content.SLUG_RE.match(slug)):
-        abort(404)
-    return kind
-
-
-def _is_reviewer() -> bool:
-    return accounts.can(_me().role, "reviewer")
-
-
-@bp.record_once
-def _staff_globals(state: Any) -> None:
-    state.app.jinja_env.globals.update(
-        STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=accounts.ROLE_NAMES, EDIT_KINDS=EDIT_KINDS, action_name=action_name
-    )
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -78,75 +41,20 @@ def _staff_globals(state: Any) -> None:
 @bp.get("/")
 @require("editor")
 def dashboard() -> ResponseReturnValue:
-    session = db.session
-    me = _me()
-    mine = select(Revision.kind, Revision.slug).where(Revision.author == me.name)
-    my_drafts = session.scalars(
-        select(EntryRow)
-        .where(EntryRow.status != "published", EntryRow.id.in_(_keyed(mine)))
-        .order_by(EntryRow.date.desc())
-        .limit(50)
-    ).all()
-    my_projects = select(Revision.slug).where(Revision.author == me.name, Revision.kind == "project")
-    my_drafts = [
-        *my_drafts,
-        *session.scalars(
-            select(ProjectRow).where(ProjectRow.status != "published", ProjectRow.slug.in_(my_projects)).limit(50)
-        ),
-    ]
-    waiting = _waiting(session)
-    returns = review.open_returns(session)
-    returned_to_me = [
-        {"kind": c.kind, "slug": c.slug, "title": review.title_of(session, c), "comment": c}
-        for c in returns.values()
-        if c.addressed_to == me.name
-    ]
-    recent = session.scalars(select(Revision).order_by(Revision.id.desc()).limit(15)).all()
-    topics = session.scalars(select(TopicRow).order_by(TopicRow.number)).all()
-    matrix: dict[str, dict[int, dict[str, int]]] = {}
-    for topic, part, status, count in session.execute(
-        select(EntryRow.topic, EntryRow.part, EntryRow.status, func.count()).group_by(
-            EntryRow.topic, EntryRow.part, EntryRow.status
-        )
-    ):
-        matrix.setdefault(topic, {}).setdefault(part, {})[status] = count
-    problems = session.scalars(select(ProblemRow).order_by(ProblemRow.path, ProblemRow.line).limit(200)).all()
-    misses = session.scalars(select(SearchMiss).order_by(SearchMiss.count.desc()).limit(20)).all()
+    board = staff_dashboard.dashboard(db.session, me().name)
     return render_template(
         "staff/dashboard.html",
-        my_drafts=my_drafts,
-        waiting=waiting,
-        returned_to_me=returned_to_me,
-        needs_changes=set(returns),
-        recent=recent,
-        topics=topics,
-        matrix=matrix,
-        problems=problems,
-        misses=misses,
+        my_drafts=board.my_drafts,
+        waiting=board.waiting,
+        returned_to_me=board.returned_to_me,
+        needs_changes=board.needs_changes,
+        recent=board.recent,
+        topics=board.topics,
+        matrix=board.matrix,
+        problems=board.problems,
+        misses=board.misses,
         title="工作台",
     )
-
-
-def _keyed(stmt: Any) -> Any:
-    """Entry ids whose (kind, slug) appear in ``stmt``."""
-    sub = stmt.subquery()
-    return select(EntryRow.id).join(sub, (EntryRow.kind == sub.c.kind) & (EntryRow.slug == sub.c.slug))
-
-
-def _waiting(session: Any) -> list[dict[str, Any]]:
-    """Submitted entries and pending edits of published ones, oldest first (曾退回: returned since last published)."""
-    items: list[dict[str, Any]] = []
-    for row in session.scalars(select(EntryRow).where(EntryRow.status == "submitted").order_by(EntryRow.id)):
-        items.append({"kind": row.kind, "slug": row.slug, "title": row.title, "what": "新内容待发布"})
-    for project in session.scalars(select(ProjectRow).where(ProjectRow.status == "submitted").order_by(ProjectRow.id)):
-        items.append({"kind": "project", "slug": project.slug, "title": project.title, "what": "新项目待发布"})
-    pending = session.scalars(select(Revision).where(Revision.state == "pending").order_by(Revision.id))
-    for rev in pending:
-        items.append({"kind": rev.kind, "slug": rev.slug, "title": rev.title, "what": f"{rev.author} 的修改待发布"})
-    returned_before = review.reworked_keys(session)
-    for item in items:
-        item["returned_before"] = (item["kind"], item["slug"]) in returned_before
-    return items
 
 
 @bp.get("/entries")
@@ -154,17 +62,9 @@ def _waiting(session: Any) -> list[dict[str, Any]]:
 def entries() -> ResponseReturnValue:
     status = request.args.get("status", "")
     needs_changes = set(review.open_returns(db.session))
-    rows: list[Any] = []
-    for model in (EntryRow, ProjectRow):
-        stmt = select(model).order_by(model.date.desc(), model.id.desc())
-        if status in STATUS_NAMES:
-            stmt = stmt.where(model.status == status)
-        rows.extend(db.session.scalars(stmt.limit(500)))
-    if status == "returned":  # 需修改: returned to their editors, not reworked yet
-        rows = [row for row in rows if (row.kind, row.slug) in needs_changes]
-    rows.sort(key=lambda row: row.date, reverse=True)
+    rows = staff_dashboard.all_items(db.session, status, needs_changes)
     return render_template(
-        "staff/entries.html", rows=rows[:500], status=status, needs_changes=needs_changes, title="全部内容"
+        "staff/entries.html", rows=rows, status=status, needs_changes=needs_changes, title="全部内容"
     )
 
 
@@ -188,12 +88,12 @@ def _editor(
     pending: bool = False,
     code: int = 200,
 ) -> ResponseReturnValue:
-    topics = db.session.scalars(select(TopicRow).order_by(TopicRow.number)).all()
+    topics = queries.topics(db.session)
     conflict = None
     if outcome is not None and outcome.conflict_text is not None:
         conflict = {
             "text": outcome.conflict_text,
-            "diff": diffs.compare(kind, outcome.conflict_text, _text_from_values(kind, slug or "new", values)),
+            "diff": diffs.compare(kind, outcome.conflict_text, editing.form_text(kind, values)),
             "base": editing.version_of(outcome.conflict_text),
         }
     return (
@@ -214,7 +114,7 @@ def _editor(
             message=message,
             status=status,
             pending=pending,
-            reviewer=_is_reviewer() if current_user() else False,
+            reviewer=is_reviewer() if current_user() else False,
             kind_name=EDIT_KINDS[kind],
             hints=content.SECTION_HINTS.get(kind, ()),
             warnings=body_warnings(values.get("body", "")),
@@ -229,14 +129,6 @@ def _rows(values: dict[str, str], group: str, blank: int = 2) -> list[int]:
     used = row_indexes(values, group)
     start = (used[-1] + 1) if used else 0
     return [*used, *range(start, start + blank)]
-
-
-def _text_from_values(kind: str, slug: str, values: dict[str, str]) -> str:
-    """The user's form as file-like text, for showing a conflict diff."""
-    meta = kind_of(kind).front_matter(values, "draft")
-    meta.pop("status", None)
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
-    return f"---\n{front}---\n{values.get('body', '').strip()}\n"
 
 
 def _posted() -> dict[str, str]:
@@ -258,7 +150,7 @@ def _recover_editor(reason: str) -> ResponseReturnValue:
 @recoverable(_recover_editor)
 @require("editor")
 def new(kind: str) -> ResponseReturnValue:
-    _kind_or_404(kind)
+    kind_or_404(kind)
     if request.method == "GET":
         values = kind_of(kind).blank(request.args, dt.date.today().isoformat())
         values["slug"] = ""
@@ -272,14 +164,14 @@ def new(kind: str) -> ResponseReturnValue:
         slug=slug,
         form=values,
         base="",
-        user=_me().name,
+        user=me().name,
         action=_action(),
-        may_publish=_is_reviewer(),
+        may_publish=is_reviewer(),
         new=True,
     )
     if not outcome.ok:
         return _editor(kind, None, values, "", outcome=outcome, code=422)
-    _flash(outcome)
+    flash_outcome(outcome)
     return redirect(url_for("staff.edit", kind=kind, slug=slug, saved=1))
 
 
@@ -288,18 +180,11 @@ def _action() -> str:
     return action if action in ("save", "submit", "publish") else "save"
 
 
-def _flash(outcome: editing.Outcome) -> None:
-    if outcome.message:
-        flash(outcome.message, "ok")
-    if outcome.index_warning:
-        flash(outcome.index_warning, "warn")
-
-
 @bp.route("/edit/<kind>/<slug>", methods=["GET", "POST"])
 @recoverable(_recover_editor)
 @require("editor")
 def edit(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     ws = workspace()
     session = db.session
     text = editing.working_text(ws, session, kind, slug)
@@ -324,9 +209,9 @@ def edit(kind: str, slug: str) -> ResponseReturnValue:
         slug=slug,
         form=values,
         base=request.form.get("base", ""),
-        user=_me().name,
+        user=me().name,
         action=_action(),
-        may_publish=_is_reviewer(),
+        may_publish=is_reviewer(),
         new=False,
     )
     if not outcome.ok:
@@ -341,7 +226,7 @@ def edit(kind: str, slug: str) -> ResponseReturnValue:
             pending=pending,
             code=code,
         )
-    _flash(outcome)
+    flash_outcome(outcome)
     return redirect(url_for("staff.edit", kind=kind, slug=slug, saved=1))
 
 
@@ -365,7 +250,7 @@ def preview() -> ResponseReturnValue:
     if entry is None:
         return {"html": render_markdown(body), "warnings": warnings + notes}
     html = render_template(
-        "public/_article.html", entry=catalog.preview_row(entry), topic=db.session.get(TopicRow, entry.topic)
+        "public/_article.html", entry=catalog.preview_row(entry), topic=queries.get_topic(db.session, entry.topic)
     )
     return {"html": html, "warnings": warnings + notes}
 
@@ -379,7 +264,7 @@ def body_warnings(body: str) -> list[str]:
 @require("editor")
 def view(kind: str, slug: str) -> ResponseReturnValue:
     """Any entry in any status, as the public would see it (the same article template), with its status badge."""
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     ws = workspace()
     text = editing.working_text(ws, db.session, kind, slug)
     if text is None:
@@ -395,14 +280,14 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
         entry=catalog.preview_row(entry) if kind in content.KINDS else entry,
         kind=kind,
         html=render_markdown(entry.body) if kind == "project" else "",
-        topic=db.session.get(TopicRow, entry.topic) if kind != "project" else None,
+        topic=queries.get_topic(db.session, entry.topic) if kind != "project" else None,
         pending=pending,
         kind_name=EDIT_KINDS[kind],
         title="预览：" + entry.title,
     )
 
 
-# --- review, status, history: in staff_review.py (routes of this blueprint; create_app imports it) ---
+# --- review, status, history: staff_review.py; accounts, audit log: staff_accounts.py ------------
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -429,7 +314,7 @@ def upload() -> ResponseReturnValue:
         return {"error": exc.message}, 422
     finally:
         UPLOAD_SLOTS.release()
-    audit(db.session, _me().name, "upload", stored.path, stored.original_name)
+    audit(db.session, me().name, "upload", stored.path, stored.original_name)
     db.session.commit()
     return {
         "path": stored.path,
@@ -439,91 +324,3 @@ def upload() -> ResponseReturnValue:
         "width": stored.width,
         "height": stored.height,
     }
-
-
-# --- accounts and audit ------------------------------------------------------------------------
-
-
-def _users_page(message: str = "", form: dict[str, str] | None = None, code: int = 200) -> tuple[str, int]:
-    users = db.session.scalars(select(User).order_by(User.name_key)).all()
-    return (
-        render_template(
-            "staff/users.html",
-            users=users,
-            roles=accounts.ROLES,
-            message=message,
-            form=form or {},
-            title="账号管理",
-        ),
-        code,
-    )
-
-
-def _recover_users(reason: str) -> ResponseReturnValue:
-    return _users_page(reason, {k: v for k, v in request.form.items() if k != "password"}, 400)
-
-
-@bp.route("/users", methods=["GET", "POST"])
-@recoverable(_recover_users)
-@require("admin")
-def users() -> ResponseReturnValue:
-    if request.method == "GET":
-        return _users_page()
-    name = request.form.get("name", "")
-    try:
-        user = accounts.add_user(db.session, name, request.form.get("role", ""), request.form.get("password", ""))
-    except accounts.AccountError as exc:
-        db.session.rollback()
-        return _users_page(str(exc), {k: v for k, v in request.form.items() if k != "password"}, 422)
-    audit(db.session, _me().name, "user-add", user.name, user.role)
-    db.session.commit()
-    flash(f"已添加用户 {user.name}（{accounts.ROLE_NAMES[user.role]}）。", "ok")
-    return redirect(url_for("staff.users"))
-
-
-@bp.post("/users/<path:name>/<change>")  # a name may contain "/"
-@require("admin")
-def user_change(name: str, change: str) -> ResponseReturnValue:
-    session = db.session
-    try:
-        if change == "disable":
-            if accounts.name_key(name) == _me().name_key:
-                raise accounts.AccountError("不能停用自己的账号")
-            user = accounts.set_active(session, name, False)
-            detail = "停用"
-        elif change == "enable":
-            user = accounts.set_active(session, name, True)
-            detail = "启用"
-        elif change == "role":
-            if accounts.name_key(name) == _me().name_key:
-                raise accounts.AccountError("不能修改自己的角色（请另一位管理员操作），以免没有管理员")
-            user = accounts.set_role(session, name, request.form.get("role", ""))
-            detail = f"角色改为 {user.role}"
-        elif change == "passwd":
-            user = accounts.set_password(session, name, request.form.get("password", ""))
-            detail = "重设密码"
-        else:
-            abort(404)
-    except accounts.AccountError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("staff.users"))
-    audit(session, _me().name, f"user-{change}", user.name, detail)
-    session.commit()
-    flash(f"{user.name}：{detail}。", "ok")
-    return redirect(url_for("staff.users"))
-
-
-@bp.get("/audit")
-@require("admin")
-def audit_log() -> ResponseReturnValue:
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), 1_000_000)  # huge offsets overflow SQLite
-    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * 100).limit(101))
-    rows = list(events)
-    return render_template("staff/audit.html", events=rows[:100], page=page, more=len(rows) > 100, title="操作记录")
-
-
-@bp.app_template_global()
-def flashed() -> list[tuple[str, str]]:
-    messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
-    return messages

@@ -10,12 +10,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import content, convert, importing
+from .. import content, convert, importing, queries
 from ..db import db
-from ..models import TopicRow
+from ..staff import queries as staff_queries
 from ..staff.models import AuditEvent, audit
 from .auth import current_user, recoverable, require
 from .workspace import workspace
@@ -39,7 +38,7 @@ def _user() -> str:
 def _form(
     values: dict[str, str], errors: dict[str, list[str]] | None = None, message: str = "", code: int = 200
 ) -> ResponseReturnValue:
-    topics = db.session.scalars(select(TopicRow).order_by(TopicRow.number)).all()
+    topics = queries.topics(db.session)
     return (
         render_template(
             "staff/import.html",
@@ -104,7 +103,7 @@ def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
 
 
 def _report_event(event_id: int) -> AuditEvent:
-    event = db.session.get(AuditEvent, event_id)
+    event = staff_queries.audit_event(db.session, event_id)
     if event is None or event.action != "import":
         abort(404)
     return event

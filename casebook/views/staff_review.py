@@ -1,7 +1,7 @@
 """Staff views of the review loop: the review page and list, status changes, returns with a comment,
 the comment thread, history and restore. Routes of the ``staff`` blueprint (endpoints ``staff.*``);
-kept apart from ``staff.py`` so neither grows past a readable size. Thin: ``staff.review``,
-``staff.diffs`` and ``staff.editing`` do the work.
+kept apart from ``staff.py`` so neither grows past a readable size (shared helpers: ``staff_common``).
+Thin: ``staff.review``, ``staff.diffs`` and ``staff.editing`` do the work.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import catalog, content
+from .. import catalog, content, queries
 from ..db import db
-from ..models import TopicRow
+from ..staff import dashboard as staff_dashboard
 from ..staff import diffs, editing, review
-from ..staff.models import Revision
+from ..staff import queries as staff_queries
 from .auth import current_user, recoverable, require, safe_next
-from .staff import STATUS_NAMES, _flash, _is_reviewer, _kind_or_404, _me, _waiting, bp
+from .staff_common import STATUS_NAMES, bp, flash_outcome, is_reviewer, kind_or_404, me
 from .workspace import workspace
 
 STATUS_VERBS = {"published": "publish", "submitted": "submit", "draft": "unpublish"}
@@ -29,25 +29,14 @@ def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", 
     """The review page; ``message`` and the typed ``comment`` come back when a form was refused."""
     if current_user() is None:  # an expired login: give the typed comment back, show nothing else
         return render_template("staff/review.html", guest=True, message=message, comment=comment, title="审核"), code
-    ws = workspace()
-    session = db.session
-    current = editing.working_text(ws, session, kind, slug)
-    if current is None:
+    state = review.review_state(workspace(), db.session, kind, slug)
+    if state is None:
         abort(404)
-    published = editing.published_text(session, ws, kind, slug)
-    pending = editing.pending_revision(session, kind, slug)
-    file_status = editing.status_of(editing.file_text(editing.file_path(ws, session, kind, slug)) or "")
-    thread = review.thread(session, kind, slug)
-    since_return = None
-    last_return = next((c for c in reversed(thread.comments) if c.action == "return" and c.revision_id), None)
-    if pending is not None and last_return is not None and last_return.revision_id is not None:
-        returned = session.get(Revision, last_return.revision_id)
-        if returned is not None and returned.id < pending.id:
-            since_return = diffs.compare(kind, returned.text, pending.text)
-    reviewer = _is_reviewer()
-    entry = editing.parse(ws, session, kind, slug, current)
+    reviewer = is_reviewer()
+    pending, file_status, entry = state.pending, state.file_status, state.entry
     # never published: nothing to compare with, so the page shows the whole article as it will appear
-    article = catalog.preview_row(entry) if not published and entry is not None and kind in content.KINDS else None
+    shown_whole = not state.published and entry is not None and kind in content.KINDS
+    article = catalog.preview_row(entry) if shown_whole else None
     return (
         render_template(
             "staff/review.html",
@@ -56,16 +45,16 @@ def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", 
             slug=slug,
             entry=entry,
             article=article,
-            article_topic=db.session.get(TopicRow, article.topic) if article is not None else None,
-            comparison=diffs.compare(kind, published, current) if published else None,
-            since_return=since_return,
+            article_topic=queries.get_topic(db.session, article.topic) if article is not None else None,
+            comparison=diffs.compare(kind, state.published, state.current) if state.published else None,
+            since_return=state.since_return,
             pending=pending,
             file_status=file_status,
-            thread=thread,
+            thread=state.thread,
             reviewer=reviewer,
             can_publish=reviewer and (pending is not None or file_status != "published"),
             can_return=reviewer and (pending is not None or file_status == "submitted"),
-            version=editing.version_of(current),
+            version=editing.version_of(state.current),
             message=message,
             comment=comment,
             comment_max=review.MAX_COMMENT,
@@ -78,7 +67,7 @@ def _review_page(kind: str, slug: str, *, message: str = "", comment: str = "", 
 def _recover_review(reason: str) -> ResponseReturnValue:
     args = request.view_args or {}
     kind, slug = args.get("kind", ""), args.get("slug", "")
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     return _review_page(kind, slug, message=reason, comment=request.form.get("comment", ""), code=400)
 
 
@@ -86,17 +75,14 @@ def _recover_review(reason: str) -> ResponseReturnValue:
 @require("reviewer")
 def review_list() -> ResponseReturnValue:
     session = db.session
-    returns = review.open_returns(session)
-    returned = [
-        {"kind": c.kind, "slug": c.slug, "title": review.title_of(session, c), "comment": c} for c in returns.values()
-    ]
-    return render_template("staff/review_list.html", waiting=_waiting(session), returned=returned, title="待审核")
+    waiting, returned = staff_dashboard.waiting(session), staff_dashboard.returned(session)
+    return render_template("staff/review_list.html", waiting=waiting, returned=returned, title="待审核")
 
 
 @bp.get("/review/<kind>/<slug>", endpoint="review")
 @require("editor")
 def review_page(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     return _review_page(kind, slug)
 
 
@@ -104,7 +90,7 @@ def review_page(kind: str, slug: str) -> ResponseReturnValue:
 @recoverable(_recover_review)
 @require("editor")
 def status(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     to = request.form.get("to", "")
     if to not in STATUS_NAMES:
         abort(400)
@@ -117,14 +103,14 @@ def status(kind: str, slug: str) -> ResponseReturnValue:
         kind=kind,
         slug=slug,
         to=to,
-        user=_me().name,
-        may_publish=_is_reviewer(),
+        user=me().name,
+        may_publish=is_reviewer(),
         expected=request.form.get("version") or None,
     )
     if not outcome.ok and comment:  # the typed comment must not be lost
         return _review_page(kind, slug, message=_messages(outcome), comment=comment, code=409)
     if outcome.ok and comment:
-        review.add_comment(db.session, kind=kind, slug=slug, user=_me().name, text=comment, action=STATUS_VERBS[to])
+        review.add_comment(db.session, kind=kind, slug=slug, user=me().name, text=comment, action=STATUS_VERBS[to])
         db.session.commit()
     _report(outcome)
     back = request.form.get("back")
@@ -137,7 +123,7 @@ def _messages(outcome: editing.Outcome) -> str:
 
 def _report(outcome: editing.Outcome) -> None:
     if outcome.ok:
-        _flash(outcome)
+        flash_outcome(outcome)
     else:
         for messages in outcome.errors.values():
             for message in messages:
@@ -149,22 +135,22 @@ def _report(outcome: editing.Outcome) -> None:
 @recoverable(_recover_review)
 @require("reviewer")
 def return_entry(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     comment = request.form.get("comment", "")
     outcome = review.return_entry(
         workspace(),
         db.session,
         kind=kind,
         slug=slug,
-        user=_me().name,
+        user=me().name,
         comment=comment,
-        may_review=_is_reviewer(),
+        may_review=is_reviewer(),
         expected=request.form.get("version") or None,
     )
     if not outcome.ok:
         code = 422 if "comment" in outcome.errors else 409
         return _review_page(kind, slug, message=_messages(outcome), comment=comment, code=code)
-    _flash(outcome)
+    flash_outcome(outcome)
     return redirect(url_for("staff.review", kind=kind, slug=slug) + "#thread")
 
 
@@ -172,13 +158,13 @@ def return_entry(kind: str, slug: str) -> ResponseReturnValue:
 @recoverable(_recover_review)
 @require("editor")
 def comment(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     if editing.working_text(workspace(), db.session, kind, slug) is None:
         abort(404)
     text, problem = review.check_comment(request.form.get("comment", ""), required=True)
     if problem:
         return _review_page(kind, slug, message=problem, comment=text, code=422)
-    review.add_comment(db.session, kind=kind, slug=slug, user=_me().name, text=text)
+    review.add_comment(db.session, kind=kind, slug=slug, user=me().name, text=text)
     db.session.commit()
     flash("评论已发表。", "ok")
     return redirect(url_for("staff.review", kind=kind, slug=slug) + "#thread")
@@ -193,7 +179,7 @@ def review_thread(kind: str, slug: str) -> review.Thread:
 @bp.get("/history/<kind>/<slug>")
 @require("editor")
 def history(kind: str, slug: str) -> ResponseReturnValue:
-    _kind_or_404(kind, slug)
+    kind_or_404(kind, slug)
     revisions = editing.history(db.session, kind, slug)
     if not revisions and editing.working_text(workspace(), db.session, kind, slug) is None:
         abort(404)
@@ -204,16 +190,16 @@ def history(kind: str, slug: str) -> ResponseReturnValue:
         comparison = diffs.compare(kind, older.text if older else "", rev.text, with_status=True)
         shown.append({"rev": rev, "diff": comparison})
     return render_template(
-        "staff/history.html", kind=kind, slug=slug, shown=shown, reviewer=_is_reviewer(), title="修改历史"
+        "staff/history.html", kind=kind, slug=slug, shown=shown, reviewer=is_reviewer(), title="修改历史"
     )
 
 
 @bp.post("/restore/<int(max=9223372036854775807):revision_id>")  # larger ids overflow SQLite
 @require("reviewer")
 def restore(revision_id: int) -> ResponseReturnValue:
-    outcome = editing.restore(workspace(), db.session, revision_id=revision_id, user=_me().name)
+    outcome = editing.restore(workspace(), db.session, revision_id=revision_id, user=me().name)
     _report(outcome)
-    rev = db.session.get(Revision, revision_id)
+    rev = staff_queries.revision(db.session, revision_id)
     if rev is None:
         abort(404)
     return redirect(url_for("staff.history", kind=rev.kind, slug=rev.slug))

@@ -15,17 +15,15 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import content, jobs
-from ..content.glossary import dump_glossary, glossary_rows, parse_glossary_rows, read_glossary
-from ..content.places import dump_places, parse_places_rows, places_rows, read_places
 from ..content.wordlists import leading_comments
 from ..db import db
 from ..job_models import Job
-from ..models import EntryRow
 from ..staff import editing
+from ..staff import queries as staff_queries
+from ..staff import settings as staff_settings
 from ..staff.models import audit, utcnow
 from .auth import current_user, recoverable, require
 from .workspace import workspace
@@ -35,7 +33,7 @@ BLANK_ROWS = 3
 """Empty rows always on the form, so rows can be added without JavaScript."""
 STUCK_AFTER = dt.timedelta(minutes=2)
 """A job queued this long has found no runner: say so."""
-Rows = list[tuple[str, str]]
+Rows = staff_settings.Rows
 CONFLICT = "保存冲突：在您编辑期间，这个文件已被他人修改。"
 IN_USE = "未保存：下列名称已被条目使用；删除或改名后，这些条目的街道/社区会被清空。确认无误请勾选“仍然保存”。"
 
@@ -86,12 +84,7 @@ def _text(path: Path) -> str:
 
 def _read(name: str, text: str) -> tuple[Rows, list[content.Problem]]:
     """The form rows of a file's text, and the file's problems."""
-    path = _root() / SETTINGS[name].file
-    if name == "glossary":
-        glossary, problems = read_glossary(text, path)
-        return glossary_rows(glossary), problems
-    places, problems = read_places(text, path)
-    return places_rows(places), problems
+    return staff_settings.read_rows(name, text, _root() / SETTINGS[name].file)
 
 
 MAX_ROWS = 20_000
@@ -178,12 +171,12 @@ def page(name: str) -> ResponseReturnValue:
             )
             theirs, _ = _read(name, current)
             return _page(name, rows, base=version, message=message, code=409, other=theirs, other_text=current)
-        new_text, errors = _render(name, rows, leading_comments(current))
+        new_text, errors = staff_settings.render_rows(name, rows, leading_comments(current))
         if errors:
             numbers = "、".join(f"第 {n + 1} 行" for n in sorted(errors) if n >= 0)
             message = f"未保存：请按提示修改{numbers or '表格'}。"
             return _page(name, rows, base=version, errors=errors, code=422, message=message)
-        in_use = _removed_in_use(name, current, new_text)
+        in_use = staff_settings.removed_in_use(db.session, path, current, new_text) if name == "places" else []
         if in_use and not request.form.get("confirm"):
             message = (
                 "未保存：下列名称已被条目使用，删除或改名后，这些条目的街道/社区会被清空。确认无误请勾选“仍然保存”。"
@@ -196,32 +189,6 @@ def page(name: str) -> ResponseReturnValue:
         audit(db.session, _me(), "settings", setting.file, f"{len(_read(name, new_text)[0])} 行")
         db.session.commit()
     return _saved(name)
-
-
-def _render(name: str, rows: Rows, header: str) -> tuple[str, dict[int, list[str]]]:
-    """The file text the rows describe (with the file's comment block), or problems by row."""
-    if name == "glossary":
-        glossary, errors = parse_glossary_rows(rows)
-        return dump_glossary(glossary, header), errors
-    places, errors = parse_places_rows(rows)
-    return dump_places(places, header), errors
-
-
-def _removed_in_use(name: str, old: str, new: str) -> list[str]:
-    """Streets or communities the new places file drops while entries still name them."""
-    if name != "places":
-        return []
-    path = _root() / "places.yml"
-    before, after = read_places(old, path)[0], read_places(new, path)[0]
-    gone_streets = set(before) - set(after)
-    gone_communities = {c for cs in before.values() for c in cs} - {c for cs in after.values() for c in cs}
-    found: list[str] = []
-    for column, gone, what in ((EntryRow.street, gone_streets, "街道"), (EntryRow.community, gone_communities, "社区")):
-        if not gone:
-            continue
-        counts = db.session.execute(select(column, func.count()).where(column.in_(gone)).group_by(column))
-        found += [f"{what}“{value}”：{count} 篇条目" for value, count in counts]
-    return sorted(found)
 
 
 def _saved(name: str) -> ResponseReturnValue:
@@ -353,7 +320,7 @@ def job_status(job: Job, busy: str = "") -> dict[str, Any]:
 @require("editor")
 def job_json(job_id: int) -> ResponseReturnValue:
     """A job's status for polling (settings.js)."""
-    job = db.session.get(Job, job_id)
+    job = staff_queries.job(db.session, job_id)
     if job is None:
         abort(404)
     busy = next((s.busy for s in SETTINGS.values() if s.job == job.kind), "")

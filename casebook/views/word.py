@@ -11,9 +11,8 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app
 from flask.typing import ResponseReturnValue
 
-from .. import content, wordout
+from .. import content, queries, wordout
 from ..db import db
-from ..models import TopicRow
 from ..staff import editing
 from ..web import site_url
 from .auth import require
@@ -30,7 +29,7 @@ def _download(kind: str, slug: str) -> ResponseReturnValue:
     entry = editing.parse(ws, db.session, kind, slug, text) if text is not None else None
     if entry is None:
         abort(404)
-    topic = db.session.get(TopicRow, entry.topic)
+    topic = queries.get_topic(db.session, entry.topic)
     data = wordout.entry_docx(
         entry,
         ws.root / "media",

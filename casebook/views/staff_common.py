@@ -1,0 +1,64 @@
+"""What the staff area's view modules share: the ``staff`` blueprint, its labels and small helpers.
+
+``staff.py`` (dashboard, editor, preview, uploads), ``staff_review.py`` (the review loop) and
+``staff_accounts.py`` (accounts, audit log) add their routes to this blueprint and import their
+helpers from here, so none of them imports another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, get_flashed_messages
+
+from .. import content
+from ..staff import accounts, editing
+from ..staff.models import User, action_name
+from ..web import KIND_NAMES
+from .auth import current_user
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+STATUS_NAMES = {"draft": "草稿", "submitted": "待审核", "published": "已发布"}
+EDIT_KINDS = {**KIND_NAMES, "project": "民生实事"}
+"""Everything the editor can write: entries and 民生实事 projects."""
+
+
+def me() -> User:
+    """The logged-in staff user (the views that call this are guarded by ``require``)."""
+    user = current_user()
+    assert user is not None
+    return user
+
+
+def kind_or_404(kind: str, slug: str | None = None) -> str:
+    """404 for an unknown kind, or a slug no entry can have (it would only become a bad file name)."""
+    if kind not in EDIT_KINDS or (slug is not None and not content.SLUG_RE.match(slug)):
+        abort(404)
+    return kind
+
+
+def is_reviewer() -> bool:
+    """Whether the logged-in user may publish, return and restore."""
+    return accounts.can(me().role, "reviewer")
+
+
+def flash_outcome(outcome: editing.Outcome) -> None:
+    """Show what a save or action did, and a search index warning if there was one."""
+    if outcome.message:
+        flash(outcome.message, "ok")
+    if outcome.index_warning:
+        flash(outcome.index_warning, "warn")
+
+
+@bp.record_once
+def _staff_globals(state: Any) -> None:
+    state.app.jinja_env.globals.update(
+        STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=accounts.ROLE_NAMES, EDIT_KINDS=EDIT_KINDS, action_name=action_name
+    )
+
+
+@bp.app_template_global()
+def flashed() -> list[tuple[str, str]]:
+    """The flashed messages with their categories, for the staff layout."""
+    messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+    return messages
