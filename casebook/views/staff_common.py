@@ -12,14 +12,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, get_flashed_messages
 
 from .. import content
+from ..content.project_model import PROJECT_KIND
+from ..content.schema import KIND_HEADINGS, STATUS_LABELS
 from ..staff import accounts, editing
 from ..staff.models import User, action_name
-from ..web import KIND_NAMES
 from .auth import current_user
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-STATUS_NAMES = {"draft": "草稿", "submitted": "待审核", "published": "已发布"}
-EDIT_KINDS = {**KIND_NAMES, "project": "民生实事"}
+STATUS_NAMES = STATUS_LABELS
+EDIT_KINDS = {kind: KIND_HEADINGS[kind] for kind in (*content.KINDS, PROJECT_KIND)}
 """Everything the editor can write: entries and 民生实事 projects."""
 
 
