@@ -27,7 +27,7 @@ from casebook.content.projects import (
     serialize_project,
 )
 from casebook.db import db
-from casebook.project_catalog import refresh_project
+from casebook.catalog import refresh as refresh_project
 
 from .conftest import WriteEntry
 
