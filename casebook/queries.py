@@ -9,17 +9,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import Row, Select, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import load_only, selectinload, undefer
 
-from .content import LOOP_PARTS
+from .content import LOOP_PARTS, schema
+from .content.schema import PART_HEADINGS
 from .db import DbSession as Session
 from .models import EntryRow, TagRow, TopicRow
 
 PER_PAGE = 20
-FILTERS = ("topic", "street", "tag", "year", "scope")
+FILTERS = schema.FILTERS
 
 # The loop's order: 一谈 → 微沙龙 → 微案例 → 微分享.
-PARTS: tuple[tuple[str, str], ...] = tuple(
-    zip(LOOP_PARTS, ("一谈·社区书记谈治理", "微沙龙", "微案例", "微分享"), strict=True)
-)
+PARTS: tuple[tuple[str, str], ...] = tuple((part, PART_HEADINGS[part]) for part in LOOP_PARTS)
 PART_TARGET = {"interview": 1, "salon": 1, "local": 1, "national": 2}
 PART_LIMIT = 12
 """At most this many entries per part on a topic page; the rest are one click away."""

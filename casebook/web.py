@@ -12,14 +12,23 @@ from flask import Flask, Response, current_app, render_template, request, url_fo
 from werkzeug.exceptions import HTTPException
 
 from .content import KIND_DIRS, KIND_LABELS, LOOP_PARTS
+from .content.schema import (
+    KIND_HEADINGS,
+    PART_LABELS,
+    PROJECT_LABELS,
+    PROJECT_PART_LABELS,
+    STATUS_LABELS,
+    VALUE_LABELS,
+)
 from .media import SIZES, srcset_for
 from .render import chinese_date, video_embed
 
 logger = logging.getLogger(__name__)
 
 KIND_ENDPOINT = {kind: f"public.{kind}" for kind in KIND_DIRS}
-KIND_NAMES = {"interview": "社区书记谈治理", "salon": "微沙龙", "case": "微案例"}
-PART_NAMES = {"interview": "一谈", "salon": "微沙龙", "local": "微案例", "national": "微分享"}
+KIND_NAMES = {kind: KIND_HEADINGS[kind] for kind in KIND_DIRS}
+"""List-page heading of each entry kind (from the one label table, ``content/schema.py``)."""
+PART_NAMES = PART_LABELS
 _warned: set[str] = set()
 
 
@@ -119,6 +128,10 @@ def init_app(app: Flask) -> None:
         KIND_ENDPOINT=KIND_ENDPOINT,
         KIND_NAMES=KIND_NAMES,
         PART_NAMES=PART_NAMES,
+        STATUS_LABELS=STATUS_LABELS,
+        VALUE_LABELS=VALUE_LABELS,
+        PROJECT_LABELS=PROJECT_LABELS,
+        PROJECT_PART_LABELS=PROJECT_PART_LABELS,
         entry_url=entry_url,
         media_url=media_url,
         media_srcset=media_srcset,

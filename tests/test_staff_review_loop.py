@@ -330,7 +330,7 @@ def test_hand_written_spellings_of_the_same_values_are_not_changes(
         **{**_same_fields(), "chapters": "03:20 开场\n1:02:03 物业退出以后"},
     )
     html = staff["reviewer1"].get("/staff/review/interview/iv").get_data(as_text=True)
-    assert FIELD_ROW_RE.findall(html) == ["章节 1 · 时间"] and " · at" not in html
+    assert FIELD_ROW_RE.findall(html) == ["视频章节 1 · 时间"] and " · at" not in html
 
 
 def _same_fields() -> dict[str, str]:

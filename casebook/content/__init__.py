@@ -17,7 +17,6 @@ from .files import (
 from .glossary import Glossary, load_glossary
 from .model import (
     KIND_DIRS,
-    KIND_LABELS,
     KINDS,
     LOOP_PARTS,
     SCOPES,
@@ -29,10 +28,12 @@ from .model import (
     Topic,
     loop_part,
 )
+from .schema import ENTRY_FIELDS, KIND_LABELS
 from .slugs import slugify
 from .validate import FIELDS, validate_entry
 
 __all__ = [
+    "ENTRY_FIELDS",
     "FIELDS",
     "KINDS",
     "KIND_DIRS",

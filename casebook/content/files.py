@@ -25,6 +25,7 @@ from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .places import read_places
 from .project_model import Project
 from .projects import load_projects
+from .schema import Field, fields_of, is_default
 from .validate import validate_entry
 
 
@@ -163,43 +164,28 @@ def entry_path(root: Path, kind: str, slug: str) -> Path:
     return root / KIND_DIRS[kind] / f"{slug}.md"
 
 
-_FIELD_ORDER = (
-    "title",
-    "topic",
-    "date",
-    "summary",
-    "tags",
-    "street",
-    "community",
-    "region",
-    "scope",
-    "people",
-    "participants",
-    "video",
-    "chapters",
-    "cover",
-    "status",
-    "sample",
-)
+def _yaml_value(spec: Field, value: Any) -> Any:
+    if spec.type == "chapters":
+        return [{"at": c.time, "title": c.title} for c in value]
+    return list(value) if isinstance(value, tuple) else value
+
+
+def entry_meta(entry: Entry) -> dict[str, Any]:
+    """The front matter of an entry: its kind's fields in the declared order, defaults left out."""
+    meta: dict[str, Any] = {}
+    for spec in fields_of(entry.kind):
+        value = getattr(entry, spec.key)
+        if is_default(spec, value) and not spec.always:
+            continue
+        meta[spec.key] = _yaml_value(spec, value)
+    return meta
 
 
 def serialize(entry: Entry) -> str:
     """Markdown text of an entry: front matter with only meaningful keys, then the body."""
-    meta: dict[str, Any] = {}
-    for key in _FIELD_ORDER:
-        value = getattr(entry, key)
-        if key == "chapters":
-            value = [{"at": c.time, "title": c.title} for c in value]
-        elif isinstance(value, tuple):
-            value = list(value)
-        if (key == "status" and value == "published") or (key == "sample" and not value):
-            continue
-        if key == "scope" and entry.kind != "case":
-            continue
-        if value in (None, "", []) and key not in ("tags",):
-            continue
-        meta[key] = value
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
+    front = yaml.safe_dump(
+        entry_meta(entry), sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False
+    )
     return f"---\n{front}---\n{entry.body.strip(chr(10))}\n"
 
 

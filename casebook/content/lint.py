@@ -37,9 +37,9 @@ SKELETON_HEADINGS: frozenset[str] = frozenset(
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
-def warning(path: Path, line: int, message: str) -> Problem:
+def warning(path: Path, line: int, message: str, field: str = "") -> Problem:
     """A 提示-level problem (never blocks loading or saving)."""
-    return Problem(path, line, message, level=WARNING)
+    return Problem(path, line, message, level=WARNING, field=field)
 
 
 def lint_body(body: str, path: Path, first_line: int = 1) -> list[Problem]:
@@ -106,6 +106,7 @@ def lint_video(url: str | None, path: Path, line: int) -> list[Problem]:
             line,
             f"视频“{url}”无法嵌入播放：请填写腾讯视频或哔哩哔哩的播放页地址、官方播放器地址或 .mp4 文件；"
             "否则页面只显示一个链接",
+            field="video",
         )
     ]
 
@@ -115,4 +116,4 @@ def lint_chapters(entry: Entry, path: Path, line: int) -> list[Problem]:
     if not entry.chapters or entry.video:
         return []
     message = "填写了章节（chapters）但没有视频（video）：章节只在有视频时显示；请补上视频或删除章节"
-    return [warning(path, line, message)]
+    return [warning(path, line, message, field="chapters")]

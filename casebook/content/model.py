@@ -14,7 +14,6 @@ from ..video import format_time
 
 KINDS: tuple[str, ...] = ("interview", "salon", "case")
 KIND_DIRS: dict[str, str] = {"interview": "interviews", "salon": "salons", "case": "cases"}
-KIND_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "case": "微案例"}
 STATUSES: tuple[str, ...] = ("published", "draft", "submitted")
 SCOPES: tuple[str, ...] = ("local", "national")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -36,6 +35,9 @@ class Problem:
     message: str
     level: str = "error"
     """``error`` (the file or a value is unusable) or ``warning`` (提示: shown, never blocks)."""
+    field: str = ""
+    """The front-matter path it is about (``date``, ``chapters.2``, ``indicators.0.planned``); "" for the
+    whole file. The editor puts the message under that input; ``check`` prints the line."""
 
     @property
     def is_warning(self) -> bool:

@@ -19,6 +19,7 @@ import yaml
 from .frontmatter import Loader
 from .model import KINDS, SLUG_RE, Problem
 from .project_model import Evaluation, Indicator, Milestone, Vote
+from .schema import PROJECT_PARTS
 from .values import Invalid, as_date, as_text, as_url
 
 Where = tuple[str | int, ...]
@@ -146,7 +147,7 @@ class Reader:
         return self.lines.get(where, 1)
 
     def report(self, where: Where, message: str) -> None:
-        self.problems.append(Problem(self.path, self.line(where), message))
+        self.problems.append(Problem(self.path, self.line(where), message, field=".".join(map(str, where))))
 
     def value(self, where: Where, raw: Any, normalize: Callable[[Any], Any], label: str) -> Any:
         """``normalize(raw)``, or None after reporting why it cannot be used."""
@@ -190,7 +191,7 @@ class Reader:
         return str(text)
 
 
-_INDICATOR_KEYS = ("name", "unit", "planned", "achieved", "note")
+_INDICATOR_KEYS = PROJECT_PARTS["indicators"]
 
 
 def read_indicator(r: Reader, where: Where, raw: Any) -> Indicator | None:
@@ -217,7 +218,7 @@ def read_indicator(r: Reader, where: Where, raw: Any) -> Indicator | None:
     return Indicator(name=name, unit=unit, planned=planned, achieved=achieved, note=note)
 
 
-_VOTE_KEYS = ("session", "date", "present", "for", "against", "abstain")
+_VOTE_KEYS = PROJECT_PARTS["vote"]
 
 
 def read_vote(r: Reader, raw: Any) -> Vote | None:
@@ -251,7 +252,7 @@ def read_vote(r: Reader, raw: Any) -> Vote | None:
 
 
 def read_milestone(r: Reader, where: Where, raw: Any) -> Milestone | None:
-    data = r.mapping(where, raw, ("date", "text", "evidence"), "进展")
+    data = r.mapping(where, raw, PROJECT_PARTS["milestones"], "进展")
     if data is None:
         return None
     date = r.value((*where, "date"), data.get("date"), _milestone_date, "进展的 date")
@@ -271,7 +272,7 @@ def read_milestone(r: Reader, where: Where, raw: Any) -> Milestone | None:
 
 def read_evaluation(r: Reader, raw: Any) -> Evaluation | None:
     where: Where = ("evaluation",)
-    data = r.mapping(where, raw, ("date", "verdict", "score", "text"), "evaluation（评估）")
+    data = r.mapping(where, raw, PROJECT_PARTS["evaluation"], "evaluation（评估）")
     if data is None:
         return None
     score = None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
-from .project_model import Project, plain_number
+from .project_model import Evaluation, Milestone, Project, Vote, plain_number
+from .schema import PROJECT_FIELDS
 
 
 class _Dumper(yaml.SafeDumper):
@@ -23,39 +25,41 @@ def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNo
 _Dumper.add_representer(Decimal, _represent_decimal)
 
 
+def _vote(v: Vote) -> dict[str, Any]:
+    vote: dict[str, Any] = {"session": v.session} if v.session else {}
+    if v.date is not None:
+        vote["date"] = v.date
+    return vote | {"present": v.present, "for": v.votes_for, "against": v.against, "abstain": v.abstain}
+
+
+def _milestone(m: Milestone) -> dict[str, Any]:
+    date = dt.date.fromisoformat(m.date) if len(m.date) == 10 else m.date
+    return {"date": date, "text": m.text, **({"evidence": list(m.evidence)} if m.evidence else {})}
+
+
+def _evaluation(e: Evaluation) -> dict[str, Any]:
+    evaluation = {"date": e.date, "verdict": e.verdict, "score": e.score, "text": e.text}
+    return {k: v for k, v in evaluation.items() if v not in (None, "")}
+
+
+_WRITERS: dict[str, Callable[[Any], Any]] = {
+    "vote": _vote,
+    "indicators": lambda items: [{k: v for k, v in vars(i).items() if v not in (None, "")} for i in items],
+    "milestones": lambda items: [_milestone(m) for m in items],
+    "evaluation": _evaluation,
+    "related": list,
+}
+"""How each structured type is written; plain values are written as they are."""
+
+
 def project_meta(project: Project) -> dict[str, Any]:
-    """The front matter of a project, only meaningful keys, in the documented order."""
-    meta: dict[str, Any] = {"title": project.title, "year": project.year}
-    if project.number is not None:
-        meta["number"] = project.number
-    meta |= {"lead": project.lead, "stage": project.stage}
-    if project.vote is not None:
-        v = project.vote
-        vote: dict[str, Any] = {"session": v.session} if v.session else {}
-        if v.date is not None:
-            vote["date"] = v.date
-        meta["vote"] = vote | {"present": v.present, "for": v.votes_for, "against": v.against, "abstain": v.abstain}
-    if project.indicators:
-        meta["indicators"] = [{k: v for k, v in vars(i).items() if v not in (None, "")} for i in project.indicators]
-    if project.milestones:
-        meta["milestones"] = [
-            {
-                "date": dt.date.fromisoformat(m.date) if len(m.date) == 10 else m.date,
-                "text": m.text,
-                **({"evidence": list(m.evidence)} if m.evidence else {}),
-            }
-            for m in project.milestones
-        ]
-    if project.evaluation is not None:
-        e = project.evaluation
-        evaluation = {"date": e.date, "verdict": e.verdict, "score": e.score, "text": e.text}
-        meta["evaluation"] = {k: v for k, v in evaluation.items() if v not in (None, "")}
-    if project.related:
-        meta["related"] = list(project.related)
-    if project.status != "published":
-        meta["status"] = project.status
-    if project.sample:
-        meta["sample"] = True
+    """The front matter of a project: the declared fields in order, only meaningful keys."""
+    meta: dict[str, Any] = {}
+    for spec in PROJECT_FIELDS:
+        value = getattr(project, spec.key)
+        if value in (None, "", ()) or (spec.default is not None and value == spec.default):
+            continue
+        meta[spec.key] = _WRITERS.get(spec.type, lambda v: v)(value)
     return meta
 
 

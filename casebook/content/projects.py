@@ -16,12 +16,8 @@ from typing import Any
 
 from .frontmatter import body_first_line, read_front_matter
 from .lint import lint_body
-from .model import SLUG_RE, STATUSES, Problem
-from .project_model import (
-    PROJECTS_DIR,
-    STAGES,
-    Project,
-)
+from .model import SLUG_RE, Problem
+from .project_model import PROJECTS_DIR, Project
 from .project_reader import (
     RATE_MESSAGE,
     ExactLoader,
@@ -37,24 +33,25 @@ from .project_reader import (
 )
 from .project_write import project_meta as project_meta  # re-exported: the editor writes projects
 from .project_write import serialize_project as serialize_project
+from .schema import PROJECT_FIELDS as SCHEMA_FIELDS
+from .schema import ProjectField
 from .values import as_bool, as_text, one_of
 
+_PLAIN: dict[str, Callable[[Any], Any]] = {"text": as_text, "year": as_year, "number": as_positive, "bool": as_bool}
+
+
+def _normalizer(spec: ProjectField) -> Callable[[Any], Any] | None:
+    if spec.type == "choice":
+        return one_of(spec.choices)
+    return _PLAIN.get(spec.type)  # None: a structure, read by its own reader below
+
+
 PROJECT_FIELDS: dict[str, tuple[Callable[[Any], Any] | None, bool]] = {
-    "title": (as_text, True),
-    "year": (as_year, True),
-    "lead": (as_text, True),
-    "stage": (one_of(STAGES), True),
-    "number": (as_positive, False),
-    "status": (one_of(STATUSES), True),
-    "sample": (as_bool, False),
-    "vote": (None, False),
-    "indicators": (None, False),
-    "milestones": (None, False),
-    "evaluation": (None, False),
-    "related": (None, False),
+    spec.key: (_normalizer(spec), spec.fatal) for spec in SCHEMA_FIELDS
 }
-"""Front-matter key → (normalizer of a plain value or None for a structure, whether a bad value is fatal)."""
-REQUIRED = ("title", "year", "lead", "stage")
+"""Front-matter key → (normalizer of a plain value or None for a structure, whether a bad value is fatal),
+from the declarations in ``schema.py``."""
+REQUIRED = tuple(spec.key for spec in SCHEMA_FIELDS if spec.required)
 
 
 def validate_project(
@@ -91,7 +88,7 @@ def validate_project(
             values[key] = value
     for key in REQUIRED:
         if key not in meta:
-            r.report((), f"缺少必填字段 {key}")
+            r.report((key,), f"缺少必填字段 {key}")
             usable = False
     if not SLUG_RE.match(slug):
         r.report((), f"文件名“{slug}”不能用作网址：只能用小写字母、数字和连字符，且不超过 80 个字符")

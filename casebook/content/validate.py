@@ -1,20 +1,21 @@
 """The one validation of entry metadata, shared by the loader, ``casebook check`` and staff forms.
 
-Each front-matter key has one normalizer in ``FIELDS`` (key → function), so templates and
-the catalog never re-clean values. A problem with a required key makes the entry unusable;
-any other problem is reported and the offending value dropped.
+Each front-matter key is declared once in ``schema.py``; its type gives it one normalizer here
+(``NORMALIZERS``: key → function), so templates and the catalog never re-clean values. A problem
+with a required key makes the entry unusable; any other problem is reported and the offending
+value dropped.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..video import parse_time
-from .model import KINDS, SCOPES, SLUG_RE, STATUSES, Chapter, Entry, Problem, Rules
+from .model import KINDS, SLUG_RE, Chapter, Entry, Problem, Rules
+from .schema import ENTRY_FIELD, ENTRY_FIELDS, Field, FieldType
 from .values import (
     Invalid,
     as_bool,
@@ -89,33 +90,30 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
-@dataclass(frozen=True)
-class Field:
-    normalize: Callable[[Any], Any]
-    kinds: tuple[str, ...] = KINDS
-    required: bool = False
-    fatal: bool = False
-    """An unusable value makes the whole entry unusable (not just this key)."""
+def _normalizer(spec: Field) -> Callable[[Any], Any]:
+    """The normalizer of a declared field: its type's, with the field's choices and required-ness."""
+    if spec.type == "choice":
+        return one_of(spec.choices)
+    if spec.type == "text" and spec.required:
+        return as_required_text
+    return _BY_TYPE[spec.type]
 
 
-FIELDS: dict[str, Field] = {
-    "title": Field(as_required_text, required=True),
-    "topic": Field(as_required_text, required=True),
-    "date": Field(as_date, required=True),
-    "summary": Field(as_text),
-    "tags": Field(as_string_list),
-    "street": Field(as_optional_text),
-    "community": Field(as_optional_text),
-    "region": Field(as_optional_text, kinds=("case",)),
-    "scope": Field(one_of(SCOPES), kinds=("case",), fatal=True),
-    "people": Field(as_string_list, kinds=("interview",)),
-    "participants": Field(as_string_list, kinds=("salon",)),
-    "video": Field(as_url),
-    "chapters": Field(_chapters),
-    "cover": Field(_cover),
-    "status": Field(one_of(STATUSES), fatal=True),
-    "sample": Field(as_bool),
+_BY_TYPE: dict[FieldType, Callable[[Any], Any]] = {
+    "text": as_text,
+    "line": as_optional_text,
+    "date": as_date,
+    "list": as_string_list,
+    "bool": as_bool,
+    "url": as_url,
+    "cover": _cover,
+    "chapters": _chapters,
 }
+
+FIELDS: dict[str, Field] = dict(ENTRY_FIELD)
+"""Front-matter key → its declaration (see ``schema.py``)."""
+NORMALIZERS: dict[str, Callable[[Any], Any]] = {spec.key: _normalizer(spec) for spec in ENTRY_FIELDS}
+"""Front-matter key → the one function that checks and cleans its value."""
 
 
 def _suggest(value: str, options: list[str]) -> str:
@@ -141,7 +139,7 @@ def validate_entry(
     usable = True
 
     def report(key: str | None, message: str) -> None:
-        problems.append(Problem(path, lines.get(key, 1) if key else 1, message))
+        problems.append(Problem(path, lines.get(key, 1) if key else 1, message, field=key or ""))
 
     if kind not in KINDS:
         report(None, f"未知类型“{kind}”，应为 {' | '.join(KINDS)}")
@@ -160,11 +158,11 @@ def validate_entry(
             report(str(key), f"字段“{key}”不适用于 {kind}，已忽略")
             continue
         try:
-            values[str(key)] = spec.normalize(raw)
+            values[str(key)] = NORMALIZERS[spec.key](raw)
         except Invalid as exc:
             for n, message in exc.items:
                 line = lines.get(f"{key}.{n}", lines.get(str(key), 1))
-                problems.append(Problem(path, line, f"{key} 第 {n + 1} 项：{message}"))
+                problems.append(Problem(path, line, f"{key} 第 {n + 1} 项：{message}", field=f"{key}.{n}"))
             if not exc.items:
                 report(str(key), f"{key}：{exc}")
             if spec.required or spec.fatal:
@@ -172,7 +170,7 @@ def validate_entry(
 
     for key, spec in FIELDS.items():
         if spec.required and kind in spec.kinds and key not in meta:
-            report(None, f"缺少必填字段 {key}")
+            report(key, f"缺少必填字段 {key}")
             usable = False
 
     topic = values.get("topic")
@@ -185,8 +183,9 @@ def validate_entry(
     if cover and "://" not in cover and rules.media and cover not in rules.media:
         report("cover", f"封面文件 media/{cover} 不存在")
         values.pop("cover")
-    if kind == "case":
-        values.setdefault("scope", "local")
+    for spec in FIELDS.values():
+        if spec.applies_to(kind) and spec.key not in values and spec.default is not None:
+            values[spec.key] = spec.default
 
     if not usable:
         return None, problems

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from ..content.glossary import Glossary
+from ..content.schema import FILTERS
 from .index import SearchIndex, View
 from .postings import term_docs
 from .snapshot import Snapshot
 from .text import ParsedQuery, exact_by_grams, fold, needed_grams, parse_query, snippet
 
-FACETS = ("kind", "topic", "scope", "street", "tag", "year")
+FACETS: tuple[str, ...] = ("kind", *FILTERS)
+"""Every facet of a search: the kind, and the entry fields declared filters in ``content/schema.py``."""
 WEIGHT_TITLE, WEIGHT_META, WEIGHT_BODY = 100, 30, 10
 WORD_BONUS, PHRASE_BONUS = 5, 1000
 SYNONYM_FACTOR = 0.05  # a synonym in a title (5) still ranks below the literal term in a body (10)

@@ -20,43 +20,13 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 
 from ..content.frontmatter import read_yaml, split_front_matter
+from ..content.schema import ENTRY_LABELS, PROJECT_LABELS, PROJECT_PART_LABELS, VALUE_LABELS
 from ..video import format_time, parse_time
-from .kinds import FORM_FIELDS
 
 logger = logging.getLogger(__name__)
 
-STATUS_LABELS = {"draft": "草稿", "submitted": "待审核", "published": "已发布"}
-ENTRY_LABELS: dict[str, str] = {
-    **{spec.key: spec.label for spec in FORM_FIELDS},
-    "status": "状态",
-    "chapters": "章节",
-}
-PROJECT_LABELS: dict[str, str] = {
-    "title": "项目名称",
-    "year": "年度",
-    "number": "序号",
-    "lead": "牵头单位",
-    "stage": "阶段",
-    "vote": "人大代表票决",
-    "indicators": "指标",
-    "milestones": "进展",
-    "evaluation": "评估",
-    "related": "相关案例与沙龙",
-    "sample": "示例内容",
-    "status": "状态",
-}
-PROJECT_PART_LABELS: dict[str, dict[str, str]] = {
-    "vote": {"session": "会议", "date": "日期", "present": "出席", "for": "赞成", "against": "反对", "abstain": "弃权"},
-    "indicators": {"name": "指标名称", "unit": "单位", "planned": "计划", "achieved": "完成", "note": "备注"},
-    "milestones": {"date": "日期", "text": "进展", "evidence": "佐证"},
-    "evaluation": {"date": "日期", "verdict": "结论", "score": "得分", "text": "评语"},
-}
 DEFAULTS: dict[str, Any] = {"status": "published", "sample": False, "scope": "local"}
 """What an absent key means (``content.serialize`` leaves defaults out): absent ≡ default, no change."""
-VALUE_LABELS: dict[str, dict[str, str]] = {
-    "status": STATUS_LABELS,
-    "scope": {"local": "微案例（本区）", "national": "微分享（全国）"},
-}
 PART_LABELS: dict[str, str] = {
     "at": "时间",
     "time": "时间",

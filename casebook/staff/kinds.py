@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from .. import catalog, content
 from ..content import projects as project_files
 from ..content.model import Chapter
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
+from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
 from ..models import EntryRow
 
@@ -28,33 +29,9 @@ Errors = dict[str, list[str]]
 LIST_SPLIT = re.compile(r"[,，、;；\n]+")
 
 
-@dataclass(frozen=True)
-class FormField:
-    key: str
-    label: str
-    widget: str
-    kinds: tuple[str, ...] = content.KINDS
-    hint: str = ""
-
-
-FORM_FIELDS: tuple[FormField, ...] = (
-    FormField("title", "标题", "text"),
-    FormField("topic", "主题", "topic"),
-    FormField("date", "日期", "date"),
-    FormField("summary", "摘要", "textarea", hint="一两句话，显示在列表和分享卡片上"),
-    FormField("tags", "标签", "list", hint="用逗号或顿号分隔"),
-    FormField("street", "街道", "street"),
-    FormField("community", "社区", "community"),
-    FormField("scope", "范围", "scope", kinds=("case",)),
-    FormField("region", "地区", "text", kinds=("case",), hint="微分享案例所在地，如：四川省成都市"),
-    FormField("people", "受访者", "list", kinds=("interview",), hint="姓名和职务，用逗号分隔"),
-    FormField("participants", "参与者", "list", kinds=("salon",), hint="用逗号或换行分隔"),
-    FormField("video", "视频链接", "text", hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页（直接复制浏览器地址栏）"),
-    FormField("chapters", "视频章节", "textarea", hint="每行一章：时间 标题，如“03:15 老旧楼院怎么管”；显示在视频下方"),
-    FormField("cover", "封面图", "cover", hint="上传图片，或填写 media/ 下的文件名"),
-    FormField("sample", "示例内容", "checkbox", hint="虚构的示例，页面上会标注“示例内容”"),
-)
-LIST_KEYS = {"tags", "people", "participants"}
+FormField = Field
+"""A field the editor shows: its declaration in ``content/schema.py`` (label, input, hint)."""
+FORM_FIELDS: tuple[Field, ...] = tuple(f for f in ENTRY_FIELDS if f.form)
 _CHAPTER_LINE = re.compile(r"^(\S+)(?:\s+(.*))?$")
 
 
@@ -73,8 +50,8 @@ def chapters_text(chapters: tuple[Chapter, ...]) -> str:
     return "\n".join(f"{c.time} {c.title}" for c in chapters)
 
 
-def fields_for(kind: str) -> list[FormField]:
-    return [f for f in FORM_FIELDS if kind in f.kinds]
+def fields_for(kind: str) -> tuple[Field, ...]:
+    return form_fields(kind)
 
 
 def form_values(entry: content.Entry) -> dict[str, str]:
@@ -82,7 +59,7 @@ def form_values(entry: content.Entry) -> dict[str, str]:
     values: dict[str, str] = {}
     for spec in fields_for(entry.kind):
         value = getattr(entry, spec.key)
-        if spec.key == "chapters":
+        if spec.type == "chapters":
             values[spec.key] = chapters_text(value)
         elif isinstance(value, tuple):
             values[spec.key] = "、".join(value)
@@ -94,27 +71,25 @@ def form_values(entry: content.Entry) -> dict[str, str]:
     return values
 
 
-def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> tuple[dict[str, Any], dict[str, int]]:
-    """Front-matter values from form strings, and a line number per key to map problems back."""
+def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> dict[str, Any]:
+    """Front-matter values from form strings, each read by its field's declared type."""
     meta: dict[str, Any] = {}
     for spec in fields_for(kind):
         raw = (form.get(spec.key) or "").strip()
-        if spec.widget == "checkbox":
+        if spec.type == "bool":
             if raw:
                 meta[spec.key] = True
-        elif spec.key == "chapters":
+        elif spec.type == "chapters":
             if raw:
                 meta[spec.key] = chapters_from_text(raw)
-        elif spec.key in LIST_KEYS:
+        elif spec.type == "list":
             items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
             if items:
                 meta[spec.key] = items
-        elif raw or spec.key in ("title", "topic", "date"):
+        elif raw or spec.required:
             meta[spec.key] = raw
     meta["status"] = status
-    lines = {spec.key: n for n, spec in enumerate(FORM_FIELDS, start=2)}
-    lines["status"] = len(FORM_FIELDS) + 2
-    return meta, lines
+    return meta
 
 
 class Kind(Protocol):
@@ -153,10 +128,11 @@ class Kind(Protocol):
         ...
 
 
-def _errors_by_line(problems: list[content.Problem], fields_by_line: Mapping[int, str]) -> Errors:
+def _errors_by_field(problems: list[content.Problem]) -> Errors:
+    """Problems under the input of the field they are about (``chapters.2`` → ``chapters``)."""
     errors: Errors = {}
     for problem in problems:
-        errors.setdefault(fields_by_line.get(problem.line, ""), []).append(problem.message)
+        errors.setdefault(problem.field.split(".", 1)[0], []).append(problem.message)
     return errors
 
 
@@ -176,19 +152,17 @@ class EntryKind:
     def build(
         self, root: Path, session: DbSession, slug: str, values: Mapping[str, str], status: str, path: Path
     ) -> tuple[Any | None, str, Errors]:
-        meta, lines = meta_from_form(self.name, values, status)
+        meta = meta_from_form(self.name, values, status)
         rules, _ = content.load_rules(root)
         body = (values.get("body") or "").replace("\r\n", "\n")
-        entry, problems = content.validate_entry(
-            self.name, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=lines
-        )
-        errors = _errors_by_line(problems, {n: key for key, n in lines.items()})
+        entry, problems = content.validate_entry(self.name, slug, meta, body.strip("\n") + "\n", rules=rules, path=path)
+        errors = _errors_by_field(problems)
         if entry is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return entry, content.serialize(entry), {}
 
     def front_matter(self, values: Mapping[str, str], status: str) -> dict[str, Any]:
-        return meta_from_form(self.name, values, status)[0]
+        return meta_from_form(self.name, values, status)
 
     def parse(self, root: Path, slug: str, text: str, path: Path) -> Any | None:
         rules, _ = content.load_rules(root)
@@ -206,14 +180,9 @@ class EntryKind:
         return form_values(replace(skeleton, body=""))  # the editor shows the sections as hints instead
 
 
-PROJECT_ROWS: dict[str, tuple[str, ...]] = {
-    "indicators": ("name", "unit", "planned", "achieved", "note"),
-    "milestones": ("date", "text", "evidence"),
-}
-PROJECT_GROUPS: dict[str, tuple[str, ...]] = {
-    "vote": ("session", "date", "present", "for", "against", "abstain"),
-    "evaluation": ("date", "verdict", "score", "text"),
-}
+PROJECT_ROWS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("indicators", "milestones")}
+"""Repeatable rows of the project form, with their inputs (declared in ``content/schema.py``)."""
+PROJECT_GROUPS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("vote", "evaluation")}
 _ROW_KEY = re.compile(r"^(indicators|milestones)-(\d{1,3})-([a-z]+)$")
 _INTEGER = re.compile(r"^\s*\d{1,9}\s*$")
 
@@ -244,7 +213,7 @@ class ProjectKind:
         year = values.get("year", "").strip()
         if not (year.isdigit() and len(year) == 4):
             return None, "", {"year": ["请填写四位年份，例如 2021"]}
-        meta, lines, fields = project_meta_from_form(values, status)
+        meta, inputs = project_meta_from_form(values, status)
         known = {f"{k}/{s}" for k, s in session.execute(select(EntryRow.kind, EntryRow.slug))}
         body = (values.get("body") or "").replace("\r\n", "\n")
         project, problems = project_files.validate_project(
@@ -253,10 +222,9 @@ class ProjectKind:
             meta,
             body.strip("\n") + "\n",
             path=path,
-            lines=lines,
             known=known,
         )
-        errors = _errors_by_line(problems, fields)
+        errors = _errors_by_input(problems, inputs)
         if project is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return project, project_files.serialize_project(project), {}
@@ -320,24 +288,15 @@ def row_indexes(values: Mapping[str, str], group: str) -> list[int]:
     return sorted(found)
 
 
-def project_meta_from_form(
-    values: Mapping[str, str], status: str
-) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int], dict[int, str]]:
-    """Front matter from the project form, and for each fake line number the form field it came from.
+def project_meta_from_form(values: Mapping[str, str], status: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Front matter from the project form, and for each field path (``indicators.0.planned``) the
+    form input it came from.
 
-    Rows keep the form's own numbering in the field names (``indicators-3-planned``) so a problem
+    Rows keep the form's own numbering in the input names (``indicators-3-planned``) so a problem
     lands under the input the user typed into, even when blank rows were skipped.
     """
     meta: dict[str, Any] = {}
-    lines: dict[tuple[str | int, ...], int] = {}
-    fields: dict[int, str] = {}
-    line = 2
-
-    def mark(where: tuple[str | int, ...], field: str) -> None:
-        nonlocal line
-        lines[where] = line
-        fields[line] = field
-        line += 1
+    inputs: dict[str, str] = {}
 
     def text(key: str) -> str:
         return (values.get(key) or "").strip()
@@ -346,7 +305,7 @@ def project_meta_from_form(
         raw = text(key)
         if raw or key in ("title", "year", "lead", "stage"):
             meta[key] = int(raw) if key in ("year", "number") and _INTEGER.match(raw) else raw
-            mark((key,), key)
+            inputs[key] = key
     for group, keys in PROJECT_GROUPS.items():
         data: dict[str, Any] = {k: text(f"{group}-{k}") for k in keys if text(f"{group}-{k}")}
         if data:
@@ -356,9 +315,8 @@ def project_meta_from_form(
                     for k, v in data.items()
                 }
             meta[group] = data
-            mark((group,), group)
-            for k in data:
-                mark((group, k), f"{group}-{k}")
+            inputs[group] = group
+            inputs |= {f"{group}.{k}": f"{group}-{k}" for k in data}
     for group, keys in PROJECT_ROWS.items():
         rows: list[dict[str, Any]] = []
         for index in row_indexes(values, group):
@@ -370,23 +328,30 @@ def project_meta_from_form(
                 row["evidence"] = [e.strip() for e in row["evidence"].splitlines() if e.strip()]
             position = len(rows)
             rows.append(row)
-            mark((group, position), f"{group}-{index}-name" if group == "indicators" else f"{group}-{index}-text")
-            for k in row:
-                mark((group, position, k), f"{group}-{index}-{k}")
+            inputs[f"{group}.{position}"] = f"{group}-{index}-{'name' if group == 'indicators' else 'text'}"
+            inputs |= {f"{group}.{position}.{k}": f"{group}-{index}-{k}" for k in row}
         if rows:
             meta[group] = rows
-            mark((group,), group)
+            inputs[group] = group
     related = [r.strip() for r in re.split(r"[\s,，、]+", text("related")) if r.strip()]
     if related:
         meta["related"] = related
-        mark(("related",), "related")
-        for n in range(len(related)):
-            mark(("related", n), "related")
+        inputs["related"] = "related"
     if values.get("sample"):
         meta["sample"] = True
     meta["status"] = status
-    mark(("status",), "")
-    return meta, lines, fields
+    return meta, inputs
+
+
+def _errors_by_input(problems: list[content.Problem], inputs: Mapping[str, str]) -> Errors:
+    """Problems under the input their field path came from (the nearest enclosing one)."""
+    errors: Errors = {}
+    for problem in problems:
+        path = problem.field
+        while path and path not in inputs:
+            path = path.rpartition(".")[0]
+        errors.setdefault(inputs.get(path, path), []).append(problem.message)
+    return errors
 
 
 KINDS: dict[str, Kind] = {name: EntryKind(name) for name in content.KINDS}

@@ -15,6 +15,7 @@ from pathlib import Path
 from .. import content
 from ..content.lint import lint_chapters, lint_video
 from ..content.model import Topic
+from ..content.schema import ENTRY_LABELS
 from .kinds import meta_from_form
 
 PREVIEW_PATH = Path("-")
@@ -29,11 +30,11 @@ def entry_from_form(
     kind: str, values: Mapping[str, str], rules: content.Rules, today: dt.date
 ) -> tuple[content.Entry | None, list[str]]:
     """The entry the editor's form describes, and the problems of its video and chapters fields."""
-    meta, lines = meta_from_form(kind, values, "draft")
+    meta = meta_from_form(kind, values, "draft")
     slug = (values.get("slug") or "").strip()
     slug = slug if content.SLUG_RE.match(slug) else "preview"
     body = (values.get("body") or "").replace("\r\n", "\n").strip("\n") + "\n"
-    entry, problems = content.validate_entry(kind, slug, meta, body, rules=rules, path=PREVIEW_PATH, lines=lines)
+    entry, problems = content.validate_entry(kind, slug, meta, body, rules=rules, path=PREVIEW_PATH)
     if entry is None:
         meta["title"] = meta.get("title") or NO_TITLE
         if meta.get("topic") not in rules.topics:
@@ -43,17 +44,15 @@ def entry_from_form(
             dt.date.fromisoformat(str(meta.get("date", "")))
         except ValueError:
             meta["date"] = today.isoformat()
-        entry, _ = content.validate_entry(kind, slug, meta, body, rules=rules, path=PREVIEW_PATH, lines=lines)
-    by_line = {line: key for key, line in lines.items()}
-    labels = {"video": "视频链接", "chapters": "视频章节"}
+        entry, _ = content.validate_entry(kind, slug, meta, body, rules=rules, path=PREVIEW_PATH)
 
-    def note(problem: content.Problem) -> str:  # the field's name, not its key in the file
-        key = by_line[problem.line]
-        return f"{labels[key]}：{problem.message.removeprefix(key + '：').removeprefix(key + ' ')}"
+    def note(problem: content.Problem) -> str:  # the field's label, not its key in the file
+        key = problem.field.split(".", 1)[0]
+        return f"{ENTRY_LABELS[key]}：{problem.message.removeprefix(key + '：').removeprefix(key + ' ')}"
 
-    notes = [note(p) for p in problems if by_line.get(p.line) in WATCHED]
+    notes = [note(p) for p in problems if p.field.split(".", 1)[0] in WATCHED]
     if entry is not None:
-        found = lint_video(entry.video, PREVIEW_PATH, lines["video"])
-        found += lint_chapters(entry, PREVIEW_PATH, lines["chapters"])
+        found = lint_video(entry.video, PREVIEW_PATH, 1)
+        found += lint_chapters(entry, PREVIEW_PATH, 1)
         notes += [note(p) for p in found]
     return entry, notes

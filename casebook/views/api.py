@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from .. import queries, searching
 from ..content import KINDS
+from ..content.schema import Field, api_fields
 from ..db import db
 from ..models import EntryRow, TopicRow
 from ..search import IndexMissing
@@ -39,32 +40,28 @@ def _topic_json(topic: TopicRow, progress: dict[str, int] | None = None) -> dict
     }
 
 
+def _api_value(spec: Field, row: EntryRow) -> Any:
+    """A declared field's value on a catalog row, as the API shows it (see ``openapi.field_schema``)."""
+    if spec.type == "chapters":
+        return [{"at": c.time, "seconds": c.at, "title": c.title} for c in row.chapter_list]
+    value = getattr(row, spec.key)
+    if spec.type == "date":
+        return value.isoformat()
+    if spec.type == "cover":
+        cover = media_url(value)
+        return (site_url() + cover) if cover and cover.startswith("/") else cover
+    return value
+
+
 def _entry_json(row: EntryRow, full: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "kind": row.kind,
         "slug": row.slug,
-        "title": row.title,
         "url": absolute(KIND_ENDPOINT[row.kind], slug=row.slug),
-        "topic": row.topic,
-        "date": row.date.isoformat(),
-        "summary": row.summary,
-        "tags": row.tags,
-        "street": row.street,
-        "community": row.community,
-        "region": row.region,
-        "scope": row.scope,
-        "sample": row.sample,
     }
+    data |= {spec.key: _api_value(spec, row) for spec in api_fields(full)}
     if full:
-        cover = media_url(row.cover)
-        data.update(
-            people=row.people,
-            participants=row.participants,
-            video=row.video,
-            chapters=[{"at": c.time, "seconds": c.at, "title": c.title} for c in row.chapter_list],
-            cover=(site_url() + cover) if cover and cover.startswith("/") else cover,
-            html=row.body_html,
-        )
+        data["html"] = row.body_html
     return data
 
 

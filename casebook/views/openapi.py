@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-_FILTERS = ["kind", "topic", "scope", "street", "tag", "year"]
+from ..content import KINDS
+from ..content.schema import FILTERS, Field, api_fields
+
+_FILTERS = ["kind", *FILTERS]
+"""The query parameters that narrow a listing or a search (``tag`` filters the ``tags`` field, ``year`` the date)."""
 
 
 def _param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -21,46 +25,53 @@ _PAGING = [
     _param("page", "页码，从 1 开始", {"type": "integer", "minimum": 1, "default": 1}),
     _param("per_page", "每页条数（最多 100）", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
 ]
-_KIND = {"type": "string", "enum": ["interview", "salon", "case"]}
+_KIND = {"type": "string", "enum": list(KINDS)}
+_CHAPTER = {
+    "type": "object",
+    "properties": {
+        "at": {"type": "string", "description": "起点，如 03:15"},
+        "seconds": {"type": "integer"},
+        "title": {"type": "string"},
+    },
+}
+
+
+def field_schema(spec: Field) -> dict[str, Any]:
+    """The JSON schema of a declared entry field as the API shows it, described by its label."""
+    nullable = spec.type in ("line", "url", "cover") or not set(KINDS) <= set(spec.kinds)
+    schema: dict[str, Any]
+    if spec.type == "date":
+        schema = {"type": "string", "format": "date"}
+    elif spec.type == "list":
+        schema = {"type": "array", "items": {"type": "string"}}
+    elif spec.type == "chapters":
+        schema = {"type": "array", "items": _CHAPTER}
+    elif spec.type == "bool":
+        schema = {"type": "boolean"}
+    else:
+        schema = {"type": ["string", "null"] if nullable else "string"}
+        if spec.type == "choice":
+            schema["enum"] = [*spec.choices, *([None] if nullable else [])]
+        elif spec.type in ("url", "cover"):
+            schema["format"] = "uri"
+    return schema | {"description": spec.label}
+
+
 _ENTRY: dict[str, Any] = {
     "type": "object",
-    "required": ["kind", "slug", "title", "url", "topic", "date"],
+    "required": ["kind", "slug", "url", *(f.key for f in api_fields(full=False) if f.required)],
     "properties": {
         "kind": _KIND,
         "slug": {"type": "string"},
-        "title": {"type": "string"},
         "url": {"type": "string", "format": "uri"},
-        "topic": {"type": "string"},
-        "date": {"type": "string", "format": "date"},
-        "summary": {"type": "string"},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "street": {"type": ["string", "null"]},
-        "community": {"type": ["string", "null"]},
-        "region": {"type": ["string", "null"]},
-        "scope": {"type": ["string", "null"], "enum": ["local", "national", None]},
-        "sample": {"type": "boolean"},
+        **{f.key: field_schema(f) for f in api_fields(full=False)},
     },
 }
 _FULL_ENTRY: dict[str, Any] = {
     **_ENTRY,
     "properties": {
         **_ENTRY["properties"],
-        "people": {"type": "array", "items": {"type": "string"}, "description": "受访者"},
-        "participants": {"type": "array", "items": {"type": "string"}, "description": "参与者"},
-        "video": {"type": ["string", "null"], "description": "视频地址（员工填写的原样）"},
-        "chapters": {
-            "type": "array",
-            "description": "视频章节",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "at": {"type": "string", "description": "起点，如 03:15"},
-                    "seconds": {"type": "integer"},
-                    "title": {"type": "string"},
-                },
-            },
-        },
-        "cover": {"type": ["string", "null"], "format": "uri"},
+        **{f.key: field_schema(f) for f in api_fields(full=True)},
         "html": {"type": "string", "description": "正文 HTML（已净化）"},
     },
 }
@@ -91,7 +102,7 @@ def spec(server: str) -> dict[str, Any]:
         "required": ["kind", "slug", "title", "url", "topic", "date", "snippet"],
         "properties": {
             **{k: _ENTRY["properties"][k] for k in ("slug", "title", "url", "topic", "date")},
-            "kind": {"type": "string", "enum": ["interview", "salon", "case", "project"]},
+            "kind": {"type": "string", "enum": [*KINDS, "project"]},
             "snippet": {"type": "string", "description": "HTML：转义后的文字，命中处包在 <mark> 中"},
         },
     }

@@ -23,7 +23,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
-from ..content import KIND_LABELS, Entry
+from ..content import Entry, loop_part
+from ..content.schema import PART_LABELS
 from ..render import chinese_date, render_markdown
 from .body import TABLE_HEADING, BodyWriter
 
@@ -55,7 +56,7 @@ def fact_lines(entry: Entry, topic_label: str | None = None) -> list[tuple[str, 
 
 def subject_of(entry: Entry) -> str:
     """一谈 / 微沙龙 / 微案例 / 微分享: what the file's ``subject`` property says."""
-    return "微分享" if entry.kind == "case" and entry.scope == "national" else KIND_LABELS[entry.kind]
+    return PART_LABELS[loop_part(entry.kind, entry.scope)]
 
 
 def download_name(entry: Entry) -> str:

@@ -1,0 +1,214 @@
+"""The one declaration of every front-matter field, per kind, and of every label shown for them.
+
+Each field is written here once: its type, Chinese label, the kinds that have it, whether it is
+required, and where it goes — a filter (facet), the search index, the JSON API, the staff form.
+Validation (``validate.py``), the order a file is written in (``files.serialize``), the editor's
+form (``staff/kinds.py``), the API and its OpenAPI description (``views/api.py``,
+``views/openapi.py``), the catalog row and the index document are derived from these tables, and
+``tests/test_schema_roundtrip.py`` walks them. Pure: no Flask, no database, no YAML.
+
+Adding a field to entries: one ``Field`` line in ``ENTRY_FIELDS`` (and a column in ``models.py``
+with its migration when the catalog stores it), the template that shows it, a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .model import KINDS, SCOPES, STATUSES
+from .project_model import PROJECT_KIND, STAGES
+
+FieldType = Literal["text", "line", "date", "list", "choice", "bool", "url", "cover", "chapters"]
+"""How an entry field's value is written, checked and shown:
+
+- ``text``: a string ("" when absent); ``line``: an optional one-line string (None when absent)
+- ``date``: ``YYYY-MM-DD``; ``list``: a list of strings; ``choice``: one of ``choices``
+- ``bool``: true/false; ``url``: an http(s) address; ``cover``: a file under media/ or an https address
+- ``chapters``: video chapters, ``[{at: "03:15", title: …}]``
+"""
+Api = Literal["", "list", "full"]
+"""Where the JSON API shows a field: every listing (``list``), only the single entry (``full``), never ("")."""
+IndexRole = Literal["", "title", "meta", "people", "facet"]
+"""How the search index uses a field: the title, a metadata line (found like the summary), the
+people line (interviewees and participants), or a facet value only."""
+
+WIDGETS: dict[FieldType, str] = {
+    "text": "text",
+    "line": "text",
+    "date": "date",
+    "list": "list",
+    "choice": "select",
+    "bool": "checkbox",
+    "url": "text",
+    "cover": "cover",
+    "chapters": "chapters",
+}
+"""The editor's input for each type, unless a field names its own (``topic``, ``street``…)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One front-matter key of an entry."""
+
+    key: str
+    label: str
+    type: FieldType
+    kinds: tuple[str, ...] = KINDS
+    required: bool = False
+    fatal: bool = False
+    """A bad value makes the whole entry unusable, not just this key."""
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    """The value an absent key means; a file leaves it out (``status: published``) unless ``always``."""
+    always: bool = False
+    """Written even when it holds its default, so the file shows the choice (a case's ``scope``)."""
+    filter: str = ""
+    """The query parameter that narrows lists and search by it (a facet), or "" for none."""
+    index: IndexRole = ""
+    api: Api = "list"
+    form: bool = True
+    """Edited in the staff form."""
+    widget: str = ""
+    """The editor's input when not the type's own (see ``WIDGETS``)."""
+    hint: str = ""
+    """Shown under the input in the editor."""
+
+    @property
+    def input(self) -> str:
+        return self.widget or WIDGETS[self.type]
+
+    def applies_to(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+ENTRY_FIELDS: tuple[Field, ...] = (
+    Field("title", "标题", "text", required=True, index="title"),
+    Field("topic", "主题", "text", required=True, filter="topic", index="facet", widget="topic"),
+    Field("date", "日期", "date", required=True, filter="year", index="facet"),
+    Field("summary", "摘要", "text", default="", index="meta", widget="textarea",
+          hint="一两句话，显示在列表和分享卡片上"),
+    Field("tags", "标签", "list", filter="tag", index="meta", hint="用逗号或顿号分隔"),
+    Field("street", "街道", "line", filter="street", index="meta", widget="street"),
+    Field("community", "社区", "line", index="meta", widget="community"),
+    Field("region", "地区", "line", kinds=("case",), index="meta", hint="微分享案例所在地，如：四川省成都市"),
+    Field("scope", "范围", "choice", kinds=("case",), fatal=True, choices=SCOPES, default="local", always=True,
+          filter="scope",
+          index="facet", widget="scope"),
+    Field("people", "受访者", "list", kinds=("interview",), index="people", api="full", hint="姓名和职务，用逗号分隔"),
+    Field("participants", "参与者", "list", kinds=("salon",), index="people", api="full", hint="用逗号或换行分隔"),
+    Field("video", "视频链接", "url", api="full",
+          hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页（直接复制浏览器地址栏）"),
+    Field("chapters", "视频章节", "chapters", index="meta", api="full",
+          hint="每行一章：时间 标题，如“03:15 老旧楼院怎么管”；显示在视频下方"),
+    Field("cover", "封面图", "cover", api="full", hint="上传图片，或填写 media/ 下的文件名"),
+    Field("status", "状态", "choice", fatal=True, choices=STATUSES, default="published", api="", form=False),
+    Field("sample", "示例内容", "bool", default=False, index="facet",
+          hint="虚构的示例，页面上会标注“示例内容”"),
+)
+"""Every entry field, in the order files are written and the editor shows them."""
+
+ENTRY_FIELD: Mapping[str, Field] = {f.key: f for f in ENTRY_FIELDS}
+
+
+def fields_of(kind: str) -> tuple[Field, ...]:
+    """The fields an entry of ``kind`` has, in order."""
+    return tuple(f for f in ENTRY_FIELDS if f.applies_to(kind))
+
+
+def form_fields(kind: str) -> tuple[Field, ...]:
+    """The fields the staff form edits for ``kind``, in order."""
+    return tuple(f for f in fields_of(kind) if f.form)
+
+
+def api_fields(full: bool) -> tuple[Field, ...]:
+    """The fields the JSON API shows in listings (``full=False``) or for one entry."""
+    shown = ("list", "full") if full else ("list",)
+    return tuple(f for f in ENTRY_FIELDS if f.api in shown)
+
+
+FILTERS: tuple[str, ...] = tuple(f.filter for f in ENTRY_FIELDS if f.filter)
+"""The query parameters of the entry lists, in the order their facets are shown."""
+
+
+def is_default(spec: Field, value: Any) -> bool:
+    """Whether ``value`` is what leaving the key out means (so a file does not write it)."""
+    if spec.default is not None:
+        return bool(value == spec.default)
+    return value in (None, "", (), [])
+
+
+# -- 民生实事 projects ---------------------------------------------------------------------------
+
+ProjectType = Literal["text", "year", "number", "choice", "bool", "vote", "indicators", "milestones", "evaluation",
+                      "related"]
+
+
+@dataclass(frozen=True)
+class ProjectField:
+    """One front-matter key of a project; structured ones (``vote``…) declare their parts."""
+
+    key: str
+    label: str
+    type: ProjectType
+    required: bool = False
+    fatal: bool = False
+    choices: tuple[str, ...] = ()
+    parts: tuple[tuple[str, str], ...] = ()
+    """``(key, label)`` of each part of a structured value or of each list item."""
+    default: Any = None
+
+
+PROJECT_FIELDS: tuple[ProjectField, ...] = (
+    ProjectField("title", "项目名称", "text", required=True, fatal=True),
+    ProjectField("year", "年度", "year", required=True, fatal=True),
+    ProjectField("number", "序号", "number"),
+    ProjectField("lead", "牵头单位", "text", required=True, fatal=True),
+    ProjectField("stage", "阶段", "choice", required=True, fatal=True, choices=STAGES),
+    ProjectField("vote", "人大代表票决", "vote", parts=(
+        ("session", "会议"), ("date", "日期"), ("present", "出席"), ("for", "赞成"), ("against", "反对"),
+        ("abstain", "弃权"))),
+    ProjectField("indicators", "指标", "indicators", parts=(
+        ("name", "指标名称"), ("unit", "单位"), ("planned", "计划"), ("achieved", "完成"), ("note", "备注"))),
+    ProjectField("milestones", "进展", "milestones", parts=(("date", "日期"), ("text", "进展"), ("evidence", "佐证"))),
+    ProjectField("evaluation", "评估", "evaluation", parts=(
+        ("date", "日期"), ("verdict", "结论"), ("score", "得分"), ("text", "评语"))),
+    ProjectField("related", "相关案例与沙龙", "related"),
+    ProjectField("status", "状态", "choice", fatal=True, choices=STATUSES, default="published"),
+    ProjectField("sample", "示例内容", "bool", default=False),
+)
+"""Every project field, in the order files are written."""
+
+PROJECT_FIELD: Mapping[str, ProjectField] = {f.key: f for f in PROJECT_FIELDS}
+PROJECT_PARTS: Mapping[str, tuple[str, ...]] = {f.key: tuple(k for k, _ in f.parts) for f in PROJECT_FIELDS if f.parts}
+"""The keys allowed inside each structured project field (``vote``) or list item (``indicators``)."""
+
+
+# -- labels: the one table ----------------------------------------------------------------------
+
+KIND_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "case": "微案例", PROJECT_KIND: "民生实事"}
+"""Short name of each kind (badges, search results, the editor's 新建 buttons)."""
+KIND_HEADINGS: dict[str, str] = {
+    "interview": "社区书记谈治理",
+    "salon": "微沙龙",
+    "case": "微案例",
+    PROJECT_KIND: "民生实事",
+}
+"""Heading of each kind's list page."""
+PART_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "local": "微案例", "national": "微分享"}
+"""Short name of each part of a topic's loop."""
+PART_HEADINGS: dict[str, str] = {
+    "interview": "一谈·社区书记谈治理",
+    "salon": "微沙龙",
+    "local": "微案例",
+    "national": "微分享",
+}
+"""Heading of each part of a topic's loop on its page."""
+STATUS_LABELS: dict[str, str] = {"draft": "草稿", "submitted": "待审核", "published": "已发布"}
+SCOPE_LABELS: dict[str, str] = {"local": "微案例（本区）", "national": "微分享（全国）"}
+VALUE_LABELS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "scope": SCOPE_LABELS}
+"""Labels of a field's values, where the value itself is a code."""
+ENTRY_LABELS: dict[str, str] = {f.key: f.label for f in ENTRY_FIELDS}
+PROJECT_LABELS: dict[str, str] = {f.key: f.label for f in PROJECT_FIELDS}
+PROJECT_PART_LABELS: dict[str, dict[str, str]] = {f.key: dict(f.parts) for f in PROJECT_FIELDS if f.parts}
