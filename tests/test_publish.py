@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from casebook import jobs
 from casebook.catalog import PublishResult, publish
 from casebook.cli import main
 from casebook.db import db
@@ -161,3 +162,25 @@ def test_an_index_failure_is_a_result_not_an_exit(
     cli = runner.invoke(main, ["sync"])
     assert cli.exit_code == 1 and "新增 1" in cli.stdout
     assert "搜索索引更新失败" in cli.stderr and "casebook reindex" in cli.stderr
+
+
+def test_the_sync_job_publishes_and_fails_visibly_when_the_index_cannot_follow(
+    app: Flask, client: FlaskClient, content_dir: Path, tmp_path: Path, write_entry: WriteEntry
+) -> None:
+    write_entry("case", "a")
+    with app.app_context():
+        jobs.enqueue(db.engine, "sync", created_by="测试")
+    done = jobs.run_one(app)
+    assert done is not None and done.state == "done"
+    assert done.message == "同步完成：新增 1，更新 0，删除 0，未变 0，无法载入 0；问题 0 条；搜索索引已重建：1 篇"
+    assert client.get("/cases/a").status_code == 200
+
+    shutil.rmtree(tmp_path / "instance" / "search")
+    (tmp_path / "instance" / "search").write_text("not a directory")
+    write_entry("case", "b")
+    with app.app_context():
+        jobs.enqueue(db.engine, "sync", created_by="测试")
+    failed = jobs.run_one(app)
+    assert failed is not None and failed.state == "failed"
+    assert "新增 1" in failed.message and "搜索索引更新失败" in failed.message  # staff see both halves
+    assert client.get("/cases/b").status_code == 200  # the catalog part is published all the same
