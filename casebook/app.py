@@ -1,4 +1,9 @@
-"""The app factory (``casebook.create_app``): defaults → ``CASEBOOK_*`` environment → ``overrides``."""
+"""Building the Flask app: defaults → ``CASEBOOK_*`` environment → ``overrides``.
+
+``build_app`` makes the app without the command line; ``casebook.create_app`` (factory.py) adds the
+casebook commands to ``app.cli`` for ``flask --app casebook``. Kept apart so the commands can build
+an app without this module importing them back.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,8 @@ def resource_dir(name: str) -> Path:
     raise RuntimeError(f"casebook is missing its {name} folder")
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app; nothing is read from the environment at import time."""
+def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app (no CLI commands); nothing is read from the environment at import time."""
     conf = settings.build(overrides)
     app = Flask(
         "casebook",  # the package: app.name, logger and root path as before the factory moved
@@ -53,7 +58,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
     from . import pagecache, web
-    from .cli import register_cli
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
@@ -77,7 +81,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     staff_import.init_app(app)  # /staff/import, /staff/convert (and a 50 MB request limit for imports)
     app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
-    register_cli(app)
     with app.app_context():
         from . import catalog, migrate
 

@@ -11,75 +11,37 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 
-from . import config as settings
 from . import content, indexing
-from .progress import Progress
-from .search import SearchIndex
+from .cli_app import command_app, content_dir, progress_line, search_index
 
 
-def _app() -> Flask:
-    """The current app (under ``flask --app``), or a new one pushed for this command."""
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
-    from . import create_app
-    from .migrate import DatabaseTooNew
-
-    try:
-        app = create_app()
-    except DatabaseTooNew as exc:
-        raise click.ClickException(str(exc)) from None
-    app_context = app.app_context()
-    app_context.push()
-    click.get_current_context().call_on_close(app_context.pop)
-    return app
-
-
-def _content_dir() -> Path:
-    if has_app_context():
-        return Path(current_app.config["CASEBOOK_CONTENT_DIR"])
-    return settings.content_dir()
-
-
-def search_index(app: Flask) -> SearchIndex:
-    """The app's search index."""
-    index: SearchIndex = app.extensions["casebook.search"]
-    return index
-
-
-def _progress(label: str) -> Progress:
-    """A progress line on stderr for long runs (1,000 files or more), rewritten in place."""
-
-    def show(done: int, total: int) -> None:
-        if total >= 1000:
-            click.echo(f"\r{label} {done}/{total}", nl=done >= total, err=True)
-
-    return show
-
-
-def run_sync(app: Flask, quiet: bool = False) -> None:
-    """Sync the catalog with the content folder, printing progress and a summary."""
-    from .catalog import BATCH, sync
+def publish_content(app: Flask, quiet: bool = False) -> int:
+    """``casebook sync``: publish the content folder, print what happened; the exit code (1: index behind)."""
+    from .catalog import publish
     from .db import db
 
-    content_dir = app.config["CASEBOOK_CONTENT_DIR"]
-    # in batches: the server may be running beside this command, and its saves must get their turn
-    report = sync(db.session, content_dir, None if quiet else _progress("同步中"), batch=BATCH)
-    db.session.commit()
+    # in batches (publish's default): the server may be running beside this command, and its saves
+    # must get their turn
+    result = publish(
+        db.session,
+        Path(app.config["CASEBOOK_CONTENT_DIR"]),
+        search_index(app),
+        progress=None if quiet else progress_line("同步中"),
+        index_progress=None if quiet else progress_line("索引中"),
+    )
+    report = result.report
     if not quiet:
         click.echo(f"同步完成：{report.summary()}" + ("（全量）" if report.full else ""))
         if report.problems:
             click.echo("运行 casebook check 查看问题详情。", err=True)
-    index = search_index(app)
-    try:
-        keys = report.changed | report.gone
-        count = indexing.follow(db.session, index, content_dir, keys, None if quiet else _progress("索引中"))
-        if count is not None and not quiet:
-            click.echo(f"搜索索引已重建：{count} 篇")
-    except (OSError, TimeoutError) as exc:
-        click.echo(f"搜索索引更新失败：{exc}；目录已同步。稍后运行 casebook reindex。", err=True)
-        sys.exit(1)
+        if result.index.step == "rebuilt":
+            click.echo(f"搜索索引已重建：{result.index.count} 篇")
+    if not result.ok:
+        click.echo(f"搜索索引更新失败：{result.index.error}；目录已同步。稍后运行 casebook reindex。", err=True)
+        return 1
+    return 0
 
 
 @click.group(help="社区治理案例库 casebook: content files → catalog → pages.")
@@ -92,17 +54,17 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="只在出错时输出。")
 def sync(quiet: bool) -> None:
     """Sync the catalog with the content folder (unchanged files are skipped)."""
-    run_sync(_app(), quiet)
+    sys.exit(publish_content(command_app(), quiet))
 
 
 @main.command()
 def reindex() -> None:
     """Rebuild the search index into a fresh directory and swap it in atomically."""
-    app = _app()
+    app = command_app()
     from .db import db
 
-    content_dir = app.config["CASEBOOK_CONTENT_DIR"]
-    count = indexing.rebuild(db.session, search_index(app), content_dir, _progress("索引中"))
+    root = Path(app.config["CASEBOOK_CONTENT_DIR"])
+    count = indexing.rebuild(db.session, search_index(app), root, progress_line("索引中"))
     click.echo(f"搜索索引已重建：{count} 篇")
 
 
@@ -111,7 +73,7 @@ def reindex() -> None:
 @click.option("--strict", is_flag=True, help="提示（warning）也算问题：有提示时退出码为 1。")
 def check(directory: Path | None, strict: bool) -> None:
     """Print every content problem as path:line: message; exit 1 on errors (or, with --strict, warnings)."""
-    root = directory or _content_dir()
+    root = directory or content_dir()
     if not root.is_dir():
         raise click.UsageError(f"内容目录 {root} 不存在")
     library = content.load(root)
@@ -132,7 +94,7 @@ def check(directory: Path | None, strict: bool) -> None:
 @click.option("--slug", help="文件名（默认由标题拼音生成）。")
 def new(kind: str, topic: str, title: str, slug: str | None) -> None:
     """Write a new draft interview, salon or case (its usual sections as a hint comment); print its path."""
-    root = _content_dir()
+    root = content_dir()
     rules, _ = content.load_rules(root)
     if topic not in rules.topics:
         raise click.UsageError(f"没有主题 {topic!r}；可用的主题：{', '.join(rules.topics)}")
@@ -160,8 +122,9 @@ def new(kind: str, topic: str, title: str, slug: str | None) -> None:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="每进程线程数。")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Sync, then serve the site with gunicorn (several processes and threads)."""
-    app = _app()
-    run_sync(app)
+    app = command_app()
+    if publish_content(app):
+        sys.exit(1)
     click.echo(f"casebook 已启动：http://{host}:{port}/", err=True)
     from .server import run
 
@@ -182,7 +145,7 @@ def unused_uploads(days: int, delete: bool) -> None:
     from .db import db
     from .staff.models import Revision
 
-    app = _app()
+    app = command_app()
     root = Path(app.config["CASEBOOK_CONTENT_DIR"])
     media = root / "media"
     texts = [p.read_text("utf-8", errors="replace") for p in sorted(root.rglob("*")) if p.suffix in _TEXT_FILES]

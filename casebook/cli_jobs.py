@@ -6,14 +6,13 @@ import click
 from flask import Flask
 
 from . import jobs
+from .cli_app import command_app
 from .job_models import Job
 from .jobs import Reporter
 
 
 def _app() -> Flask:
-    from .cli import _app as app
-
-    return app()
+    return command_app()
 
 
 def _line(job: Job) -> str:

@@ -7,16 +7,16 @@ import sys
 import click
 from sqlalchemy import select
 
+from .cli_app import command_app
 from .db import DbSession
 from .staff import accounts
 from .staff.models import User, audit
 
 
 def _session() -> DbSession:
-    from .cli import _app
     from .db import db
 
-    _app()
+    command_app()
     return db.session
 
 

@@ -24,9 +24,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from . import create_app
+        from .app import build_app
 
-        return create_app()
+        return build_app()  # serving needs no commands on app.cli
 
 
 def _start_jobs(worker: Any) -> None:

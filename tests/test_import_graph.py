@@ -7,6 +7,7 @@ resolved, and ``from a import b`` points at ``a.b`` when ``b`` is a submodule, e
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             if back is None:
                 continue
             cycle = [source, *back]
-            edges = frozenset(zip(cycle, cycle[1:], strict=False))
+            edges = frozenset(itertools.pairwise(cycle))
             found.setdefault(edges, cycle)
     return list(found.values())
 
@@ -104,7 +105,9 @@ def test_the_graph_sees_every_kind_of_import(tmp_path: Path) -> None:
         "__init__.py": "",
         "a.py": "from . import b\nfrom .sub import c\nimport pkg.d\n",
         "b.py": "def f():\n    from .sub.c import thing\n",
-        "d.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\nelse:\n    from . import e\n",
+        "d.py": (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\nelse:\n    from . import e\n"
+        ),
         "e.py": "from .sub import helper\n",
         "sub/__init__.py": "from ..b import f\nhelper = 1\n",
         "sub/c.py": "from .. import a\nthing = 1\n",

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from casebook.catalog import refresh as refresh_project
 from casebook.cli import main
 from casebook.content import write_atomic
 from casebook.content.project_model import STAGES
@@ -27,7 +28,6 @@ from casebook.content.projects import (
     serialize_project,
 )
 from casebook.db import db
-from casebook.project_catalog import refresh_project
 
 from .conftest import WriteEntry
 

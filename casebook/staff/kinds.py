@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from .. import catalog, content, project_catalog
+from .. import catalog, content
 from ..content import projects as project_files
 from ..content.model import Chapter
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
@@ -170,7 +170,7 @@ class EntryKind:
         return entry
 
     def refresh(self, session: DbSession, root: Path, path: Path) -> None:
-        catalog.refresh_file(session, root, path)
+        catalog.refresh(session, root, path)
 
     def values(self, item: Any) -> dict[str, str]:
         return form_values(item)
@@ -237,7 +237,7 @@ class ProjectKind:
         return project
 
     def refresh(self, session: DbSession, root: Path, path: Path) -> None:
-        project_catalog.refresh_project(session, root, path)
+        catalog.refresh(session, root, path)
 
     def values(self, item: Any) -> dict[str, str]:
         project: Project = item

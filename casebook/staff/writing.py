@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from .. import content, indexing
+from .. import content
+from ..catalog.publish import update_index
 from ..db import DbSession
-from ..search import IndexBusy
 from .kinds import kind_of
 from .models import Revision, audit
 from .workspace import Workspace
@@ -122,28 +122,18 @@ INDEX_WAIT = 2.0
 
 
 def reindex(ws: Workspace, session: DbSession, kind: str, slug: str) -> str:
-    """Bring the search index in step with the entry; a warning for staff when that failed."""
-    key = f"{kind}/{slug}"
-    queue_rebuild = ws.queue_rebuild
-    try:
-        if queue_rebuild is None:  # no job queue (scripts, the CLI): rebuild in place when needed
-            indexing.follow(session, ws.index, ws.root, [key])
-            return ""
-        # in a request: only ever this entry; a whole rebuild (no index yet, or the glossary changed
-        # since it was built) is a background job, and search answers from the old index meanwhile
-        usable = ws.index.usable()
-        if usable:
-            indexing.update(session, ws.index, ws.root, [key], wait=INDEX_WAIT)
-        if not usable or indexing.needs_rebuild(ws.index, ws.root):
-            queue_rebuild()
-            if not usable:
-                return "已保存；搜索索引正在后台重建，完成前搜索结果可能不全。"
-    except IndexBusy as exc:  # a rebuild is running and may have read this entry already: one more after it
-        if queue_rebuild is None:
-            return f"已保存，但搜索索引暂未更新（{exc}）；运行 casebook reindex 可补上。"
-        queue_rebuild()
+    """Bring the search index in step with the entry; a warning for staff when that failed.
+
+    The index step of publishing (``catalog.publish``): in a request only this entry is indexed; a
+    whole rebuild (no index yet, or the glossary changed) is queued, and search answers from the
+    old index meanwhile; without a queue (scripts, the CLI) it rebuilds in place.
+    """
+    wait = INDEX_WAIT if ws.queue_rebuild else None
+    done = update_index(session, ws.index, ws.root, [f"{kind}/{slug}"], queue_rebuild=ws.queue_rebuild, wait=wait)
+    if done.step == "failed":
+        return f"已保存，但搜索索引暂未更新（{done.error}）；运行 casebook reindex 可补上。"
+    if done.step == "queued" and done.error:  # a rebuild held the index and may have read this entry already
         return "已保存；搜索索引正在后台重建，这次修改在重建完成后可以搜到。"
-    except Exception as exc:  # the file and the catalog are saved: a search hiccup must not hide that
-        logger.exception("search index update failed for %s", key)
-        return f"已保存，但搜索索引暂未更新（{type(exc).__name__}）；运行 casebook reindex 可补上。"
+    if done.step == "queued" and not done.usable:
+        return "已保存；搜索索引正在后台重建，完成前搜索结果可能不全。"
     return ""

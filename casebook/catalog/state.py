@@ -1,0 +1,89 @@
+"""The catalog's own bookkeeping in the ``setting`` table: layout version, generation, fingerprints.
+
+Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+
+from ..db import Base
+from ..db import DbSession as Session
+from ..models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
+from ..project_rows import IndicatorRow, ProjectRow
+
+logger = logging.getLogger(__name__)
+
+RULES_KEY = "rules_fingerprint"
+"""Hash of topics.yml, places.yml and the media listing: entries are checked against them."""
+KNOWN_KEY = "projects_known_entries"
+"""Hash of the entry keys: projects' ``related`` links are checked against them."""
+GENERATION_KEY = "catalog_generation"
+SCHEMA_KEY = "catalog_schema"
+SCHEMA_VERSION = 2
+"""The layout of the catalog tables. Bump it with any change to them: the next ``casebook sync``
+(``serve`` syncs first) drops and recreates those tables and rebuilds them from ``content/``.
+1: the first release (no stored version); 2: ``entry.chapters``."""
+
+
+def catalog_tables() -> list[Table]:
+    """The tables ``sync`` derives from ``content/`` (staff, counts and settings tables are not among them)."""
+    models: tuple[Any, ...] = (TopicRow, EntryRow, TagRow, SourceFile, ProblemRow, ProjectRow, IndicatorRow)
+    return [model.__table__ for model in models]
+
+
+def upgrade_schema(session: Session) -> bool:
+    """Recreate the catalog tables when their stored layout is not this code's; True if it did.
+
+    The catalog is derived from the content files, so nothing is migrated: the tables are dropped,
+    created anew and filled by the full sync that follows. Staff accounts, revisions, the audit log,
+    view counts, search misses and the catalog generation (pages cached by other processes) stay.
+    """
+    stored = session.get(Setting, SCHEMA_KEY)
+    if stored is not None and stored.value == SCHEMA_VERSION:
+        return False
+    logger.info(
+        "catalog schema %s → %s: rebuilding the catalog tables from the content folder",
+        stored.value if stored else 1,
+        SCHEMA_VERSION,
+    )
+    connection = session.connection()
+    tables = catalog_tables()
+    Base.metadata.drop_all(connection, tables=tables)
+    Base.metadata.create_all(connection, tables=tables)
+    session.execute(delete(Setting).where(Setting.key.in_((RULES_KEY, KNOWN_KEY))))
+    if stored is None:
+        session.add(Setting(key=SCHEMA_KEY, value=SCHEMA_VERSION))
+    else:
+        stored.value = SCHEMA_VERSION
+    session.flush()
+    return True
+
+
+def swap_setting(session: Session, key: str, value: str) -> bool:
+    """Store ``value`` under ``key``; True when it differs from what was stored (or nothing was)."""
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+        return True
+    changed = row.value != value
+    row.value = value
+    return bool(changed)
+
+
+def bump_generation(session: Session) -> None:
+    """Mark the public pages as changed, for every server process (pages are cached per generation)."""
+    row = session.get(Setting, GENERATION_KEY)
+    if row is None:
+        session.add(Setting(key=GENERATION_KEY, value=1))
+    else:
+        row.value = int(row.value) + 1
+
+
+def generation(session: Session) -> int:
+    """The catalog's current generation (0 before the first sync)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == GENERATION_KEY))
+    return int(value or 0)

@@ -1,0 +1,51 @@
+"""What every ``casebook`` command shares: the app it runs in, the content folder, progress lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, has_app_context
+
+from . import config as settings
+from .app import build_app
+from .migrate import DatabaseTooNew
+from .progress import Progress
+from .search import SearchIndex
+
+
+def command_app() -> Flask:
+    """The current app (under ``flask --app``), or a new one pushed for this command."""
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    try:
+        app = build_app()
+    except DatabaseTooNew as exc:
+        raise click.ClickException(str(exc)) from None
+    app_context = app.app_context()
+    app_context.push()
+    click.get_current_context().call_on_close(app_context.pop)
+    return app
+
+
+def content_dir() -> Path:
+    """The content folder of the current app, else the configured one (commands that need no app)."""
+    if has_app_context():
+        return Path(current_app.config["CASEBOOK_CONTENT_DIR"])
+    return settings.content_dir()
+
+
+def search_index(app: Flask) -> SearchIndex:
+    """The app's search index."""
+    index: SearchIndex = app.extensions["casebook.search"]
+    return index
+
+
+def progress_line(label: str) -> Progress:
+    """A progress line on stderr for long runs (1,000 files or more), rewritten in place."""
+
+    def show(done: int, total: int) -> None:
+        if total >= 1000:
+            click.echo(f"\r{label} {done}/{total}", nl=done >= total, err=True)
+
+    return show
