@@ -92,6 +92,8 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     assert public.inner_text("h1") == "楼院议事会这样开"
     image = public.locator(".prose img")
     assert image.get_attribute("alt") == "楼院议事会现场"
+    # loading="lazy" pictures do not hold up the load event: wait for it (a busy machine is slow), then require it
+    image.evaluate("img => img.complete ? null : new Promise(done => { img.onload = img.onerror = done; })")
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     assert sideways_scroll(public) <= 0
     editor_context.close()
