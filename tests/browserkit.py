@@ -28,7 +28,6 @@ from casebook.staff import accounts
 
 from .conftest import PLACES, TOPICS
 
-ROOT = Path(__file__).resolve().parent.parent / "content"  # the shipped content
 LOCAL_URL = "http://127.0.0.1"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Browser tests save what a phone shows; into docs/screenshots only when asked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +39,10 @@ PLACES = """\
   - 新街坊社区
 """
 
+DEMO = Path(__file__).resolve().parent / "democontent"
+"""An invented district's whole library (every kind, places, glossary, projects): the suite's stand-in
+for ``content/``, so no test depends on what a checkout ships there."""
+
 KIND_DIRS = {"interview": "interviews", "salon": "salons", "case": "cases"}
 
 WriteEntry = Callable[..., Path]
@@ -51,6 +56,12 @@ def content_dir(tmp_path: Path) -> Path:
     (root / "topics.yml").write_text(TOPICS, encoding="utf-8")
     (root / "places.yml").write_text(PLACES, encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def demo_content(tmp_path: Path) -> Path:
+    """A writable copy of the demo library (tests/democontent) at ``tmp_path/content``."""
+    return Path(shutil.copytree(DEMO, tmp_path / "content"))
 
 
 @pytest.fixture

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from .browserkit import ROOT, SHOTS, launched_chromium, open_at_font_scale, prepare_app, serving, sideways_scroll
+from .browserkit import SHOTS, launched_chromium, open_at_font_scale, prepare_app, serving, sideways_scroll
+from .conftest import DEMO
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(prepare_app(ROOT, tmp_path_factory.mktemp("data"))) as url:
+    with serving(prepare_app(DEMO, tmp_path_factory.mktemp("data"))) as url:
         yield url
 
 
@@ -28,10 +29,10 @@ def browser(live_server: str) -> Iterator[Any]:
 
 PAGES = [
     "/",
-    "/topics/wuzhuguan-louyuan",
-    "/interviews/louyuan-nongyeyinhang",
-    "/cases/?topic=wuzhuguan-louyuan",
-    "/cases/chengdu-louyuan",
+    "/topics/dianti-jiazhuang",
+    "/interviews/dianti-liuan",
+    "/cases/?topic=dianti-jiazhuang",
+    "/cases/haizhou-dianti",
     "/no-such-page",
 ]
 
@@ -46,7 +47,7 @@ def test_page_fits_a_phone(browser: Any, live_server: str, path: str, font_scale
         open_at_font_scale(page, live_server + path, font_scale)
         overflow = sideways_scroll(page)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {font_scale}% font"
-        if font_scale == 100 and path in ("/", "/topics/wuzhuguan-louyuan", "/interviews/louyuan-nongyeyinhang"):
+        if font_scale == 100 and path in ("/", "/topics/dianti-jiazhuang", "/interviews/dianti-liuan"):
             SHOTS.mkdir(parents=True, exist_ok=True)
             name = path.strip("/").replace("/", "-") or "home"
             page.screenshot(path=str(SHOTS / f"{name}-360.png"))
@@ -58,7 +59,7 @@ def test_page_fits_a_phone(browser: Any, live_server: str, path: str, font_scale
 def test_sample_notice_is_visible(browser: Any, live_server: str) -> None:
     page = browser.new_page(viewport={"width": 360, "height": 640})
     try:
-        page.goto(live_server + "/interviews/louyuan-nongyeyinhang")
+        page.goto(live_server + "/interviews/dianti-liuan")
         notice = page.locator(".notice-sample")
         assert notice.is_visible() and "示例内容" in notice.inner_text()
         box = notice.bounding_box()

@@ -48,7 +48,7 @@ def _rows(links: list[dict[str, Any]]) -> list[list[str]]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("path", ["/", "/projects/2021/shequ-yanglao"])
+@pytest.mark.parametrize("path", ["/", "/projects/2023/jiazhuang-dianti"])
 def test_nav_is_one_row_at_360(browser: Any, live_server: str, path: str) -> None:  # noqa: F811
     header = _header(browser, live_server + path, 100)
     assert header["overflow"] <= 0 and header["navScroll"] <= 0

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from .browserkit import (
-    ROOT,
     SHOTS,
     launched_chromium,
     open_at_font_scale,
@@ -22,9 +21,10 @@ from .browserkit import (
     serving,
     sideways_scroll,
 )
+from .conftest import DEMO
 from .test_wechat import APP_ID, SECRET, FakeWeChat
 
-TOPIC = "/topics/wuzhuguan-louyuan/share"
+TOPIC = "/topics/dianti-jiazhuang/share"
 
 WX_STUB = """
 window.__wx = {config: null, ready: false, app: null, timeline: null};
@@ -50,7 +50,7 @@ def share_server(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeWeChat)
     data = tmp_path_factory.mktemp("share-data")
     # No SITE_URL: absolute links use the request's host, so the JS-SDK origin check matches this server.
     wechat = {"WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": SECRET, "WECHAT_API_BASE": fake_api.base}
-    with serving(prepare_app(ROOT, data, site_url=None, config=wechat)) as url:
+    with serving(prepare_app(DEMO, data, site_url=None, config=wechat)) as url:
         yield url
 
 
@@ -112,7 +112,7 @@ def test_copy_link_and_share_card(chromium: Any, share_server: str) -> None:
         wx = page.evaluate("window.__wx")
         assert wx["config"]["appId"] == APP_ID and len(wx["config"]["signature"]) == 40
         assert wx["config"]["jsApiList"] == ["updateAppMessageShareData", "updateTimelineShareData"]
-        assert wx["app"]["title"] == "第1期·无主管楼院治理" and wx["app"]["link"] == link
+        assert wx["app"]["title"] == "第1期·老楼加装电梯" and wx["app"]["link"] == link
         assert wx["app"]["imgUrl"] == share_server + "/static/share-cover.png"
         assert wx["timeline"]["link"] == link
         assert SECRET not in json.dumps(wx)
@@ -152,7 +152,7 @@ def test_copy_link_last_resort_shows_the_link_selected(chromium: Any, share_serv
     context = _phone(chromium, share_server, NO_CLIPBOARD + "document.execCommand = () => false;")
     try:
         page = context.new_page()
-        page.goto(share_server + "/interviews/louyuan-nongyeyinhang")
+        page.goto(share_server + "/interviews/dianti-liuan")
         field = page.locator(".share-url")
         assert not field.is_visible()
         page.click(".share-copy")
@@ -160,7 +160,7 @@ def test_copy_link_last_resort_shows_the_link_selected(chromium: Any, share_serv
         assert "长按" in page.inner_text(".share-status")
         assert field.is_visible()
         selected = field.evaluate("f => f.value.substring(f.selectionStart, f.selectionEnd)")
-        assert selected == share_server + "/interviews/louyuan-nongyeyinhang"
+        assert selected == share_server + "/interviews/dianti-liuan"
         overflow = sideways_scroll(page)
         assert overflow <= 0
     finally:

@@ -1,122 +1,124 @@
-"""Guards the real content under ``content/``: every file loads, and the sample library reads like one."""
+"""Guards whatever library sits in ``content/`` by its validity, never by its facts.
+
+A district replaces the shipped sample with its own entries, so nothing here names a title, a
+place or a count: every file loads, round-trips and is served under its own title, the sample
+notice shows exactly on entries marked ``sample: true``, and every public entry can be found.
+The sample's own prose is checked by ``casebook check --strict content/`` in ``.ci/run``.
+"""
 
 from __future__ import annotations
 
-import re
-from itertools import combinations
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 
-from casebook import content, create_app
-from casebook.catalog import sync
-from casebook.db import db
+from casebook import content
+from casebook.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent / "content"
+from .browserkit import prepare_app
+
+ROOT = Path(__file__).resolve().parent.parent / "content"  # the content this checkout ships
 LIBRARY = content.load(ROOT)
 FILES = sorted(p for _, p in content.iter_entry_files(ROOT))
-CJK = re.compile(r"[\u4e00-\u9fff]")
+PUBLIC = sorted((e for e in LIBRARY.entries.values() if e.is_public), key=lambda e: e.key)
+HIDDEN = sorted((e for e in LIBRARY.entries.values() if not e.is_public), key=lambda e: e.key)
+NOTICE = 'class="notice notice-sample"'
 
 
-def test_shipped_content_has_no_problems() -> None:
-    assert [p.display(ROOT) for p in LIBRARY.problems] == []
+def _url(entry: content.Entry) -> str:
+    return f"/{content.KIND_DIRS[entry.kind]}/{entry.slug}"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    base = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(ROOT, base / "content")  # the app never writes into the checkout
+    return prepare_app(
+        base / "content", base / "data", rebuild_index=True, site_url="https://x.example", config={"TESTING": True}
+    )
+
+
+@pytest.fixture(scope="module")
+def client(app: Flask) -> Iterator[FlaskClient]:
+    yield app.test_client()
+
+
+def test_content_loads_without_errors() -> None:
+    assert [p.display(ROOT) for p in LIBRARY.problems if not p.is_warning] == []
+    assert LIBRARY.rules.topics, "topics.yml names at least one topic"
+
+
+def test_casebook_check_accepts_the_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", str(ROOT)])
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_every_shipped_file_loads(path: Path) -> None:
+def test_every_file_loads_and_round_trips(path: Path) -> None:
     kind = next(k for k, d in content.KIND_DIRS.items() if path.relative_to(ROOT).parts[0] == d)
     entry, problems = content.parse_file(path, kind, LIBRARY.rules)
-    assert problems == [] and entry is not None
-    assert entry.is_public
-    if entry.sample:
-        assert len(CJK.findall(entry.body)) >= 500, "a sample body has at least 500 Chinese characters"
+    assert [p for p in problems if not p.is_warning] == [] and entry is not None
+    assert entry.topic in LIBRARY.rules.topics
+    again, found = content.parse_text(content.serialize(entry), kind, entry.slug, rules=LIBRARY.rules, path=path)
+    assert [p for p in found if not p.is_warning] == [] and again == entry
 
 
-def test_topics_and_places() -> None:
-    topics = sorted(LIBRARY.rules.topics.values(), key=lambda t: t.number)
-    assert [t.number for t in topics] == list(range(1, 11))
-    named = {
-        "无主管楼院治理",
-        "疫情防控",
-        "社区社会组织培育及作用发挥",
-        "党群服务中心规范化创建",
-        "亲民化改造及作用发挥",
-        "社区发展治理项目化管理",
-        "辖区资源整合",
-    }
-    assert named <= {t.title for t in topics}
-    assert sum(t.example for t in topics) == 3
-    assert all(t.example for t in topics if t.title not in named)
-    assert "农业银行社区" in LIBRARY.rules.places["林山寨街道"]
-
-
-def test_topic_one_is_a_complete_loop() -> None:
-    first = next(t for t in LIBRARY.rules.topics.values() if t.number == 1)
-    entries = [e for e in LIBRARY.entries.values() if e.topic == first.slug]
-    interview = [e for e in entries if e.kind == "interview"]
-    assert len(interview) == 1
-    assert (interview[0].street, interview[0].community) == ("林山寨街道", "农业银行社区")
-    assert "陇海西路386号院" in interview[0].body
-    assert len([e for e in entries if e.kind == "salon"]) >= 1
-    assert len([e for e in entries if e.kind == "case" and e.scope == "local"]) >= 1
-    regions = sorted(e.region or "" for e in entries if e.kind == "case" and e.scope == "national")
-    assert len(regions) == 2 and any("成都" in r for r in regions) and any("重庆" in r for r in regions)
-
-
-def test_library_size_and_coverage() -> None:
-    assert len(LIBRARY.entries) >= 20
-    kinds_per_topic: dict[str, set[str]] = {}
+def test_every_entry_place_is_listed_in_places() -> None:
+    places = LIBRARY.rules.places
     for entry in LIBRARY.entries.values():
-        kinds_per_topic.setdefault(entry.topic, set()).add(entry.kind)
-    full = [t for t, kinds in kinds_per_topic.items() if kinds == set(content.KINDS)]
-    assert len(full) >= 4  # topic 1 plus three more with every kind
+        if entry.street:
+            assert entry.street in places, entry.key
+            if entry.community:
+                assert entry.community in places[entry.street], entry.key
 
 
-def test_invented_content_is_marked_and_people_are_invented() -> None:
-    article = ROOT.parent.parent / "shared" / "domain" / "source-article.txt"
-    real_names = ["鲁燕", "蔡青", "宋少康"]
-    for entry in LIBRARY.entries.values():
-        assert entry.sample, f"{entry.key}: invented details must be marked sample: true"
-        for name in real_names:
-            assert name not in entry.body and all(name not in p for p in entry.people + entry.participants)
-    if article.is_file():  # never copy the source article's sentences
-        source = article.read_text("utf-8")
-        runs = {source[i : i + 30] for i in range(len(source) - 29)}
-        for entry in LIBRARY.entries.values():
-            assert not any(entry.body[i : i + 30] in runs for i in range(len(entry.body) - 29)), entry.key
+@pytest.mark.parametrize("entry", PUBLIC, ids=lambda e: e.key)
+def test_every_public_entry_is_served_under_its_own_title(client: FlaskClient, entry: content.Entry) -> None:
+    response = client.get(_url(entry))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert str(escape(entry.title)) in page
+    # the notice marks invented content, and only that: a district's own entries carry none
+    assert (NOTICE in page) == entry.sample
 
 
-def test_no_thirty_character_run_is_shared_between_entries() -> None:
-    windows = {key: {e.body[i : i + 30] for i in range(len(e.body) - 29)} for key, e in LIBRARY.entries.items()}
-    shared = [(a, b) for a, b in combinations(sorted(windows), 2) if windows[a] & windows[b]]
-    assert shared == []
+def test_unpublished_entries_are_not_public(client: FlaskClient) -> None:
+    for entry in HIDDEN:
+        assert client.get(_url(entry)).status_code == 404, entry.key
 
 
-def test_every_shipped_page_renders_with_sample_notice(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "CONTENT_DIR": ROOT, "DATA_DIR": tmp_path, "SITE_URL": "https://x.example"})
-    with app.app_context():
-        sync(db.session, ROOT)
-        db.session.commit()
-    client: FlaskClient = app.test_client()
-    for entry in LIBRARY.entries.values():
-        url = f"/{content.KIND_DIRS[entry.kind]}/{entry.slug}"
-        page = client.get(url).get_data(as_text=True)
-        assert entry.title in page, url
-        assert "示例内容" in page, url
-    for topic in LIBRARY.rules.topics:
-        assert client.get(f"/topics/{topic}").status_code == 200
+def test_every_topic_lists_its_public_entries(client: FlaskClient) -> None:
+    for slug in LIBRARY.rules.topics:
+        page = client.get(f"/topics/{slug}").get_data(as_text=True)
+        for entry in PUBLIC:
+            if entry.topic == slug:
+                assert f'href="{_url(entry)}"' in page, (slug, entry.key)
+        assert client.get(f"/topics/{slug}/share").status_code == 200
 
 
-def test_shipped_library_is_searchable(tmp_path: Path) -> None:
-    from casebook import indexing
+def test_home_feed_and_sitemap_answer(client: FlaskClient) -> None:
+    assert client.get("/").status_code == 200
+    assert client.get("/feed.xml").status_code == 200
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    for entry in PUBLIC:
+        assert f"https://x.example{_url(entry)}<" in sitemap, entry.key
 
-    app = create_app({"TESTING": True, "CONTENT_DIR": ROOT, "DATA_DIR": tmp_path, "SITE_URL": "https://x.example"})
-    with app.app_context():
-        sync(db.session, ROOT)
-        db.session.commit()
-        indexing.rebuild(db.session, app.extensions["casebook.search"], ROOT)
-    client = app.test_client()
-    found = client.get("/api/search?q=陇海西路386号院").json
-    assert "interview/louyuan-nongyeyinhang" in {f"{r['kind']}/{r['slug']}" for r in found["results"]}
-    assert client.get("/api/search?q=三无楼院").json["total"] >= 5  # the glossary's synonym for 无主管楼院
+
+def test_healthz_counts_every_public_entry(client: FlaskClient) -> None:
+    health = client.get("/healthz").json
+    assert health is not None and health["status"] == "ok"
+    assert health["entries"] == {kind: sum(e.kind == kind for e in PUBLIC) for kind in content.KINDS}
+
+
+@pytest.mark.parametrize("entry", PUBLIC, ids=lambda e: e.key)
+def test_every_public_entry_is_found_by_its_title(client: FlaskClient, entry: content.Entry) -> None:
+    found = client.get("/api/search", query_string={"q": entry.title, "per_page": 100}).json
+    assert found is not None
+    assert entry.key in {f"{r['kind']}/{r['slug']}" for r in found["results"]}

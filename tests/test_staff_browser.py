@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from .browserkit import ROOT, SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll
+from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll
+from .conftest import DEMO
 
 PASSWORD = "浏览器 测试 密码"
 STAFF = {"编辑小王": "editor", "审核老李": "reviewer"}
@@ -21,7 +22,7 @@ STAFF = {"编辑小王": "editor", "审核老李": "reviewer"}
 def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("staff")
     content = base / "content"
-    shutil.copytree(ROOT, content)
+    shutil.copytree(DEMO, content)
     app = prepare_app(content, base / "data", users=STAFF, password=PASSWORD, rebuild_index=True)
     with serving(app) as url:
         yield url
@@ -43,7 +44,7 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     assert "工作台" in page.inner_text("h1")
     assert sideways_scroll(page) <= 0
 
-    page.goto(staff_server + "/staff/new/case?topic=wuzhuguan-louyuan")
+    page.goto(staff_server + "/staff/new/case?topic=dianti-jiazhuang")
     page.fill("input[name=slug]", "browser-louyuan")
     page.fill("input[name=title]", "楼院议事会这样开")
     page.fill("textarea[name=body]", "")
@@ -53,7 +54,7 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
 
     # the autosaved copy survives leaving the page without saving (a crash, a lost connection)
     page.wait_for_function("(localStorage.getItem('casebook:case/new') || '').includes('每月开一次')", timeout=5000)
-    page.goto(staff_server + "/staff/new/case?topic=wuzhuguan-louyuan")
+    page.goto(staff_server + "/staff/new/case?topic=dianti-jiazhuang")
     page.wait_for_selector(".restore-banner:not([hidden])", timeout=5000)
     page.click(".restore-yes")
     assert "每月开一次" in page.input_value("textarea[name=body]")
@@ -91,6 +92,8 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     assert public.inner_text("h1") == "楼院议事会这样开"
     image = public.locator(".prose img")
     assert image.get_attribute("alt") == "楼院议事会现场"
+    # loading="lazy" pictures do not hold up the load event: wait for it (a busy machine is slow), then require it
+    image.evaluate("img => img.complete ? null : new Promise(done => { img.onload = img.onerror = done; })")
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     assert sideways_scroll(public) <= 0
     editor_context.close()
