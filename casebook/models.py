@@ -66,6 +66,8 @@ class EntryRow(Base):
     cover: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(20), default="published")
     sample: Mapped[bool] = mapped_column(default=False)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Declared fields without a column of their own (``catalog="json"`` in ``content/schema.py``)."""
     body: Mapped[str] = deferred(mapped_column(Text, default=""))
     body_html: Mapped[str] = deferred(mapped_column(Text, default=""))
 
@@ -83,6 +85,15 @@ class EntryRow(Base):
     @property
     def tags(self) -> list[str]:
         return [t.tag for t in self.tag_rows]
+
+    def value(self, key: str) -> Any:
+        """A declared field's stored value, from its column or from ``extra`` (None when absent);
+        templates show a field kept in ``extra`` with ``entry.value("key")``."""
+        if key in self.__table__.columns and key != "extra":
+            return getattr(self, key)
+        if key == "tags":
+            return self.tags
+        return (self.extra or {}).get(key)
 
     @property
     def chapter_list(self) -> list[Chapter]:

@@ -336,3 +336,13 @@ def test_project_problems_land_under_their_input(app: Flask, content_dir: Path, 
     assert planned is not None and planned.get("value") == "很多"  # everything typed comes back
     errors = " ".join(e.get_text() for e in soup.select(".error"))
     assert "床位 的 planned" in errors, errors
+
+
+def test_where_the_catalog_keeps_each_field() -> None:
+    from casebook.models import EntryRow
+
+    columns = set(EntryRow.__table__.columns.keys())
+    for spec in ENTRY_FIELDS:
+        assert (spec.key in columns) is (spec.catalog == "column"), spec.key
+        if spec.filter:  # lists and facets filter in SQL: the value needs a column or table of its own
+            assert spec.catalog in ("column", "table"), spec.key

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, tuple_
 
 from ..content.project_model import PROJECT_KIND
+from ..content.schema import ENTRY_FIELDS, Field
 from ..db import DbSession as Session
 from ..models import EntryRow
 from ..project_rows import ProjectRow
@@ -28,8 +30,8 @@ class Indexed:
     """One indexed row model: how its rows fill ``IndexDoc`` and how keys select them."""
 
     model: Any
-    fields: Mapping[str, Callable[[Any], Any]]
-    """``IndexDoc`` fields beyond the shared ones, each read from a row."""
+    fields: Callable[[Any], Mapping[str, Any]]
+    """``IndexDoc`` fields beyond the shared ones, read from a row."""
     matching: Callable[[Pairs], ColumnElement[bool] | None]
     """The rows with these ``(kind, slug)`` keys (None: none of them is of this model)."""
 
@@ -44,29 +46,57 @@ def _project_keys(pairs: Pairs) -> ColumnElement[bool] | None:
     return ProjectRow.slug.in_(slugs) if slugs else None
 
 
+_SHARED = {"title", "date", "sample"}
+"""Fields every kind's document takes the same way (``index_doc``)."""
+_DOC_FIELDS = {f.name for f in dataclass_fields(IndexDoc)}
+
+
+def _texts(spec: Field, value: Any) -> tuple[str, ...]:
+    """The searchable text of a stored value: chapter titles, list items, or the value itself."""
+    if spec.type == "chapters":
+        return tuple(str(c["title"]) for c in value or ())
+    if isinstance(value, list):
+        return tuple(map(str, value))
+    return (str(value),) if value not in (None, "") else ()
+
+
+def _entry_fields(row: EntryRow) -> dict[str, Any]:
+    """``IndexDoc`` fields of an entry, from the fields declared searchable in ``content/schema.py``:
+    a field with a place of its own in the document fills it; other metadata becomes ``notes``."""
+    doc: dict[str, Any] = {"people": (), "notes": ()}
+    for spec in ENTRY_FIELDS:
+        if not spec.index or spec.key in _SHARED:
+            continue
+        value = row.value(spec.key)
+        if spec.index == "people":
+            doc["people"] += _texts(spec, value)
+        elif spec.key in _DOC_FIELDS:
+            texts = _texts(spec, value)
+            list_like = spec.type in ("list", "chapters")
+            doc[spec.key] = texts if list_like else (texts[0] if texts else "")
+        else:
+            doc["notes"] += _texts(spec, value)
+    return doc
+
+
+_UNPLACED = [f.key for f in ENTRY_FIELDS if f.index == "facet" and f.key not in _DOC_FIELDS | _SHARED]
+if _UNPLACED:  # a facet needs a field of the index schema (search/schema.py): no silent drop
+    raise RuntimeError(f"facet fields without an index field: {_UNPLACED}")
+
+
 INDEXED: tuple[Indexed, ...] = (
     Indexed(
         EntryRow,
-        {
-            "topic": lambda row: row.topic,
-            "summary": lambda row: row.summary,
-            "chapters": lambda row: tuple(c.title for c in row.chapter_list),
-            "scope": lambda row: row.scope or "",
-            "street": lambda row: row.street or "",
-            "community": lambda row: row.community or "",
-            "region": lambda row: row.region or "",
-            "tags": lambda row: tuple(row.tags),
-            "people": lambda row: tuple(row.people or row.participants or ()),
-        },
+        _entry_fields,
         _entry_keys,
     ),
     Indexed(
         ProjectRow,
-        {  # the lead department and the indicator names count as metadata
-            "topic": lambda row: "",
-            "summary": lambda row: row.lead,
-            "people": lambda row: tuple(i.name for i in row.indicators),
-            "year": lambda row: str(row.year),
+        lambda row: {  # the lead department and the indicator names count as metadata
+            "topic": "",
+            "summary": row.lead,
+            "people": tuple(i.name for i in row.indicators),
+            "year": str(row.year),
         },
         _project_keys,
     ),
@@ -76,7 +106,7 @@ _BY_MODEL = {indexed.model: indexed for indexed in INDEXED}
 
 def index_doc(row: Any) -> IndexDoc:
     """The public, searchable fields of a catalog row of any indexed kind."""
-    own = _BY_MODEL[type(row)].fields
+    own = _BY_MODEL[type(row)].fields(row)
     return IndexDoc(
         key=row.key,
         kind=row.kind,
@@ -85,7 +115,7 @@ def index_doc(row: Any) -> IndexDoc:
         date=row.date.isoformat(),
         body=plain_text(row.body_html),
         sample=row.sample,
-        **{name: read(row) for name, read in own.items()},
+        **own,
     )
 
 

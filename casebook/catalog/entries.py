@@ -5,6 +5,7 @@ Markdown is rendered here, once, so page views never parse it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from .. import content
+from ..content.schema import ENTRY_FIELDS, Field
 from ..db import DbSession as Session
 from ..models import EntryRow, TagRow
 from ..render import excerpt, plain_text, render_markdown
@@ -20,35 +22,43 @@ from .adapter import Prepared
 _KIND_OF_DIR = {folder: kind for kind, folder in content.KIND_DIRS.items()}
 
 
+def _stored(spec: Field, value: Any) -> Any:
+    """A field's value as the catalog stores it (JSON-ready outside a column of its own)."""
+    if spec.type == "chapters":
+        return [{"at": c.at, "title": c.title} for c in value]
+    if isinstance(value, tuple):
+        return list(value)
+    if spec.catalog == "json" and isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def entry_row_values(
     entry: content.Entry, rel_path: str, media_url: str = "/media/", body_html: str | None = None
 ) -> dict[str, object]:
-    """Column values for an entry: its metadata plus rendered HTML (``body_html`` if rendered
-    already) and an excerpt."""
+    """Column values for an entry: every declared field (``content/schema.py``) in its column or in
+    ``extra``, plus what is derived — year, loop part, rendered HTML (``body_html`` if rendered
+    already) and an excerpt. Tags go to their own table (``upsert_entry``)."""
     if body_html is None:
         body_html = render_markdown(entry.body, media_url)
-    return dict(
+    values: dict[str, object] = {}
+    extra: dict[str, Any] = {}
+    for spec in ENTRY_FIELDS:
+        if spec.catalog == "table":
+            continue
+        value = _stored(spec, entry.value(spec.key))
+        if spec.catalog == "column":
+            values[spec.key] = value
+        elif spec.applies_to(entry.kind) and value not in (None, "", [], {}):
+            extra[spec.key] = value
+    return values | dict(
         kind=entry.kind,
         slug=entry.slug,
         path=rel_path,
-        title=entry.title,
-        topic=entry.topic,
-        date=entry.date,
         year=entry.date.year,
-        summary=entry.summary,
         excerpt=excerpt(entry.summary or plain_text(body_html)),
-        street=entry.street,
-        community=entry.community,
-        region=entry.region,
-        scope=entry.scope,
         part=content.LOOP_PARTS.index(content.loop_part(entry.kind, entry.scope)),
-        people=list(entry.people),
-        participants=list(entry.participants),
-        video=entry.video,
-        chapters=[{"at": c.at, "title": c.title} for c in entry.chapters],
-        cover=entry.cover,
-        status=entry.status,
-        sample=entry.sample,
+        extra=extra,
         body=entry.body,
         body_html=body_html,
     )

@@ -174,7 +174,7 @@ def entry_meta(entry: Entry) -> dict[str, Any]:
     """The front matter of an entry: its kind's fields in the declared order, defaults left out."""
     meta: dict[str, Any] = {}
     for spec in fields_of(entry.kind):
-        value = getattr(entry, spec.key)
+        value = entry.value(spec.key)
         if is_default(spec, value) and not spec.always:
             continue
         meta[spec.key] = _yaml_value(spec, value)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from ..video import format_time
 
@@ -129,12 +130,24 @@ class Entry:
     cover: str | None = None
     status: str = "published"
     sample: bool = False
+    extra: tuple[tuple[str, Any], ...] = ()
+    """Declared fields (``content/schema.py``) that have no attribute here, as ``(key, value)`` pairs."""
 
     @property
     def key(self) -> str:
         """``kind/slug``, unique across the library."""
         return f"{self.kind}/{self.slug}"
 
+    def value(self, key: str) -> Any:
+        """A declared field's value: its attribute, or its entry in ``extra`` (None when absent)."""
+        if key in ENTRY_ATTRIBUTES:
+            return getattr(self, key)
+        return dict(self.extra).get(key)
+
     @property
     def is_public(self) -> bool:
         return self.status == "published"
+
+
+ENTRY_ATTRIBUTES = frozenset(f.name for f in fields(Entry)) - {"extra"}
+"""The fields ``Entry`` has as attributes; any other declared field lives in ``Entry.extra``."""

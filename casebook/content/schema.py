@@ -30,6 +30,9 @@ FieldType = Literal["text", "line", "date", "list", "choice", "bool", "url", "co
 """
 Api = Literal["", "list", "full"]
 """Where the JSON API shows a field: every listing (``list``), only the single entry (``full``), never ("")."""
+Catalog = Literal["column", "table", "json"]
+"""Where the catalog keeps a field: a column of its own (named as the key; needed to filter or sort),
+a table of its own (tags), or the row's ``extra`` JSON (the default: a new field needs no migration)."""
 IndexRole = Literal["", "title", "meta", "people", "facet"]
 """How the search index uses a field: the title, a metadata line (found like the summary), the
 people line (interviewees and participants), or a facet value only."""
@@ -67,6 +70,7 @@ class Field:
     filter: str = ""
     """The query parameter that narrows lists and search by it (a facet), or "" for none."""
     index: IndexRole = ""
+    catalog: Catalog = "json"
     api: Api = "list"
     form: bool = True
     """Edited in the staff form."""
@@ -84,28 +88,49 @@ class Field:
 
 
 ENTRY_FIELDS: tuple[Field, ...] = (
-    Field("title", "标题", "text", required=True, index="title"),
-    Field("topic", "主题", "text", required=True, filter="topic", index="facet", widget="topic"),
-    Field("date", "日期", "date", required=True, filter="year", index="facet"),
-    Field("summary", "摘要", "text", default="", index="meta", widget="textarea",
-          hint="一两句话，显示在列表和分享卡片上"),
-    Field("tags", "标签", "list", filter="tag", index="meta", hint="用逗号或顿号分隔"),
-    Field("street", "街道", "line", filter="street", index="meta", widget="street"),
-    Field("community", "社区", "line", index="meta", widget="community"),
-    Field("region", "地区", "line", kinds=("case",), index="meta", hint="微分享案例所在地，如：四川省成都市"),
-    Field("scope", "范围", "choice", kinds=("case",), fatal=True, choices=SCOPES, default="local", always=True,
-          filter="scope",
-          index="facet", widget="scope"),
-    Field("people", "受访者", "list", kinds=("interview",), index="people", api="full", hint="姓名和职务，用逗号分隔"),
-    Field("participants", "参与者", "list", kinds=("salon",), index="people", api="full", hint="用逗号或换行分隔"),
-    Field("video", "视频链接", "url", api="full",
-          hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页（直接复制浏览器地址栏）"),
-    Field("chapters", "视频章节", "chapters", index="meta", api="full",
-          hint="每行一章：时间 标题，如“03:15 老旧楼院怎么管”；显示在视频下方"),
-    Field("cover", "封面图", "cover", api="full", hint="上传图片，或填写 media/ 下的文件名"),
-    Field("status", "状态", "choice", fatal=True, choices=STATUSES, default="published", api="", form=False),
-    Field("sample", "示例内容", "bool", default=False, index="facet",
-          hint="虚构的示例，页面上会标注“示例内容”"),
+    Field("title", "标题", "text", required=True, index="title", catalog="column"),
+    Field("topic", "主题", "text", required=True, filter="topic", index="facet", catalog="column", widget="topic"),
+    Field("date", "日期", "date", required=True, filter="year", index="facet", catalog="column"),
+    Field(
+        "summary", "摘要", "text", default="", index="meta", catalog="column", widget="textarea",
+        hint="一两句话，显示在列表和分享卡片上",
+    ),
+    Field("tags", "标签", "list", filter="tag", index="meta", catalog="table", hint="用逗号或顿号分隔"),
+    Field("street", "街道", "line", filter="street", index="meta", catalog="column", widget="street"),
+    Field("community", "社区", "line", index="meta", catalog="column", widget="community"),
+    Field(
+        "region", "地区", "line", kinds=("case",), index="meta", catalog="column",
+        hint="微分享案例所在地，如：四川省成都市",
+    ),
+    Field(
+        "scope", "范围", "choice", kinds=("case",), fatal=True, choices=SCOPES, default="local", always=True,
+        filter="scope", index="facet", catalog="column", widget="scope",
+    ),
+    Field(
+        "people", "受访者", "list", kinds=("interview",), index="people", catalog="column", api="full",
+        hint="姓名和职务，用逗号分隔",
+    ),
+    Field(
+        "participants", "参与者", "list", kinds=("salon",), index="people", catalog="column", api="full",
+        hint="用逗号或换行分隔",
+    ),
+    Field(
+        "video", "视频链接", "url", catalog="column", api="full",
+        hint="mp4 地址，或腾讯视频、哔哩哔哩的播放页（直接复制浏览器地址栏）",
+    ),
+    Field(
+        "chapters", "视频章节", "chapters", index="meta", catalog="column", api="full",
+        hint="每行一章：时间 标题，如“03:15 老旧楼院怎么管”；显示在视频下方",
+    ),
+    Field("cover", "封面图", "cover", catalog="column", api="full", hint="上传图片，或填写 media/ 下的文件名"),
+    Field(
+        "status", "状态", "choice", fatal=True, choices=STATUSES, default="published", catalog="column", api="",
+        form=False,
+    ),
+    Field(
+        "sample", "示例内容", "bool", default=False, index="facet", catalog="column",
+        hint="虚构的示例，页面上会标注“示例内容”",
+    ),
 )
 """Every entry field, in the order files are written and the editor shows them."""
 

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..video import parse_time
-from .model import KINDS, SLUG_RE, Chapter, Entry, Problem, Rules
+from .model import ENTRY_ATTRIBUTES, KINDS, SLUG_RE, Chapter, Entry, Problem, Rules
 from .schema import ENTRY_FIELD, ENTRY_FIELDS, Field, FieldType
 from .values import (
     Invalid,
@@ -189,7 +189,8 @@ def validate_entry(
 
     if not usable:
         return None, problems
-    return Entry(kind=kind, slug=slug, body=body, **values), problems
+    extra = tuple((key, values.pop(key)) for key in list(values) if key not in ENTRY_ATTRIBUTES)
+    return Entry(kind=kind, slug=slug, body=body, extra=extra, **values), problems
 
 
 def _check_place(values: dict[str, Any], rules: Rules, report: Callable[[str | None, str], None]) -> None:

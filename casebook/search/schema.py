@@ -46,11 +46,14 @@ class IndexDoc:
     """The year facet, when it is not the date's (a project's year)."""
     chapters: tuple[str, ...] = ()
     """Chapter titles of the entry's video: found like the summary."""
+    notes: tuple[str, ...] = ()
+    """Other metadata found like the summary (fields declared searchable with no place of their own here)."""
 
     @property
     def meta(self) -> str:
-        """Summary, chapters, tags, people, street, community, region: one per line, never matched across."""
+        """Summary, chapters, tags, people, street, community, region, notes: one per line, never matched across."""
         parts = [self.summary, *self.chapters, *self.tags, *self.people, self.street, self.community, self.region]
+        parts += self.notes
         return "\n".join(clean(p) for p in parts if p)
 
 

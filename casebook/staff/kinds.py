@@ -58,7 +58,7 @@ def form_values(entry: content.Entry) -> dict[str, str]:
     """An entry as the editor's form values (lists joined with 、)."""
     values: dict[str, str] = {}
     for spec in fields_for(entry.kind):
-        value = getattr(entry, spec.key)
+        value = entry.value(spec.key)
         if spec.type == "chapters":
             values[spec.key] = chapters_text(value)
         elif isinstance(value, tuple):

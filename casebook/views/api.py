@@ -44,9 +44,9 @@ def _api_value(spec: Field, row: EntryRow) -> Any:
     """A declared field's value on a catalog row, as the API shows it (see ``openapi.field_schema``)."""
     if spec.type == "chapters":
         return [{"at": c.time, "seconds": c.at, "title": c.title} for c in row.chapter_list]
-    value = getattr(row, spec.key)
-    if spec.type == "date":
-        return value.isoformat()
+    value = row.value(spec.key)
+    if spec.type == "date" and value is not None:
+        return value if isinstance(value, str) else value.isoformat()
     if spec.type == "cover":
         cover = media_url(value)
         return (site_url() + cover) if cover and cover.startswith("/") else cover
