@@ -36,6 +36,8 @@ CACHEABLE = frozenset(
         "projects.board",
         "projects.board_csv",
         "projects.project",
+        "share.topic_share",  # the page a 公众号 post links to: the busiest page right after a post
+        "share.topic_card",
     }
 )
 _Key = tuple[int, str, str]
@@ -72,6 +74,14 @@ class PageCache:
                 self._bytes -= len(body)
 
 
+def current_generation() -> int:
+    """The catalog generation this request reads (one small query, at most once per request)."""
+    if "catalog_generation" not in g:
+        g.catalog_generation = generation(db.session)
+    value: int = g.catalog_generation
+    return value
+
+
 def init_app(app: Flask) -> None:
     """Serve cached copies of public GET pages; store fresh ones."""
     cache = PageCache()
@@ -81,7 +91,7 @@ def init_app(app: Flask) -> None:
     def _serve_cached() -> ResponseReturnValue | None:
         if request.method != "GET" or request.endpoint not in CACHEABLE or not app.config["CASEBOOK_PAGE_CACHE"]:
             return None
-        key = (generation(db.session), request.host_url, request.full_path)
+        key = (current_generation(), request.host_url, request.full_path)
         g.page_cache_key = key
         found = cache.get(key)
         if found is None:

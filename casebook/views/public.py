@@ -8,7 +8,9 @@ from flask.typing import ResponseReturnValue
 from .. import media as media_files
 from .. import queries
 from ..db import db
+from ..entry_graph import EntryGraph, GraphCache
 from ..models import EntryRow, TopicRow
+from ..pagecache import current_generation
 from ..web import KIND_NAMES, page_title
 
 bp = Blueprint("public", __name__)
@@ -49,17 +51,23 @@ def _entry_or_404(kind: str, slug: str) -> EntryRow:
     return entry
 
 
+def _entry_graph() -> EntryGraph:
+    """This process's map of the published entries, for the catalog generation of this request."""
+    cache: GraphCache = current_app.extensions.setdefault("casebook.entry_graph", GraphCache())
+    return cache.get(db.session, current_generation())
+
+
 def _show(kind: str, slug: str) -> ResponseReturnValue:
     entry = _entry_or_404(kind, slug)
-    topic = db.session.get(TopicRow, entry.topic)
-    previous, following = queries.neighbours(db.session, entry)
+    graph = _entry_graph()
+    around = graph.surroundings(entry.id)
     return render_template(
         "public/entry.html",
         entry=entry,
-        topic=topic,
-        previous=previous,
-        following=following,
-        related=queries.related(db.session, entry),
+        topic=graph.topics.get(entry.topic),
+        previous=around.previous,
+        following=around.following,
+        related=around.related,
         title=page_title(entry.title),
     )
 
