@@ -96,3 +96,11 @@ def test_entry_neighbours_and_related_follow_a_sync(
     resync()
     assert 'class="next" href="/cases/anli"' in page(client, "/interviews/tan")
     assert "/salons/xin" not in page(client, "/cases/anli")
+
+
+def test_remembered_links_follow_the_script_root(app: Flask, client: FlaskClient, topic: None) -> None:
+    app.config["CASEBOOK_PAGE_CACHE"] = False
+    assert 'class="next" href="/cases/anli"' in page(client, "/interviews/tan")
+    mounted = client.get("/interviews/tan", base_url="http://localhost/lib/").get_data(as_text=True)
+    assert 'class="next" href="/lib/cases/anli"' in mounted and 'href="/lib/static/casebook.css"' in mounted
+    assert 'class="next" href="/cases/anli"' in page(client, "/interviews/tan")

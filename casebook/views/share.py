@@ -11,7 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from ..models import EntryRow, TopicRow
 from ..project_rows import ProjectRow
 from ..share.counter import ViewCounter, source_of
 from ..share.qr import qr_png, qr_svg
-from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url
+from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url, url_for
 from ..wechat import WeChatClient, WeChatError
 
 logger = logging.getLogger(__name__)
