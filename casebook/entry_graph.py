@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from .content import LOOP_PARTS
 from .db import DbSession as Session
 from .models import EntryRow, TagRow, TopicRow
 
+NEWEST = 50
 RELATED_POOL = 24
 """Candidates taken per shared trait (newest first) before scoring: keeps related() bounded."""
 
@@ -36,6 +38,7 @@ class Card:
     title: str
     topic: str
     date: dt.date
+    summary: str
     excerpt: str
     street: str | None
     community: str | None
@@ -89,6 +92,8 @@ class EntryGraph:
     """Topic → entry ids, in the same order as ``loops``."""
     pools: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     """(trait, value) → ids of the entries that have it, newest (highest id) first."""
+    newest: list[int] = field(default_factory=list)
+    """The first NEWEST ids by date, then id, newest first (the home page's latest entries)."""
 
     @classmethod
     def read(cls, session: Session, generation: int) -> EntryGraph:
@@ -109,6 +114,8 @@ class EntryGraph:
             loops.setdefault(card.topic, []).append((card.order, card.id))
             for key in _trait_keys(card):
                 graph.pools.setdefault(key, []).append(card.id)  # rows come newest first
+        by_date = sorted(graph.cards.values(), key=lambda c: (c.date, c.id), reverse=True)
+        graph.newest = [card.id for card in by_date[:NEWEST]]
         for topic, members in loops.items():
             members.sort()
             graph.loops[topic] = [order for order, _ in members]
@@ -143,6 +150,27 @@ class EntryGraph:
             return points, other.date, other_id
 
         return sorted(candidates, key=score, reverse=True)[:limit]
+
+    def topic_parts(self, slug: str, limit: int) -> dict[str, tuple[list[Card], int]]:
+        """The topic's entries per loop part (oldest first, at most ``limit``) and each part's total."""
+        grouped: dict[str, tuple[list[Card], int]] = {}
+        members = [self.cards[i] for i in self.loop_ids.get(slug, ())]
+        for number, part in enumerate(LOOP_PARTS):
+            in_part = [card for card in members if card.part == number]
+            grouped[part] = (in_part[:limit], len(in_part))
+        return grouped
+
+    def progress(self) -> dict[str, dict[str, int]]:
+        """Topic slug → loop part → number of published entries (topics without entries left out)."""
+        counts: dict[str, dict[str, int]] = {}
+        for card in self.cards.values():
+            parts = counts.setdefault(card.topic, dict.fromkeys(LOOP_PARTS, 0))
+            parts[LOOP_PARTS[card.part]] += 1
+        return counts
+
+    def latest(self, limit: int = 8) -> list[Card]:
+        """The newest published entries (by date, then id), at most NEWEST."""
+        return [self.cards[i] for i in self.newest[:limit]]
 
     def surroundings(self, entry_id: int, limit: int = 4) -> Surroundings:
         """The cards of the previous and next entry within the topic and of up to ``limit`` related ones."""

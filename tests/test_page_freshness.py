@@ -42,7 +42,15 @@ def page(client: FlaskClient, url: str) -> str:
 @pytest.fixture
 def topic(write_entry: WriteEntry, resync: Resync) -> None:
     write_entry("interview", "tan", title="书记谈楼院", date="2022-03-01", tags=["楼院"], community="农业银行社区")
-    write_entry("case", "anli", title="楼院议事会的做法", date="2022-03-20", scope="local", tags=["楼院"])
+    write_entry(
+        "case",
+        "anli",
+        title="楼院议事会的做法",
+        date="2022-03-20",
+        scope="local",
+        tags=["楼院"],
+        summary="议事会摘要。",
+    )
     resync()
 
 
@@ -52,6 +60,8 @@ def test_share_pages_are_served_from_the_page_cache(app: Flask, client: FlaskCli
         pages = [page(client, url) for _ in range(3)]
     assert len(names) == 1  # rendered once, then served from the cache
     assert pages[0] == pages[1] == pages[2] and "书记谈楼院" in pages[0]
+    if "/card" in url:
+        assert "议事会摘要。" in pages[0]  # the card shows an entry's summary
 
 
 def test_share_page_is_rendered_again_after_a_sync(
