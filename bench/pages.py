@@ -6,14 +6,25 @@ What it measures, for each library size (default 1,000 and 10,000 entries):
   database, then a second sync with nothing changed (target: at most 2 s at 10k entries).
   Both figures include interpreter start-up and app creation, as a user would see them, and
   everything ``sync`` does (the catalog and, when the app has one, its search index).
-* ``casebook serve`` (gunicorn, 2 workers x 4 threads by default) on 127.0.0.1: requests per
-  second for the home page ``/``, a topic page ``/topics/<slug>``, an entry page
-  ``/cases/<slug>``, and ``/media/probe.png``, a file served by the same app whose size
-  equals the entry page's. Each page's rate is also given as a ratio to the probe's rate
-  (target: at least 0.40), i.e. the cost of rendering compared with sending the same bytes.
-  Each page is measured twice: as served (public pages are cached per process, keyed by the
-  catalog generation in the database) and with ``CASEBOOK_PAGE_CACHE=0``, i.e. rendered on
-  every request — the cost of the first view after each change.
+* ``casebook serve`` (gunicorn, 2 workers x 4 threads by default, as README advises) on
+  127.0.0.1: requests per second and p50/p95/p99 latency for
+
+  - the hot URLs, one at a time: the home page ``/``, a topic page ``/topics/<slug>``, its share
+    page ``/topics/<slug>/share`` (where a 公众号 post sends readers) and an entry page
+    ``/cases/<slug>``;
+  - a realistic mix (``bench/mixes.py``): every topic, share, list, tag, street, search and entry
+    URL of the library, drawn Zipf-like from a seeded ranking (home first): a few hot pages and a
+    long tail of cold ones, so most entry pages are not in a process's page cache;
+  - a uniform mix over all entry pages: readers spread evenly over the library;
+  - ``/media/probe.png``, a file served by the same app whose size equals the entry page's,
+    measured first and last in every server run; every other figure is also given as a ratio to
+    the mean of those two (target for the hot pages as served: at least 0.40), i.e. the cost of
+    rendering compared with sending the same bytes, with the same workers at the same time.
+
+  Everything is measured twice: as served (public pages are cached per process, 512 pages each,
+  keyed by the catalog generation in the database) and with ``CASEBOOK_PAGE_CACHE=0``, i.e.
+  rendered on every request — the cost of the first view after each change. Targets printed: the
+  uniform mix at 1k entries ≥ 400 req/s, the realistic mix at 10k ≥ 500 req/s with p95 < 100 ms.
 
 The library is generated from a seeded random generator (``--seed``, printed): ten topics, a
 few streets and communities, and entries spread over interviews, salons and cases (some
@@ -39,6 +50,7 @@ Run from the repository root with the virtualenv that has casebook installed::
 
     python bench/pages.py                       # sizes 1000 and 10000, 5 s per page
     python bench/pages.py --sizes 1000 --duration 3 --loadgen builtin
+    python bench/pages.py --sizes 10000 --mixes-only   # the static probe and the two mixes only
 
 The exit status is 0 unless the server failed to start (or a sync crashed); no figure is asserted.
 """

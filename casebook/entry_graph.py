@@ -5,7 +5,7 @@ time (seven queries, one of them a union of a pool per trait, then the cards). E
 instead keeps one compact map of the published entries — what a card shows plus the traits
 relatedness is scored on, never a body — and of the topics, for the catalog generation it was read
 at (the generation the page cache keys on), and answers from memory. The map is re-read (three
-queries) the first time a page needs it after a change; at 10,000 entries it holds about 10 MB.
+queries) the first time a page needs it after a change; at 10,000 entries it holds about 20 MB.
 """
 
 from __future__ import annotations
@@ -92,6 +92,10 @@ class EntryGraph:
     """Topic → entry ids, in the same order as ``loops``."""
     pools: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     """(trait, value) → ids of the entries that have it, newest (highest id) first."""
+    parts: dict[str, list[list[Card]]] = field(default_factory=dict)
+    """Topic → its entries per loop part, in loop order."""
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Topic → loop part → number of entries (topics with entries only)."""
     newest: list[int] = field(default_factory=list)
     """The first NEWEST ids by date, then id, newest first (the home page's latest entries)."""
 
@@ -120,6 +124,11 @@ class EntryGraph:
             members.sort()
             graph.loops[topic] = [order for order, _ in members]
             graph.loop_ids[topic] = [entry_id for _, entry_id in members]
+            parts: list[list[Card]] = [[] for _ in LOOP_PARTS]
+            for entry_id in graph.loop_ids[topic]:
+                parts[graph.cards[entry_id].part].append(graph.cards[entry_id])
+            graph.parts[topic] = parts
+            graph.counts[topic] = {part: len(cards) for part, cards in zip(LOOP_PARTS, parts, strict=True)}
         return graph
 
     def neighbours(self, entry_id: int) -> tuple[int | None, int | None]:
@@ -153,20 +162,12 @@ class EntryGraph:
 
     def topic_parts(self, slug: str, limit: int) -> dict[str, tuple[list[Card], int]]:
         """The topic's entries per loop part (oldest first, at most ``limit``) and each part's total."""
-        grouped: dict[str, tuple[list[Card], int]] = {}
-        members = [self.cards[i] for i in self.loop_ids.get(slug, ())]
-        for number, part in enumerate(LOOP_PARTS):
-            in_part = [card for card in members if card.part == number]
-            grouped[part] = (in_part[:limit], len(in_part))
-        return grouped
+        parts = self.parts.get(slug) or [[] for _ in LOOP_PARTS]
+        return {part: (cards[:limit], len(cards)) for part, cards in zip(LOOP_PARTS, parts, strict=True)}
 
     def progress(self) -> dict[str, dict[str, int]]:
         """Topic slug → loop part → number of published entries (topics without entries left out)."""
-        counts: dict[str, dict[str, int]] = {}
-        for card in self.cards.values():
-            parts = counts.setdefault(card.topic, dict.fromkeys(LOOP_PARTS, 0))
-            parts[LOOP_PARTS[card.part]] += 1
-        return counts
+        return {topic: dict(counts) for topic, counts in self.counts.items()}
 
     def latest(self, limit: int = 8) -> list[Card]:
         """The newest published entries (by date, then id), at most NEWEST."""
