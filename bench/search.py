@@ -1255,7 +1255,7 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
     lines.append("setups:")
     configs = {n: r.results[n].config for r in reports for n in names if n in r.results and r.results[n].config}
     for name in names:
-        lines.append(f"  {name:<13} {configs.get(name, '')}")
+        lines.append(f"  {name:<18} {configs.get(name, '')}")
     for rep in reports:
         lines.append("")
         queries = rep.queries
@@ -1273,22 +1273,22 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
             ]
             lines.append(f"  {cls:<9} {'  '.join(shown)}")
         lines.append("")
-        lines.append(f"{'setup':<13} {'build s':>8} {'entries/s':>9} {'disk MB':>8} {'update ms':>9} {'visible':>7}")
+        lines.append(f"{'setup':<18} {'build s':>8} {'entries/s':>9} {'disk MB':>8} {'update ms':>9} {'visible':>7}")
         for name in names:
             r = rep.results.get(name)
             if r is None:
                 continue
             if r.skipped or r.error:
-                lines.append(f"{name:<13} {r.skipped or 'ERROR ' + r.error}")
+                lines.append(f"{name:<18} {r.skipped or 'ERROR ' + r.error}")
                 continue
             disk = f"{r.disk_mb:.1f}" if name != "scan" else "NA"
             lines.append(
-                f"{name:<13} {r.build_s:>8.1f} {r.rate:>9.0f} {disk:>8} {r.update_ms:>9.1f} "
+                f"{name:<18} {r.build_s:>8.1f} {r.rate:>9.0f} {disk:>8} {r.update_ms:>9.1f} "
                 f"{r.update_visible:>3}/{r.updates:<3}"
             )
         lines.append("")
         lines.append("query ms p50/p95")
-        header = f"{'setup':<13} " + " ".join(f"{c:>13}" for c in CLASSES)
+        header = f"{'setup':<18} " + " ".join(f"{c:>13}" for c in CLASSES)
         lines.append(header + f" {'common':>13} {'rare':>13} {'overall':>13}")
         for name in names:
             r = rep.results.get(name)
@@ -1296,7 +1296,7 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
                 continue
             cells = [_ms(r.times(_is(c))) for c in CLASSES]
             cells += [_ms(r.times(_is(common=True))), _ms(r.times(_is(common=False))), _ms(r.times(_is()))]
-            lines.append(f"{name:<13} " + " ".join(f"{c:>13}" for c in cells))
+            lines.append(f"{name:<18} " + " ".join(f"{c:>13}" for c in cells))
         lines.append("")
         lines.append("recall/precision (complete result sets vs substring ground truth, micro-averaged)")
         lines.append(header + f" {'overall':>13}  queries not 1.00/1.00")
@@ -1306,7 +1306,7 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
                 continue
             cells = [_rp(r.correctness(_is(c))) for c in CLASSES] + [_rp(r.correctness(_is()))]
             imperfect = sum(1 for o in r.outcomes if o.missing or o.extra)
-            lines.append(f"{name:<13} " + " ".join(f"{c:>13}" for c in cells) + f"  {imperfect}/{len(r.outcomes)}")
+            lines.append(f"{name:<18} " + " ".join(f"{c:>13}" for c in cells) + f"  {imperfect}/{len(r.outcomes)}")
         if isinstance(rep.rss, dict):
             rss = rep.rss
             cb = rep.results.get("casebook")
