@@ -9,14 +9,17 @@ Five setups get the same generated corpus and the same queries, in the same run:
    phrase=True, stored=True)`` field for title + body and an ``ID(stored=True, unique=True)`` key.
    A 1–2-character term is a ``Term`` on its unigram/bigram, a longer one a ``Phrase`` of its
    bigrams (adjacent positions, i.e. an exact substring); snippets by ``hit.highlights()``.
-3. ``whoosh-jieba``: the same, analysed by jieba's ``ChineseAnalyzer``, queries through Whoosh's
-   default ``QueryParser`` (word matching, not substrings: its recall shows what that costs).
+   It builds with the same processes as casebook (``ix.writer(procs=2, multisegment=True)`` from
+   1,000 entries, as ``SearchIndex.rebuild`` does; one process below). ``whoosh-ngram-1proc``, the
+   same setup built in one process, is a separate, labelled row, run only when named in ``--setups``.
+3. ``whoosh-jieba``: the same (same processes too), analysed by jieba's ``ChineseAnalyzer``, queries
+   through Whoosh's default ``QueryParser`` (word matching, not substrings: its recall shows what that costs).
 4. ``fts5-trigram``: SQLite FTS5 ``tokenize='trigram'``; ``MATCH`` for terms of 3+ characters,
    ``LIKE '%…%'`` (a scan) for 1–2-character terms; snippets by ``snippet()`` (own slicing when
    no ``MATCH`` is involved); update = ``DELETE`` + ``INSERT`` + commit.
 5. ``scan``: a Python list of (key, folded text), a substring test per entry, snippets by slicing.
 
-Setups 2 and 3 are slow to build, so they run only at sizes up to ``--slow-max`` (10,000).
+The Whoosh setups are slow to build, so they run only at sizes up to ``--slow-max`` (10,000).
 
 The corpus comes from ``random.Random(--seed)`` (printed): words drawn from jieba's dictionary by
 frequency, with punctuation, about 1,500 Chinese characters per entry, plus injected domain
@@ -104,10 +107,13 @@ TARGET_SIZE = 10_000
 LOCK_SIZE = 1000
 LOCK_WORKERS, LOCK_UPDATES = 3, 20
 RSS_TARGET_MB = 300
+CASEBOOK_BUILD_PROCS = 2
+"""Processes casebook's ``SearchIndex.rebuild`` indexes with from ``PARALLEL_FROM`` entries on."""
 
 CLASSES = ("1 char", "2 chars", "3–4 chars", "5+ chars", "two words")
-SETUPS = ("casebook", "whoosh-ngram", "whoosh-jieba", "fts5-trigram", "scan")
-SLOW_SETUPS = ("whoosh-ngram", "whoosh-jieba")
+SETUPS = ("casebook", "whoosh-ngram", "whoosh-ngram-1proc", "whoosh-jieba", "fts5-trigram", "scan")
+DEFAULT_SETUPS = tuple(name for name in SETUPS if name != "whoosh-ngram-1proc")
+SLOW_SETUPS = ("whoosh-ngram", "whoosh-ngram-1proc", "whoosh-jieba")
 
 # Injected domain phrases and the share of entries that get each (1–3 times in the body).
 COMMON_PHRASES: dict[str, float] = {
@@ -602,11 +608,28 @@ class WhooshSetup(Setup):
         self.searcher: Any = None
         self._keys: dict[int, str] = {}
 
+    single_process = False
+    """True for the labelled single-process row; otherwise the build uses casebook's processes."""
+
     def analyzer(self) -> Any:
         raise NotImplementedError
 
     def query(self, query: Query) -> Any:
         raise NotImplementedError
+
+    def writer_options(self, total: int) -> dict[str, Any]:
+        """The same processes as casebook's build of ``total`` entries (Whoosh's documented ``procs``,
+        keeping each process's segment as casebook does), unless this is the single-process row."""
+        from casebook.search.index import PARALLEL_FROM
+
+        if self.single_process or total < PARALLEL_FROM:
+            return {}
+        return {"procs": CASEBOOK_BUILD_PROCS, "multisegment": True}
+
+    def processes(self) -> str:
+        if self.single_process:
+            return "1 process (single-process row: casebook builds with 2 from 1,000 entries)"
+        return "the same processes as casebook: procs=2, multisegment=True from 1,000 entries, else 1"
 
     def prepare(self, corpus: Corpus) -> None:
         from whoosh import fields
@@ -629,7 +652,7 @@ class WhooshSetup(Setup):
         installed, writing.PostingPool = writing.PostingPool, runs.WhooshPostingPool
         try:
             self.ix = whoosh_index.create_in(str(self.work), self.schema)
-            writer = self.ix.writer()
+            writer = self.ix.writer(**self.writer_options(len(self.texts)))
             for key, text in self.texts:
                 writer.add_document(key=key, content=text)
             writer.commit()
@@ -673,8 +696,8 @@ class WhooshNgramSetup(WhooshSetup):
     def config(self) -> str:
         return (
             "Whoosh TEXT(NgramAnalyzer(1, 2), phrase=True, stored=True) on title+body, ID key; a term is a Term "
-            "(1–2 chars) or a Phrase of its bigrams, AND; ix.writer() defaults (stock posting pool); "
-            "hit.highlights(); len(results)"
+            f"(1–2 chars) or a Phrase of its bigrams, AND; ix.writer() on {self.processes()}, otherwise "
+            "defaults (stock posting pool); hit.highlights(); len(results)"
         )
 
     def analyzer(self) -> Any:
@@ -694,13 +717,19 @@ class WhooshNgramSetup(WhooshSetup):
         return parts[0] if len(parts) == 1 else And(parts)
 
 
+class WhooshNgramSingleSetup(WhooshNgramSetup):
+    name = "whoosh-ngram-1proc"
+    single_process = True
+
+
 class WhooshJiebaSetup(WhooshSetup):
     name = "whoosh-jieba"
 
     def config(self) -> str:
         return (
             "Whoosh TEXT(jieba.analyse.ChineseAnalyzer(), phrase=True, stored=True) on title+body, ID key; "
-            "QueryParser('content') defaults (AND); ix.writer() defaults; hit.highlights(); len(results)"
+            f"QueryParser('content') defaults (AND); ix.writer() on {self.processes()}, otherwise defaults; "
+            "hit.highlights(); len(results)"
         )
 
     def analyzer(self) -> Any:
@@ -849,6 +878,7 @@ class ScanSetup(Setup):
 SETUP_CLASSES: dict[str, Callable[[Path], Setup]] = {
     "casebook": CasebookSetup,
     "whoosh-ngram": WhooshNgramSetup,
+    "whoosh-ngram-1proc": WhooshNgramSingleSetup,
     "whoosh-jieba": WhooshJiebaSetup,
     "fts5-trigram": Fts5Setup,
     "scan": ScanSetup,
@@ -1225,7 +1255,7 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
     lines.append("setups:")
     configs = {n: r.results[n].config for r in reports for n in names if n in r.results and r.results[n].config}
     for name in names:
-        lines.append(f"  {name:<13} {configs.get(name, '')}")
+        lines.append(f"  {name:<18} {configs.get(name, '')}")
     for rep in reports:
         lines.append("")
         queries = rep.queries
@@ -1243,22 +1273,22 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
             ]
             lines.append(f"  {cls:<9} {'  '.join(shown)}")
         lines.append("")
-        lines.append(f"{'setup':<13} {'build s':>8} {'entries/s':>9} {'disk MB':>8} {'update ms':>9} {'visible':>7}")
+        lines.append(f"{'setup':<18} {'build s':>8} {'entries/s':>9} {'disk MB':>8} {'update ms':>9} {'visible':>7}")
         for name in names:
             r = rep.results.get(name)
             if r is None:
                 continue
             if r.skipped or r.error:
-                lines.append(f"{name:<13} {r.skipped or 'ERROR ' + r.error}")
+                lines.append(f"{name:<18} {r.skipped or 'ERROR ' + r.error}")
                 continue
             disk = f"{r.disk_mb:.1f}" if name != "scan" else "NA"
             lines.append(
-                f"{name:<13} {r.build_s:>8.1f} {r.rate:>9.0f} {disk:>8} {r.update_ms:>9.1f} "
+                f"{name:<18} {r.build_s:>8.1f} {r.rate:>9.0f} {disk:>8} {r.update_ms:>9.1f} "
                 f"{r.update_visible:>3}/{r.updates:<3}"
             )
         lines.append("")
         lines.append("query ms p50/p95")
-        header = f"{'setup':<13} " + " ".join(f"{c:>13}" for c in CLASSES)
+        header = f"{'setup':<18} " + " ".join(f"{c:>13}" for c in CLASSES)
         lines.append(header + f" {'common':>13} {'rare':>13} {'overall':>13}")
         for name in names:
             r = rep.results.get(name)
@@ -1266,7 +1296,7 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
                 continue
             cells = [_ms(r.times(_is(c))) for c in CLASSES]
             cells += [_ms(r.times(_is(common=True))), _ms(r.times(_is(common=False))), _ms(r.times(_is()))]
-            lines.append(f"{name:<13} " + " ".join(f"{c:>13}" for c in cells))
+            lines.append(f"{name:<18} " + " ".join(f"{c:>13}" for c in cells))
         lines.append("")
         lines.append("recall/precision (complete result sets vs substring ground truth, micro-averaged)")
         lines.append(header + f" {'overall':>13}  queries not 1.00/1.00")
@@ -1276,7 +1306,7 @@ def report(reports: Sequence[SizeReport], args: argparse.Namespace, lock: LockRe
                 continue
             cells = [_rp(r.correctness(_is(c))) for c in CLASSES] + [_rp(r.correctness(_is()))]
             imperfect = sum(1 for o in r.outcomes if o.missing or o.extra)
-            lines.append(f"{name:<13} " + " ".join(f"{c:>13}" for c in cells) + f"  {imperfect}/{len(r.outcomes)}")
+            lines.append(f"{name:<18} " + " ".join(f"{c:>13}" for c in cells) + f"  {imperfect}/{len(r.outcomes)}")
         if isinstance(rep.rss, dict):
             rss = rep.rss
             cb = rep.results.get("casebook")
@@ -1431,7 +1461,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--slow-max", type=int, default=SLOW_MAX, help="largest size at which the two Whoosh baselines run"
     )
     parser.add_argument(
-        "--setups", nargs="+", choices=SETUPS, default=list(SETUPS), help="which setups to run (default: all)"
+        "--setups",
+        nargs="+",
+        choices=SETUPS,
+        default=list(DEFAULT_SETUPS),
+        help="which setups to run (default: all but whoosh-ngram-1proc, the single-process build of whoosh-ngram)",
     )
     parser.add_argument(
         "--verify-pages",

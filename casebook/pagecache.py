@@ -4,6 +4,9 @@ Pages only change when the catalog does, and every change bumps the generation s
 database, so each server process checks one small row per request and reuses what it already
 rendered for that generation. Nothing here is shared state: a process that never saw a page
 simply renders it, and all processes agree because the generation lives in the database.
+
+The entry map of ``entry_graph`` (what topic, share, home and entry pages compute from every
+published entry) is kept here too, per process and generation, whether or not pages are cached.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from .catalog import generation
 from .db import db
+from .entry_graph import EntryGraph, GraphCache
 
 CACHEABLE = frozenset(
     {
@@ -36,6 +40,8 @@ CACHEABLE = frozenset(
         "projects.board",
         "projects.board_csv",
         "projects.project",
+        "share.topic_share",  # the page a 公众号 post links to: the busiest page right after a post
+        "share.topic_card",
     }
 )
 _Key = tuple[int, str, str]
@@ -72,16 +78,31 @@ class PageCache:
                 self._bytes -= len(body)
 
 
+def current_generation() -> int:
+    """The catalog generation this request reads (one small query, at most once per request)."""
+    if "catalog_generation" not in g:
+        g.catalog_generation = generation(db.session)
+    value: int = g.catalog_generation
+    return value
+
+
+def entry_graph() -> EntryGraph:
+    """This process's map of the published entries and topics, for the catalog generation of this request."""
+    graphs: GraphCache = current_app.extensions["casebook.entry_graph"]
+    return graphs.get(db.session, current_generation())
+
+
 def init_app(app: Flask) -> None:
-    """Serve cached copies of public GET pages; store fresh ones."""
+    """Serve cached copies of public GET pages; store fresh ones; keep the entry map."""
     cache = PageCache()
     app.extensions["casebook.pagecache"] = cache
+    app.extensions["casebook.entry_graph"] = GraphCache()
 
     @app.before_request
     def _serve_cached() -> ResponseReturnValue | None:
         if request.method != "GET" or request.endpoint not in CACHEABLE or not app.config["CASEBOOK_PAGE_CACHE"]:
             return None
-        key = (generation(db.session), request.host_url, request.full_path)
+        key = (current_generation(), request.host_url, request.full_path)
         g.page_cache_key = key
         found = cache.get(key)
         if found is None:

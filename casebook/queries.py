@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, Select, func, literal, select, tuple_, union_all
-from sqlalchemy.orm import load_only, selectinload, undefer
+from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy.orm import joinedload, load_only, undefer
 
 from .content import LOOP_PARTS, schema
 from .content.schema import PART_HEADINGS
@@ -101,68 +101,23 @@ def topic_progress_of(session: Session, slug: str) -> dict[str, int]:
     return counts
 
 
+_ENTRY_PAGE = (
+    public(cards=False)
+    .where(EntryRow.kind == bindparam("kind"), EntryRow.slug == bindparam("slug"))
+    .options(undefer(EntryRow.body_html), joinedload(EntryRow.tag_rows))
+)
+"""Built once: constructing the statement cost about as much as running it."""
+
+
+def published_title(session: Session, kind: str, slug: str) -> str | None:
+    """The title of a published entry (None when there is none)."""
+    stmt = select(EntryRow.title).where(EntryRow.status == "published", EntryRow.kind == kind, EntryRow.slug == slug)
+    return session.scalar(stmt)
+
+
 def get_entry(session: Session, kind: str, slug: str) -> EntryRow | None:
-    """A published entry with everything its page shows."""
-    stmt = (
-        public(cards=False)
-        .where(EntryRow.kind == kind, EntryRow.slug == slug)
-        .options(undefer(EntryRow.body_html), selectinload(EntryRow.tag_rows))
-    )
-    return session.scalars(stmt).one_or_none()
-
-
-def neighbours(session: Session, entry: EntryRow) -> tuple[EntryRow | None, EntryRow | None]:
-    """Previous and next entry within the topic, in loop order."""
-    order = tuple_(EntryRow.part, EntryRow.date, EntryRow.slug)
-    here = tuple_(literal(entry.part), literal(entry.date), literal(entry.slug))
-    base = public().where(EntryRow.topic == entry.topic)
-    before = session.scalars(
-        base.where(order < here).order_by(EntryRow.part.desc(), EntryRow.date.desc(), EntryRow.slug.desc()).limit(1)
-    ).first()
-    after = session.scalars(
-        base.where(order > here).order_by(EntryRow.part, EntryRow.date, EntryRow.slug).limit(1)
-    ).first()
-    return before, after
-
-
-RELATED_POOL = 24
-"""Candidates taken per shared trait (newest first) before scoring: keeps related() bounded."""
-
-
-def related(session: Session, entry: EntryRow, limit: int = 4) -> list[EntryRow]:
-    """Other entries sharing topic, tags, street or community — more in common first, then newer."""
-    tags = list(entry.tags)
-    pools = [select(EntryRow.id).where(EntryRow.topic == entry.topic)]
-    if entry.community:
-        pools.append(select(EntryRow.id).where(EntryRow.community == entry.community))
-    if entry.street:
-        pools.append(select(EntryRow.id).where(EntryRow.street == entry.street))
-    pools += [select(TagRow.entry_id).where(TagRow.tag == tag) for tag in tags]
-    newest = []
-    for pool in pools:
-        column = pool.selected_columns[0]
-        newest.append(select(pool.where(column != entry.id).order_by(column.desc()).limit(RELATED_POOL).subquery()))
-    ids = set(session.scalars(union_all(*newest)))  # one round trip for every pool
-    if not ids:
-        return []
-    shared: dict[int, int] = {}
-    if tags:
-        counts = select(TagRow.entry_id, func.count()).where(TagRow.entry_id.in_(ids), TagRow.tag.in_(tags))
-        shared = {entry_id: n for entry_id, n in session.execute(counts.group_by(TagRow.entry_id))}
-    traits = select(EntryRow.id, EntryRow.topic, EntryRow.community, EntryRow.street, EntryRow.date).where(
-        EntryRow.status == "published", EntryRow.id.in_(ids)
-    )
-
-    def score(row: Row[int, str, str | None, str | None, dt.date]) -> tuple[int, dt.date, int]:
-        entry_id, topic, community, street, date = row
-        points = 3 * (topic == entry.topic) + 2 * shared.get(entry_id, 0)
-        points += 2 * bool(entry.community and community == entry.community)
-        points += bool(entry.street and street == entry.street)
-        return points, date, entry_id
-
-    best = [row[0] for row in sorted(session.execute(traits).all(), key=score, reverse=True)[:limit]]
-    found = {row.id: row for row in session.scalars(public().where(EntryRow.id.in_(best)))}
-    return [found[i] for i in best if i in found]
+    """A published entry with everything its page shows, tags included, in one round trip."""
+    return session.scalars(_ENTRY_PAGE, {"kind": kind, "slug": slug}).unique().one_or_none()
 
 
 @dataclass

@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, render_template, request, url_for
+from flask import Flask, Response, current_app, render_template, request
+from flask import url_for as flask_url_for
 from werkzeug.exceptions import HTTPException
 
 from .content import KIND_DIRS, KIND_LABELS, LOOP_PARTS
@@ -30,6 +31,30 @@ KIND_NAMES = {kind: KIND_HEADINGS[kind] for kind in KIND_DIRS}
 """List-page heading of each entry kind (from the one label table, ``content/schema.py``)."""
 PART_NAMES = PART_LABELS
 _warned: set[str] = set()
+URL_MEMO_SIZE = 20_000
+"""Built URLs remembered per process: a page builds ~30, and building one costs more than a lookup."""
+
+
+def url_for(endpoint: str, **values: Any) -> str:
+    """``flask.url_for`` for a path on this site, remembered per script root (forgotten past URL_MEMO_SIZE).
+
+    Routes never change while the app runs, so the same endpoint and arguments always give the same
+    path. Anything special (``_external``, ``_anchor``, …) or unhashable goes to Flask every time.
+    """
+    if any(name.startswith("_") for name in values):
+        return flask_url_for(endpoint, **values)
+    try:
+        key = (request.script_root, endpoint, *values.items())
+        memo: dict[Any, str] = current_app.extensions["casebook.urls"]
+        found = memo.get(key)
+    except TypeError:  # an unhashable argument
+        return flask_url_for(endpoint, **values)
+    if found is None:
+        found = flask_url_for(endpoint, **values)
+        if len(memo) >= URL_MEMO_SIZE:
+            memo.clear()
+        memo[key] = found
+    return found
 
 
 def site_url() -> str:
@@ -123,7 +148,9 @@ def init_app(app: Flask) -> None:
     """Register filters, globals, error pages and response headers."""
     app.jinja_env.filters["cndate"] = chinese_date
     app.jinja_env.filters["localtime"] = local_time
+    app.extensions["casebook.urls"] = {}
     app.jinja_env.globals.update(
+        url_for=url_for,
         KIND_LABELS=KIND_LABELS,
         KIND_ENDPOINT=KIND_ENDPOINT,
         KIND_NAMES=KIND_NAMES,

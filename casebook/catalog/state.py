@@ -83,7 +83,10 @@ def bump_generation(session: Session) -> None:
         row.value = int(row.value) + 1
 
 
+_GENERATION = select(Setting.value).where(Setting.key == GENERATION_KEY)  # built once: every page reads it
+
+
 def generation(session: Session) -> int:
     """The catalog's current generation (0 before the first sync)."""
-    value = session.scalar(select(Setting.value).where(Setting.key == GENERATION_KEY))
+    value = session.scalar(_GENERATION)
     return int(value or 0)

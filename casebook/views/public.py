@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from .. import media as media_files
 from .. import queries
 from ..db import db
-from ..models import EntryRow, TopicRow
+from ..models import EntryRow
+from ..pagecache import entry_graph
 from ..web import KIND_NAMES, page_title
 
 bp = Blueprint("public", __name__)
@@ -16,14 +17,13 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    session = db.session
-    topics = queries.topics(session)
+    graph = entry_graph()
     return render_template(
         "public/home.html",
-        topics=topics,
-        topic_index={t.slug: t for t in topics},
-        progress=queries.topic_progress(session),
-        latest=queries.latest(session),
+        topics=list(graph.topics.values()),
+        topic_index=graph.topics,
+        progress=graph.progress(),
+        latest=graph.latest(),
         targets=queries.PART_TARGET,
         title=page_title(),
     )
@@ -31,11 +31,12 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/topics/<slug>")
 def topic(slug: str) -> ResponseReturnValue:
-    row = db.get_or_404(TopicRow, slug)
+    graph = entry_graph()
+    row = graph.topics.get(slug) or abort(404)
     return render_template(
         "public/topic.html",
         topic=row,
-        parts=queries.topic_entries(db.session, slug),
+        parts=graph.topic_parts(slug, queries.PART_LIMIT),
         part_list=queries.PARTS,
         targets=queries.PART_TARGET,
         title=page_title(row.label),
@@ -51,15 +52,15 @@ def _entry_or_404(kind: str, slug: str) -> EntryRow:
 
 def _show(kind: str, slug: str) -> ResponseReturnValue:
     entry = _entry_or_404(kind, slug)
-    topic = db.session.get(TopicRow, entry.topic)
-    previous, following = queries.neighbours(db.session, entry)
+    graph = entry_graph()
+    around = graph.surroundings(entry.id)
     return render_template(
         "public/entry.html",
         entry=entry,
-        topic=topic,
-        previous=previous,
-        following=following,
-        related=queries.related(db.session, entry),
+        topic=graph.topics.get(entry.topic),
+        previous=around.previous,
+        following=around.following,
+        related=around.related,
         title=page_title(entry.title),
     )
 

@@ -11,18 +11,19 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from .. import project_board, queries
 from ..content import KIND_DIRS
 from ..db import db
+from ..entry_graph import Topic
 from ..models import EntryRow, TopicRow
+from ..pagecache import entry_graph
 from ..project_rows import ProjectRow
 from ..share.counter import ViewCounter, source_of
 from ..share.qr import qr_png, qr_svg
-from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url
+from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url, url_for
 from ..wechat import WeChatClient, WeChatError
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,7 @@ QR_MAX_AGE = 86400
 
 
 def _entry_title_or_404(kind: str, slug: str) -> str:
-    title = db.session.scalar(
-        select(EntryRow.title).where(EntryRow.status == "published", EntryRow.kind == kind, EntryRow.slug == slug)
-    )
+    title = queries.published_title(db.session, kind, slug)
     if title is None:
         abort(404)
     return title
@@ -75,7 +74,7 @@ def project_share_url(year: int, slug: str, source: str | None = None) -> str:
 
 
 def share_meta(
-    topic: TopicRow | None = None,
+    topic: TopicRow | Topic | None = None,
     entry: EntryRow | None = None,
     page: str = "",
     project: ProjectRow | None = None,
@@ -149,11 +148,12 @@ def wechat_enabled() -> bool:
 
 @bp.get("/topics/<slug>/share")
 def topic_share(slug: str) -> ResponseReturnValue:
-    topic = db.get_or_404(TopicRow, slug)
+    graph = entry_graph()
+    topic = graph.topics.get(slug) or abort(404)
     return render_template(
         "share/topic_share.html",
         topic=topic,
-        parts=queries.topic_entries(db.session, slug),
+        parts=graph.topic_parts(slug, queries.PART_LIMIT),
         part_list=queries.PARTS,
         meta=share_meta(topic, page="share"),
         title=page_title(topic.label),
@@ -162,11 +162,12 @@ def topic_share(slug: str) -> ResponseReturnValue:
 
 @bp.get("/topics/<slug>/card")
 def topic_card(slug: str) -> ResponseReturnValue:
-    topic = db.get_or_404(TopicRow, slug)
+    graph = entry_graph()
+    topic = graph.topics.get(slug) or abort(404)
     return render_template(
         "share/card.html",
         topic=topic,
-        parts=queries.topic_entries(db.session, slug),
+        parts=graph.topic_parts(slug, queries.PART_LIMIT),
         part_list=queries.PARTS,
         meta=share_meta(topic, page="card"),
         qr=qr_svg(topic_share_url(slug, "qr"), "扫码阅读").decode("utf-8"),
