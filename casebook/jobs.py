@@ -1,17 +1,5 @@
-"""A small job runner: background work recorded in the ``job`` table, run by any server process.
-
-Staff actions that take long (a search index rebuild, a full sync) are *enqueued*, never run in
-the request. Every server process (and ``casebook jobs work``) runs a ``Runner``: a thread that
-polls the table, *claims* the oldest queued job with an ``UPDATE … WHERE state='queued'`` that
-only one worker can win, runs it while a second thread writes a heartbeat with the progress, and
-records the outcome. A running job whose heartbeat is older than ``STALE_AFTER`` belonged to a
-process that died: it is queued again. Jobs are kinds registered with ``register``: functions
-taking the app, the job's arguments and a progress callback, returning a short result message.
-This module gathers them: the table in ``job_queue``, the thread in ``job_runner``, the kinds in ``job_kinds``.
-
-Bookkeeping uses its own short sessions and commits at once, so other processes see it and it
-never mixes with the job's own work (which uses ``db.session`` inside an app context).
-"""
+"""Background jobs, as callers import them: the table and claims in ``job_queue`` (how the queue
+works is told there), the runner thread in ``job_runner``, the kinds in ``job_kinds``."""
 
 from __future__ import annotations
 
