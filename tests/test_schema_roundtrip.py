@@ -334,8 +334,10 @@ def test_project_problems_land_under_their_input(app: Flask, content_dir: Path, 
     soup = BeautifulSoup(html, "html.parser")
     planned = soup.find(attrs={"name": "indicators-7-planned"})
     assert planned is not None and planned.get("value") == "很多"  # everything typed comes back
-    errors = " ".join(e.get_text() for e in soup.select(".error"))
-    assert "床位 的 planned" in errors, errors
+    label = planned.find_parent("label")
+    assert label is not None
+    under_input = " ".join(e.get_text() for e in label.select(".error"))
+    assert "床位 的 planned" in under_input, soup.select(".error")  # under the input typed into, not the form's top
 
 
 def test_where_the_catalog_keeps_each_field() -> None:
