@@ -73,6 +73,11 @@ def test_suite_passes_with_a_real_entry_in_content(tmp_path: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
 
+    # the copy is a git checkout too (files staged, nothing committed): tests that copy the repository
+    # again (test_add_field.py) list its files the same way
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
+
     content = copy / "content"
     topics = yaml.safe_load((content / "topics.yml").read_text("utf-8"))
     entry = content / "cases" / f"{SLUG}.md"
