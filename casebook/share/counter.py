@@ -136,15 +136,16 @@ class ViewCounter:
             conn.exec_driver_sql(f"PRAGMA busy_timeout={int(self.lock_timeout * 1000)}")
         try:
             if dialect in ("sqlite", "postgresql"):
-                upsert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-                for (day, kind, slug, source), count in batch.items():
-                    stmt = upsert(ViewCount).values(day=day, kind=kind, slug=slug, source=source, count=count)
-                    conn.execute(
-                        stmt.on_conflict_do_update(
-                            index_elements=["day", "kind", "slug", "source"],
-                            set_={"count": ViewCount.count + stmt.excluded.count},
-                        )
-                    )
+                upsert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(ViewCount)
+                stmt = upsert.on_conflict_do_update(
+                    index_elements=["day", "kind", "slug", "source"],
+                    set_={"count": ViewCount.count + upsert.excluded.count},
+                )
+                rows = [
+                    {"day": day, "kind": kind, "slug": slug, "source": source, "count": count}
+                    for (day, kind, slug, source), count in batch.items()
+                ]
+                conn.execute(stmt, rows)  # one statement, executed for every row (not compiled per key)
             else:
                 self._write_generic(conn, batch.items())
         finally:
