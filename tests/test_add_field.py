@@ -54,10 +54,36 @@ def test_a_new_entry_field_needs_its_schema_line_a_template_line_and_a_test(tmp_
         if source.is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, copy / name)
+    # a district's existing library already has the key (unknown until declared), synced before the change
+    library, data = tmp_path / "library", tmp_path / "data"
+    shutil.copytree(REPO / "tests" / "democontent", library)
+    existing = sorted((library / "cases").glob("*.md"))[0]
+    text = existing.read_text("utf-8")
+    existing.write_text(text.replace("\n---\n", "\nfunding: 区级微实事资金\n---\n", 1), "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(copy), "CASEBOOK_CONTENT_DIR": str(library), "CASEBOOK_DATA_DIR": str(data)}
+    cli = [sys.executable, "-c", "from casebook.cli import main; main()"]
+    synced = subprocess.run([*cli, "sync"], cwd=copy, env=env, capture_output=True, text=True, timeout=300)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    before = subprocess.run([*cli, "check", str(library)], cwd=copy, env=env, capture_output=True, text=True)
+    assert "funding" in before.stdout + before.stderr, before.stdout + before.stderr  # 未知字段, so far
+
     _insert_after(copy / "casebook" / "content" / "schema.py", "ENTRY_FIELDS: tuple[Field, ...] = (\n", FIELD)
     _insert_after(copy / "templates" / "public" / "_article.html", '<dl class="facts">\n', TEMPLATE_LINE)
     _insert_after(copy / "docs" / "content.md", "|---|---|---|---|\n", GUIDE_ROW)
     (copy / "tests" / "test_new_field_page.py").write_text(textwrap.dedent(PAGE_TEST), "utf-8")
+
+    # the next sync (as serve runs at start-up) reads every file again: the unchanged file now has the field
+    after = subprocess.run([*cli, "sync"], cwd=copy, env=env, capture_output=True, text=True, timeout=300)
+    assert after.returncode == 0 and "未变 0" in after.stdout, after.stdout + after.stderr  # nothing skipped
+    checked = subprocess.run([*cli, "check", str(library)], cwd=copy, env=env, capture_output=True, text=True)
+    assert "funding" not in checked.stdout + checked.stderr, checked.stdout + checked.stderr
+    probe = (
+        "from casebook import create_app\n"
+        f"page = create_app().test_client().get('/cases/{existing.stem}').get_data(as_text=True)\n"
+        "print('<dt>资金来源</dt><dd>区级微实事资金</dd>' in page)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=copy, env=env, capture_output=True, text=True)
+    assert shown.stdout.strip().endswith("True"), shown.stdout + shown.stderr
 
     env = {**os.environ, "PYTHONPATH": str(copy)}
     tests = ["tests/test_schema_roundtrip.py", "tests/test_new_field_page.py", "tests/test_migrations.py"]

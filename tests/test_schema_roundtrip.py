@@ -348,3 +348,29 @@ def test_where_the_catalog_keeps_each_field() -> None:
         assert (spec.key in columns) is (spec.catalog == "column"), spec.key
         if spec.filter:  # lists and facets filter in SQL: the value needs a column or table of its own
             assert spec.catalog in ("column", "table"), spec.key
+
+
+def test_an_entry_with_only_its_required_fields(
+    client: FlaskClient, content_dir: Path, resync: Callable[[], Any]
+) -> None:
+    for kind in content.KINDS:
+        meta = {spec.key: _sample(spec, kind) for spec in fields_of(kind) if spec.required}
+        path = content.entry_path(content_dir, kind, f"bare-{kind}")
+        path.write_text(f"---\n{yaml.safe_dump(meta, allow_unicode=True)}---\n正文。\n", "utf-8")
+    resync()
+    openapi = client.get("/api/openapi.json").json["paths"]["/api/entries/{kind}/{slug}"]["get"]
+    full = openapi["responses"]["200"]["content"]["application/json"]["schema"]
+    rules, _ = content.load_rules(content_dir)
+    for kind in content.KINDS:
+        data = client.get(f"/api/entries/{kind}/bare-{kind}").json
+        jsonschema.validate(data, full)  # empty values keep their declared types
+        for spec in fields_of(kind):
+            if spec.default is not None:
+                assert data.get(spec.key, spec.default) == spec.default, (kind, spec.key)
+        path = content.entry_path(content_dir, kind, f"bare-{kind}")
+        entry, _ = content.parse_text(path.read_text("utf-8"), kind, f"bare-{kind}", rules=rules, path=path)
+        assert entry is not None
+        text = content.serialize(entry)
+        assert "null" not in text and "tags: []" in text  # `always` fields are written even when empty
+        again, _ = content.parse_text(text, kind, f"bare-{kind}", rules=rules, path=path)
+        assert again == entry

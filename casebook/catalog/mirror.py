@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from .. import content
+from ..content.schema import ENTRY_FIELDS, PROJECT_FIELDS
 from ..db import DbSession as Session
 from ..models import ProblemRow, Setting, TopicRow
 from ..progress import Progress
@@ -88,6 +89,9 @@ def _fingerprint(root: Path, rules: content.Rules) -> str:
     # Pictures uploaded in the editor (media/uploads/) only ever arrive before the save that uses
     # them, which validates against a fresh listing: they must not force a full re-sync each time.
     digest.update("\n".join(sorted(m for m in rules.media if not m.startswith("uploads/"))).encode())
+    # a field declared, removed or stored elsewhere changes how every file reads: read them all again
+    digest.update(repr([(f.key, f.type, f.kinds, f.catalog, f.index) for f in ENTRY_FIELDS]).encode())
+    digest.update(repr([(f.key, f.type) for f in PROJECT_FIELDS]).encode())
     return digest.hexdigest()
 
 

@@ -175,7 +175,7 @@ def entry_meta(entry: Entry) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     for spec in fields_of(entry.kind):
         value = entry.value(spec.key)
-        if is_default(spec, value) and not spec.always:
+        if value is None or (is_default(spec, value) and not spec.always):
             continue
         meta[spec.key] = _yaml_value(spec, value)
     return meta

@@ -7,8 +7,10 @@ form (``staff/kinds.py``), the API and its OpenAPI description (``views/api.py``
 ``views/openapi.py``), the catalog row and the index document are derived from these tables, and
 ``tests/test_schema_roundtrip.py`` walks them. Pure: no Flask, no database, no YAML.
 
-Adding a field to entries: one ``Field`` line in ``ENTRY_FIELDS`` (and a column in ``models.py``
-with its migration when the catalog stores it), the template that shows it, a test.
+Adding a field to entries: one ``Field`` line in ``ENTRY_FIELDS``, the template that shows it
+(``entry.value("key")``), its row in ``docs/content.md``, a test. The catalog keeps a new field in
+the row's ``extra`` JSON (no migration); only a field to filter or sort by needs ``catalog="column"``,
+a column in ``models.py`` and a migration. ``tests/test_add_field.py`` proves the short list.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class Field:
     default: Any = None
     """The value an absent key means; a file leaves it out (``status: published``) unless ``always``."""
     always: bool = False
-    """Written even when it holds its default, so the file shows the choice (a case's ``scope``)."""
+    """Written even when empty or at its default, so the file shows where it goes (``tags: []``, a
+    case's ``scope``)."""
     filter: str = ""
     """The query parameter that narrows lists and search by it (a facet), or "" for none."""
     index: IndexRole = ""
@@ -95,7 +98,7 @@ ENTRY_FIELDS: tuple[Field, ...] = (
         "summary", "摘要", "text", default="", index="meta", catalog="column", widget="textarea",
         hint="一两句话，显示在列表和分享卡片上",
     ),
-    Field("tags", "标签", "list", filter="tag", index="meta", catalog="table", hint="用逗号或顿号分隔"),
+    Field("tags", "标签", "list", filter="tag", index="meta", catalog="table", always=True, hint="用逗号或顿号分隔"),
     Field("street", "街道", "line", filter="street", index="meta", catalog="column", widget="street"),
     Field("community", "社区", "line", index="meta", catalog="column", widget="community"),
     Field(
@@ -154,7 +157,7 @@ def api_fields(full: bool) -> tuple[Field, ...]:
 
 
 FILTERS: tuple[str, ...] = tuple(f.filter for f in ENTRY_FIELDS if f.filter)
-"""The query parameters of the entry lists, in the order their facets are shown."""
+"""The query parameters of the entry lists; facets are shown in this order (the fields' order)."""
 
 
 def is_default(spec: Field, value: Any) -> bool:

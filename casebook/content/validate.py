@@ -189,7 +189,7 @@ def validate_entry(
 
     if not usable:
         return None, problems
-    extra = tuple((key, values.pop(key)) for key in list(values) if key not in ENTRY_ATTRIBUTES)
+    extra = tuple((key, values.pop(key)) for key in FIELDS if key in values and key not in ENTRY_ATTRIBUTES)
     return Entry(kind=kind, slug=slug, body=body, extra=extra, **values), problems
 
 

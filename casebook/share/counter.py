@@ -143,7 +143,7 @@ class ViewCounter:
                 )
                 rows = [
                     {"day": day, "kind": kind, "slug": slug, "source": source, "count": count}
-                    for (day, kind, slug, source), count in batch.items()
+                    for (day, kind, slug, source), count in sorted(batch.items())  # one lock order
                 ]
                 conn.execute(stmt, rows)  # one statement, executed for every row (not compiled per key)
             else:

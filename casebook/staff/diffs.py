@@ -20,12 +20,12 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 
 from ..content.frontmatter import read_yaml, split_front_matter
-from ..content.schema import ENTRY_LABELS, PROJECT_LABELS, PROJECT_PART_LABELS, VALUE_LABELS
+from ..content.schema import ENTRY_FIELDS, ENTRY_LABELS, PROJECT_LABELS, PROJECT_PART_LABELS, VALUE_LABELS
 from ..video import format_time, parse_time
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS: dict[str, Any] = {"status": "published", "sample": False, "scope": "local"}
+DEFAULTS: dict[str, Any] = {f.key: f.default for f in ENTRY_FIELDS if f.default is not None}
 """What an absent key means (``content.serialize`` leaves defaults out): absent ≡ default, no change."""
 PART_LABELS: dict[str, str] = {
     "at": "时间",

@@ -77,8 +77,8 @@ def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> dict[str,
     for spec in fields_for(kind):
         raw = (form.get(spec.key) or "").strip()
         if spec.type == "bool":
-            if raw:
-                meta[spec.key] = True
+            if raw or spec.default:  # an unticked box sends nothing: say false when the default is true
+                meta[spec.key] = bool(raw)
         elif spec.type == "chapters":
             if raw:
                 meta[spec.key] = chapters_from_text(raw)

@@ -40,11 +40,16 @@ def _topic_json(topic: TopicRow, progress: dict[str, int] | None = None) -> dict
     }
 
 
+_EMPTY: dict[str, Any] = {"text": "", "list": [], "bool": False}
+
+
 def _api_value(spec: Field, row: EntryRow) -> Any:
     """A declared field's value on a catalog row, as the API shows it (see ``openapi.field_schema``)."""
     if spec.type == "chapters":
         return [{"at": c.time, "seconds": c.at, "title": c.title} for c in row.chapter_list]
     value = row.value(spec.key)
+    if value is None and spec.applies_to(row.kind):  # absent from ``extra``: the type's empty value
+        value = spec.default if spec.default is not None else _EMPTY.get(spec.type)
     if spec.type == "date" and value is not None:
         return value if isinstance(value, str) else value.isoformat()
     if spec.type == "cover":
