@@ -6,8 +6,6 @@ built from the same ``Board`` the page shows, so the download is exactly what is
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import undefer
 
+from . import spreadsheet
 from .content.project_model import FINISHED, STAGES, reaches
 from .db import DbSession as Session
 from .models import EntryRow
@@ -101,17 +100,14 @@ def board(session: Session, year: int, args: Mapping[str, str]) -> Board | None:
 
 def csv_text(result: Board) -> str:
     """The board as CSV (with a BOM, so Excel reads the Chinese): one row per indicator."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    rows: list[list[object]] = []
     for project in result.projects:
         head = [project.title, project.lead, project.stage]
         if not project.indicators:
-            writer.writerow([*head, "", "", "", "", ""])
+            rows.append([*head, "", "", "", "", ""])
         for i in project.indicators:
-            writer.writerow([*head, i.name, i.unit, i.planned_text, i.achieved_text, i.rate_text])
-    return out.getvalue()
+            rows.append([*head, i.name, i.unit, i.planned_text, i.achieved_text, i.rate_text])
+    return spreadsheet.csv_text(CSV_HEADER, rows)
 
 
 def get_project(session: Session, slug: str) -> ProjectRow | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -132,10 +133,14 @@ class Listing:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+_YEAR = re.compile(r"[0-9]{1,4}")
+
+
 def clean_filters(args: Mapping[str, str]) -> dict[str, str]:
-    """Keep the known filters that have a value; a non-numeric year is dropped."""
+    """Keep the known filters that have a value; a year that is not 1–4 ASCII digits is dropped
+    (``isdigit`` also accepts ² and ①, and a 25-digit year overflows the database's integer)."""
     filters = {k: args[k].strip() for k in FILTERS if args.get(k, "").strip()}
-    if "year" in filters and not filters["year"].isdigit():
+    if "year" in filters and not _YEAR.fullmatch(filters["year"]):
         filters.pop("year")
     return filters
 

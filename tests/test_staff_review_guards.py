@@ -116,3 +116,15 @@ def test_glossary_saved_meanwhile_is_a_conflict_not_overwritten(
     )
     assert again.status_code == 302
     assert (content_dir / "glossary.yml").read_text(encoding="utf-8") == merged
+
+
+def test_publish_without_the_version_the_reviewer_saw_is_refused(
+    staff: dict[str, FlaskClient], client: FlaskClient, content_dir: Path
+) -> None:
+    _save(staff["editor1"], "/staff/new/case", action="submit", body="先成立楼院党小组。")
+    form = _review_form(staff["reviewer1"])
+    del form["version"]  # a hand-made POST (or an old page) that leaves the version out
+    refused = staff["reviewer1"].post("/staff/status/case/louyuan-shenhe", data=form)
+    assert refused.status_code == 409 and "缺少审核页上的版本信息" in refused.get_data(as_text=True)
+    assert client.get("/cases/louyuan-shenhe").status_code == 404
+    assert "status: submitted" in (content_dir / "cases" / "louyuan-shenhe.md").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
 
 from ..db import db
 from ..staff import accounts
@@ -232,6 +233,18 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("public.home"))
 
 
+STAFF_BLUEPRINTS = frozenset({"auth", "staff", "staff_import", "staff_settings", "share_staff", "word"})
+"""Blueprints whose pages carry staff data (drafts, accounts, audit, forms with tokens)."""
+
+
+def _no_store(response: Response) -> Response:
+    """Staff pages are kept by no browser or proxy cache: a shared office computer's back button, or a
+    proxy, must not show them to the next person. (Public pages are the same for everyone.)"""
+    if request.blueprint in STAFF_BLUEPRINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """CSRF for every POST, the current user on every request, secure session cookies."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
@@ -246,6 +259,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
     app.before_request(_csrf_guard)
+    app.after_request(_no_store)
     app.register_error_handler(OperationalError, _busy)
     app.jinja_env.globals["current_user"] = current_user
     app.register_blueprint(bp)

@@ -41,7 +41,7 @@ def _board_or_404(year: int) -> project_board.Board:
     return found
 
 
-@bp.get("/<int:year>")
+@bp.get("/<int(max=9999):year>")
 def board(year: int) -> ResponseReturnValue:
     result = _board_or_404(year)
     query: dict[str, Any] = dict(result.filters)
@@ -54,7 +54,7 @@ def board(year: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/<int:year>.csv")
+@bp.get("/<int(max=9999):year>.csv")
 def board_csv(year: int) -> ResponseReturnValue:
     result = _board_or_404(year)
     filename = f"minsheng-shishi-{year}.csv"
@@ -65,7 +65,7 @@ def board_csv(year: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/<int:year>/<slug>")
+@bp.get("/<int(max=9999):year>/<slug>")
 def project(year: int, slug: str) -> ResponseReturnValue:
     row = project_board.get_project(db.session, slug)
     if row is None:

@@ -140,6 +140,8 @@ def street(street: str) -> ResponseReturnValue:
 @bp.get("/media/<path:path>")
 def media(path: str) -> ResponseReturnValue:
     """A picture under content/media, typed by its extension only (never sniffed); nothing else."""
+    if "\x00" in path:  # no file name holds a NUL (resolving one raises)
+        abort(404)
     folder = (current_app.config["CASEBOOK_CONTENT_DIR"] / "media").resolve()
     media_type = media_files.media_type_for(path)
     target = (folder / path).resolve()

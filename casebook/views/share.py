@@ -218,13 +218,13 @@ def entry_qr_png(kind_dir: str, slug: str) -> ResponseReturnValue:
     return _image(qr_png(entry_share_url(kind, slug, "qr")), "image/png")
 
 
-@bp.get("/projects/<int:year>/<slug>/qr.svg")
+@bp.get("/projects/<int(max=9999):year>/<slug>/qr.svg")
 def project_qr_svg(year: int, slug: str) -> ResponseReturnValue:
     row = project_or_404(year, slug)
     return _image(qr_svg(project_share_url(year, slug, "qr"), f"{row.title} 二维码"), "image/svg+xml")
 
 
-@bp.get("/projects/<int:year>/<slug>/qr.png")
+@bp.get("/projects/<int(max=9999):year>/<slug>/qr.png")
 def project_qr_png(year: int, slug: str) -> ResponseReturnValue:
     project_or_404(year, slug)
     return _image(qr_png(project_share_url(year, slug, "qr")), "image/png")

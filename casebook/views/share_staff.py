@@ -177,7 +177,7 @@ def entry_gzh(kind_dir: str, slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/projects/<int:year>/<slug>/gzh")
+@bp.get("/projects/<int(max=9999):year>/<slug>/gzh")
 def project_gzh(year: int, slug: str) -> ResponseReturnValue:
     row = project_or_404(year, slug)
     return _export(

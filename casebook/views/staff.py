@@ -238,7 +238,9 @@ def preview() -> ResponseReturnValue:
     The editor sends every field and ``kind``; a request with only ``body`` (or for a 民生实事
     project) gets the body alone, rendered by the public renderer and sanitizer.
     """
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):  # a JSON list, string or number is not a form: nothing of it is used
+        data = {}
     values = {str(k): str(v)[:PREVIEW_LIMIT] for k, v in data.items() if isinstance(v, (str, int, float))}
     body = values.get("body", request.form.get("body", ""))[:PREVIEW_LIMIT]
     warnings = body_warnings(body)

@@ -97,6 +97,9 @@ def status(kind: str, slug: str) -> ResponseReturnValue:
     comment, problem = review.check_comment(request.form.get("comment", ""), required=False, what="意见")
     if problem:
         return _review_page(kind, slug, message=problem, comment=comment, code=422)
+    if to == "published" and not request.form.get("version"):  # what the reviewer saw must be what goes live
+        message = "发布时缺少审核页上的版本信息，未发布。请在审核页查看最新的差异后再发布。"
+        return _review_page(kind, slug, message=message, comment=comment, code=409)
     outcome = editing.change_status(
         workspace(),
         db.session,

@@ -1,0 +1,113 @@
+"""Hardening (issue 13), first part: bad numbers and paths answer 404 or are ignored, never 500;
+staff pages are not cached; CSV cells cannot run as spreadsheet formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from casebook.spreadsheet import safe_cell
+
+from .conftest import WriteEntry
+from .staffkit import staff_client, token
+
+HUGE = "9" * 25
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/cases/?year={HUGE}",
+        "/cases/?year=²",
+        "/cases/?year=①",
+        "/interviews/?year=２０２２",
+        f"/api/entries?year={HUGE}",
+        "/api/entries?year=²",
+        f"/search?q=楼院&year={HUGE}",
+        f"/api/search?q=楼院&year={HUGE}",
+    ],
+)
+def test_a_year_that_is_not_a_year_is_ignored(
+    client: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any], url: str
+) -> None:
+    write_entry("case", "louyuan", body="楼院议事会。", scope="local")
+    resync()
+    response = client.get(url)
+    assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/projects/{HUGE}",
+        f"/projects/{HUGE}.csv",
+        f"/projects/{HUGE}/x",
+        f"/projects/{HUGE}/x/qr.svg",
+        "/media/a%00.png",
+    ],
+)
+def test_impossible_years_and_paths_are_not_found(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code == 404, url
+
+
+def test_the_preview_ignores_a_body_that_is_not_a_form(app: Flask) -> None:
+    editor = staff_client(app, "预览编辑", "editor")
+    for body in (["x"], "x", 3, None):
+        response = editor.post(
+            "/staff/preview", json=body, headers={"X-CSRFToken": token(editor, "/staff/new/case")}
+        )
+        assert response.status_code == 200 and "html" in response.get_json(), body
+
+
+def test_staff_pages_are_not_stored_by_any_cache(app: Flask, client: FlaskClient) -> None:
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    editor = staff_client(app, "缓存编辑", "editor")
+    for url in ("/staff/", "/staff/new/case", "/staff/entries"):
+        response = editor.get(url)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")  # public pages are shared
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=HYPERLINK(\"https://evil.example\",\"点我\")", "'=HYPERLINK(\"https://evil.example\",\"点我\")"),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("-5", "-5"),
+        ("+1.5", "+1.5"),
+        ("-0.25%", "-0.25%"),
+        ("居民满意度", "居民满意度"),
+        (None, ""),
+    ],
+)
+def test_cells_that_would_run_as_formulas_are_written_as_text(value: str | None, written: str) -> None:
+    assert safe_cell(value) == written
+
+
+def test_the_board_csv_writes_a_formula_name_as_text(
+    content_dir: Path, resync: Callable[[], Any], client: FlaskClient
+) -> None:
+    path = content_dir / "projects" / "2024" / "jiance.md"
+    path.parent.mkdir(parents=True)
+    front = (
+        "title: =cmd|' /C calc'!A0\nyear: 2024\nlead: 区民政局\nstage: 实施\n"
+        "indicators:\n  - name: =HYPERLINK(\"https://evil.example\",\"点我\")\n    planned: 10\n    achieved: 12\n"
+    )
+    path.write_text(f"---\n{front}---\n说明。\n", "utf-8")
+    resync()
+    response = client.get("/projects/2024.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert rows[1][3] == "'=HYPERLINK(\"https://evil.example\",\"点我\")"
+    assert rows[1][5:] == ["10", "12", "120%"]  # numbers stay numbers
