@@ -145,6 +145,12 @@ def excerpt(text: str, limit: int = 120) -> str:
     return cut[: stop + 1] if stop >= limit // 2 else cut.rstrip() + "…"
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters: cut with … when longer (share cards and window titles)."""
+    text = _SPACE_RE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def chinese_date(value: dt.date) -> str:
     """``2022-03-01`` → ``2022年3月1日``."""
     return f"{value.year}年{value.month}月{value.day}日"

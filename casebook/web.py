@@ -22,7 +22,7 @@ from .content.schema import (
     VALUE_LABELS,
 )
 from .media import SIZES, srcset_for
-from .render import chinese_date, video_embed
+from .render import chinese_date, shorten, video_embed
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +103,13 @@ def media_srcset(path: str | None) -> str | None:
     return srcset_for(path, url.removesuffix(path))
 
 
+TITLE_LIMIT = 60
+
+
 def page_title(*parts: str) -> str:
-    """``第1期·无主管楼院治理｜中原区社区治理案例库``."""
-    return "｜".join([*(p for p in parts if p), current_app.config["CASEBOOK_SITE_NAME"]])
+    """``第1期·无主管楼院治理｜中原区社区治理案例库``: the page's own title first, at most
+    ``TITLE_LIMIT`` characters (a longer one is cut with …; tabs and phones show little more)."""
+    return shorten("｜".join([*(p for p in parts if p), current_app.config["CASEBOOK_SITE_NAME"]]), TITLE_LIMIT)
 
 
 def with_query(**changes: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,21 @@ def test_the_board_csv_writes_a_formula_name_as_text(
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][3] == "'=HYPERLINK(\"https://evil.example\",\"点我\")"
     assert rows[1][5:] == ["10", "12", "120%"]  # numbers stay numbers
+
+
+def test_share_cards_and_window_titles_are_short(
+    client: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    title = "社区党群服务中心全时开放与居民点单式服务的探索实践——" + "一个老城社区的三年" * 6
+    summary = "社区把党群服务中心的空间、时段和活动内容交给居民点单，" * 5
+    write_entry("case", "long", title=title, summary=summary, scope="local")
+    resync()
+    html = client.get("/cases/long").get_data(as_text=True)
+    og_title = re.search(r'<meta property="og:title" content="([^"]*)"', html)
+    og_description = re.search(r'<meta property="og:description" content="([^"]*)"', html)
+    window = re.search(r"<title>([^<]*)</title>", html)
+    assert og_title and og_description and window, html[:2000]
+    assert len(og_title.group(1)) <= 32 and og_title.group(1).endswith("…") and title.startswith(og_title.group(1)[:-1])
+    assert len(og_description.group(1)) <= 60 and og_description.group(1).endswith("…")
+    assert len(window.group(1)) <= 60 and window.group(1).startswith(title[:30])
+    assert 'maxlength="200"' in client.get("/search?q=楼院").get_data(as_text=True)  # no 414 from a pasted paragraph

@@ -21,6 +21,7 @@ from ..entry_graph import Topic
 from ..models import EntryRow, TopicRow
 from ..pagecache import entry_graph
 from ..project_rows import ProjectRow
+from ..render import shorten
 from ..share.counter import ViewCounter, source_of
 from ..share.qr import qr_png, qr_svg
 from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url, url_for
@@ -42,6 +43,8 @@ projects); other public pages count as ``page``."""
 PAGE_BLUEPRINTS = frozenset({"public", "search", "projects"})
 NOT_COUNTED = frozenset({"public.media", "projects.board_csv"})
 QR_MAX_AGE = 86400
+CARD_TITLE_LIMIT, CARD_DESCRIPTION_LIMIT = 32, 60
+"""Characters of a share card's title and description (the rest is cut with …)."""
 
 
 def _entry_title_or_404(kind: str, slug: str) -> str:
@@ -120,6 +123,9 @@ def share_meta(
         }
     else:
         raise ValueError("share_meta needs a topic or an entry")
+    # WeChat's share card shows about this much; a longer text is cut there without a mark
+    meta["title"] = shorten(meta["title"], CARD_TITLE_LIMIT)
+    meta["description"] = shorten(meta["description"] or "", CARD_DESCRIPTION_LIMIT)
     if cover and "://" not in cover:
         cover = site_url() + cover
     meta["image"] = cover or absolute("static", filename="share-cover.png")
