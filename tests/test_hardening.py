@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from casebook.cli import main
 from casebook.spreadsheet import safe_cell
 
 from .conftest import WriteEntry
@@ -130,3 +132,11 @@ def test_share_cards_and_window_titles_are_short(
     assert len(og_description.group(1)) <= 60 and og_description.group(1).endswith("…")
     assert len(window.group(1)) <= 60 and window.group(1).startswith(title[:30])
     assert 'maxlength="200"' in client.get("/search?q=楼院").get_data(as_text=True)  # no 414 from a pasted paragraph
+
+
+@pytest.mark.parametrize("name", ["admin\u202egnp.exe", "编辑\u200b一", "a\x07b"])
+def test_user_names_with_control_or_direction_characters_are_refused(runner: CliRunner, name: str) -> None:
+    result = runner.invoke(main, ["user", "add", name, "--role", "editor"], input="社区 治理 password 2026\n")
+    assert result.exit_code != 0 and "控制字符或文字方向符号" in result.output, result.output
+    listed = runner.invoke(main, ["user", "list"])
+    assert name not in listed.output

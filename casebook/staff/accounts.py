@@ -68,6 +68,8 @@ def add_user(session: DbSession, name: str, role: str, password: str) -> User:
     clean = unicodedata.normalize("NFKC", name).strip()
     if not clean or len(clean) > 100 or any(c.isspace() for c in clean):
         raise AccountError("用户名不能为空、不能含空格，且不超过 100 个字符")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in clean):  # controls and bidi marks (U+202E…)
+        raise AccountError("用户名不能含控制字符或文字方向符号")
     _check_role(role)
     check_password(password)
     if find(session, clean) is not None:
