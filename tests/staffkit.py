@@ -13,6 +13,7 @@ from casebook.staff import accounts
 PASSWORD = "社区 治理 password"
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 BASE_RE = re.compile(r'name="base" value="([^"]*)"')
+VERSION_RE = re.compile(r'name="version" value="([^"]+)"')
 
 
 def add_user(app: Flask, name: str, role: str, password: str = PASSWORD) -> None:
@@ -47,6 +48,14 @@ def form_of(client: FlaskClient, url: str) -> dict[str, str]:
     token_match, base_match = TOKEN_RE.search(html), BASE_RE.search(html)
     assert token_match and base_match, html[:500]
     return {"csrf_token": token_match.group(1), "base": base_match.group(1)}
+
+
+def publish_form(client: FlaskClient, kind: str, slug: str) -> dict[str, str]:
+    """What the review page's publish button sends: its token and the version the reviewer saw."""
+    html = client.get(f"/staff/review/{kind}/{slug}").get_data(as_text=True)
+    tok, version = TOKEN_RE.search(html), VERSION_RE.search(html)
+    assert tok and version, html[:1000]
+    return {"csrf_token": tok.group(1), "version": version.group(1), "to": "published"}
 
 
 def entry_form(**fields: str) -> dict[str, str]:

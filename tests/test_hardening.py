@@ -19,7 +19,7 @@ from casebook.cli import main
 from casebook.spreadsheet import safe_cell
 
 from .conftest import WriteEntry
-from .staffkit import staff_client, token
+from .staffkit import entry_form, form_of, staff_client, token
 
 HUGE = "9" * 25
 
@@ -140,3 +140,21 @@ def test_user_names_with_control_or_direction_characters_are_refused(runner: Cli
     assert result.exit_code != 0 and "控制字符或文字方向符号" in result.output, result.output
     listed = runner.invoke(main, ["user", "list"])
     assert name not in listed.output
+
+
+def test_files_written_by_the_editor_are_readable_like_the_rest_of_content(
+    app: Flask, content_dir: Path, resync: Callable[[], Any]
+) -> None:
+    content_dir.chmod(0o755)
+    (content_dir / "cases").chmod(0o755)
+    kept = content_dir / "cases" / "kept.md"
+    kept.write_text("---\ntitle: 已有\ntopic: louyuan\ndate: 2022-03-01\nscope: local\n---\n正文。\n", "utf-8")
+    kept.chmod(0o640)  # a district's own choice for an existing file is kept
+    resync()
+    admin = staff_client(app, "权限管理员", "admin")
+    new = {**form_of(admin, "/staff/new/case"), **entry_form(), "slug": "xin-pian", "action": "save"}
+    assert admin.post("/staff/new/case", data=new).status_code == 302
+    assert ((content_dir / "cases" / "xin-pian.md").stat().st_mode & 0o777) == 0o644
+    edit = {**form_of(admin, "/staff/edit/case/kept"), **entry_form(title="已有（修改）"), "action": "publish"}
+    assert admin.post("/staff/edit/case/kept", data=edit).status_code == 302
+    assert "已有（修改）" in kept.read_text("utf-8") and (kept.stat().st_mode & 0o777) == 0o640

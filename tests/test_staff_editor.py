@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from casebook.db import db
 from casebook.staff.models import AuditEvent, Revision
 
-from .staffkit import BASE_RE, TOKEN_RE, entry_form, form_of, staff_client, token
+from .staffkit import BASE_RE, TOKEN_RE, entry_form, form_of, publish_form, staff_client, token
 
 
 @pytest.fixture
@@ -76,10 +76,10 @@ def test_submit_review_publish(staff: dict[str, FlaskClient], client: FlaskClien
     assert re.search(r'待审核 <span class="count">1</span>', dash)
     # an editor cannot publish
     tok = token(editor, "/staff/review/case/louyuan-sanbu")
-    editor.post("/staff/status/case/louyuan-sanbu", data={"to": "published", "csrf_token": tok})
+    editor.post("/staff/status/case/louyuan-sanbu", data=publish_form(editor, "case", "louyuan-sanbu"))
     assert client.get("/cases/louyuan-sanbu").status_code == 404
     tok = token(reviewer, "/staff/review/case/louyuan-sanbu")
-    reviewer.post("/staff/status/case/louyuan-sanbu", data={"to": "published", "csrf_token": tok})
+    reviewer.post("/staff/status/case/louyuan-sanbu", data=publish_form(reviewer, "case", "louyuan-sanbu"))
     page = client.get("/cases/louyuan-sanbu")
     assert page.status_code == 200 and "先成立楼院党小组" in page.get_data(as_text=True)
     assert _search(client, "楼院党小组") == ["louyuan-sanbu"]
@@ -110,8 +110,9 @@ def test_edit_of_published_entry_waits_for_review(
     assert "改为先开楼院议事会" in editor.get("/staff/edit/case/louyuan-sanbu").get_data(as_text=True)
     review = staff["reviewer1"].get("/staff/review/case/louyuan-sanbu").get_data(as_text=True)
     assert "<del>先成立楼院党小组</del><ins>改为先开楼院议事会</ins>。" in review  # a character-level diff
-    tok = token(staff["reviewer1"], "/staff/review/case/louyuan-sanbu")
-    staff["reviewer1"].post("/staff/status/case/louyuan-sanbu", data={"to": "published", "csrf_token": tok})
+    staff["reviewer1"].post(
+        "/staff/status/case/louyuan-sanbu", data=publish_form(staff["reviewer1"], "case", "louyuan-sanbu")
+    )
     assert "改为先开楼院议事会" in path.read_text(encoding="utf-8")
     assert "改为先开楼院议事会" in client.get("/cases/louyuan-sanbu").get_data(as_text=True)
     assert _search(client, "楼院议事会") == ["louyuan-sanbu"]
@@ -246,8 +247,7 @@ def test_publishing_commits_when_the_content_folder_is_a_git_repository(
     subprocess.run([*git, "commit", "-qm", "start"], check=True)
     assert _create(staff["editor1"], action="submit").status_code == 302
     reviewer = staff["reviewer1"]
-    tok = token(reviewer, "/staff/review/case/louyuan-sanbu")
-    reviewer.post("/staff/status/case/louyuan-sanbu", data={"to": "published", "csrf_token": tok})
+    reviewer.post("/staff/status/case/louyuan-sanbu", data=publish_form(reviewer, "case", "louyuan-sanbu"))
     log = subprocess.run([*git, "log", "--format=%an|%s"], capture_output=True, text=True, check=True).stdout
     assert log.splitlines()[0] == "reviewer1|发布 case/louyuan-sanbu: 楼院自治的三个步骤"
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from casebook.content.projects import parse_project_text
 
-from .staffkit import form_of, staff_client, token
+from .staffkit import form_of, publish_form, staff_client
 
 
 @pytest.fixture
@@ -101,8 +101,7 @@ def test_project_review_publish_and_pending_edit(
     assert client.get("/projects/2026/jiazhuang-dianti").status_code == 404
     reviewer = staff["reviewer1"]
     assert "老旧小区加装电梯" in reviewer.get("/staff/review").get_data(as_text=True)
-    tok = token(reviewer, "/staff/review/project/jiazhuang-dianti")
-    reviewer.post("/staff/status/project/jiazhuang-dianti", data={"to": "published", "csrf_token": tok})
+    reviewer.post("/staff/status/project/jiazhuang-dianti", data=publish_form(reviewer, "project", "jiazhuang-dianti"))
     board = client.get("/projects/2026").get_data(as_text=True)
     assert "老旧小区加装电梯" in board and "124.64%" in board and "66.67%" in board
     # an editor's change to the published project waits for review
@@ -114,7 +113,7 @@ def test_project_review_publish_and_pending_edit(
     review = reviewer.get("/staff/review/project/jiazhuang-dianti").get_data(as_text=True)
     # the changed figure is one row of the field table, labelled as in the form
     assert '<th scope="row">指标 2 · 完成</th><td><del>2</del></td><td><ins>3</ins></td>' in review
-    reviewer.post("/staff/status/project/jiazhuang-dianti", data={"to": "published", "csrf_token": tok})
+    reviewer.post("/staff/status/project/jiazhuang-dianti", data=publish_form(reviewer, "project", "jiazhuang-dianti"))
     board = client.get("/projects/2026").get_data(as_text=True)
     assert "66.67%" not in board and "100%" in board
     history = reviewer.get("/staff/history/project/jiazhuang-dianti").get_data(as_text=True)

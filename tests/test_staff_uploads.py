@@ -25,7 +25,7 @@ from werkzeug.test import TestResponse
 from casebook.db import db
 from casebook.staff.models import AuditEvent
 
-from .staffkit import entry_form, form_of, staff_client, token
+from .staffkit import entry_form, form_of, publish_form, staff_client, token
 
 JSON = {"Accept": "application/json"}
 
@@ -263,8 +263,7 @@ def test_uploaded_picture_as_cover_and_in_body_of_a_published_entry(
     saved = editor.post("/staff/new/case", data={**form, "slug": "louyuan-tupian", "action": "submit"})
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     assert client.get("/cases/louyuan-tupian").status_code == 404
-    tok = token(reviewer, "/staff/review/case/louyuan-tupian")
-    reviewer.post("/staff/status/case/louyuan-tupian", data={"to": "published", "csrf_token": tok})
+    reviewer.post("/staff/status/case/louyuan-tupian", data=publish_form(reviewer, "case", "louyuan-tupian"))
     page = client.get("/cases/louyuan-tupian")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -190,10 +190,20 @@ def serialize(entry: Entry) -> str:
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (UTF-8) or bytes so readers see the old file or the new one, never half of either."""
+    """Write ``text`` (UTF-8) or bytes so readers see the old file or the new one, never half of either.
+
+    The file keeps the mode of the one it replaces; a new file gets its folder's read/write bits
+    (0644 in a 0755 folder), not the temporary file's 0600 — a backup or git run by another user
+    must read what the editor wrote as it reads the rest of ``content/``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = path.parent.stat().st_mode & 0o666
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode() if isinstance(text, str) else text)
             handle.flush()
