@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .db import db
@@ -52,6 +53,11 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if conf["PROXY_COUNT"]:
+        # Only as many X-Forwarded-For/-Proto hops as there are trusted proxies: the client's address
+        # (login limits, audit) and https (HSTS, cookies) come from them, never from the client itself.
+        proxies = conf["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     for key in ("TESTING",):
         if overrides and key in overrides:
             app.config[key] = overrides[key]

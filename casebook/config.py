@@ -25,6 +25,8 @@ ENV_KEYS = (
     "WECHAT_API_BASE",
     "TIMEZONE",
     "IMPORT_IMAGE_HOSTS",
+    "PROXY_COUNT",
+    "WECHAT_VERIFY_FILE",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 """Settings where an empty value means "none" rather than "use the default"."""
@@ -45,6 +47,8 @@ def defaults() -> dict[str, Any]:
         "WECHAT_API_BASE": "https://api.weixin.qq.com",
         "TIMEZONE": "Asia/Shanghai",
         "IMPORT_IMAGE_HOSTS": "mmbiz.qpic.cn,mmbiz.qlogo.cn",
+        "PROXY_COUNT": 0,
+        "WECHAT_VERIFY_FILE": None,
     }
 
 
@@ -60,6 +64,7 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["IMPORT_IMAGE_HOSTS"] = parse_hosts(config["IMPORT_IMAGE_HOSTS"])
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
+    config["PROXY_COUNT"] = _proxy_count(config["PROXY_COUNT"])
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
     try:
         ZoneInfo(str(config["TIMEZONE"]))
@@ -74,6 +79,14 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _stored_secret(config["DATA_DIR"])
     return config
+
+
+def _proxy_count(value: Any) -> int:
+    """How many reverse proxies in front of the app may be believed about the client (0: none)."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) > 5:
+        raise ValueError(f"CASEBOOK_PROXY_COUNT={value!r} must be a whole number from 0 to 5 (e.g. 1 behind nginx)")
+    return int(text)
 
 
 def content_dir(environ: Mapping[str, str] | None = None) -> Path:
