@@ -146,10 +146,15 @@ class Setting(Base):
 
 
 class SearchMiss(Base):
-    """A query that found nothing, counted so staff can see what readers look for in vain."""
+    """Searches that found nothing, counted per query and day so staff see what readers look for in vain.
 
-    __tablename__ = "search_miss"
+    Bounded: rows older than ``searching.MISS_DAYS`` are dropped and at most
+    ``searching.MISS_QUERIES_PER_DAY`` distinct queries are kept per day, so anonymous queries
+    cannot grow the table without end.
+    """
 
+    __tablename__ = "search_miss_day"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
     query: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
-    last_seen: Mapped[dt.datetime]

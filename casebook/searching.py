@@ -6,10 +6,12 @@ import datetime as dt
 import difflib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Update, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .content.glossary import Glossary, load_glossary
@@ -19,6 +21,19 @@ from .search import FACETS, SearchIndex, SearchResult, fold, search
 
 logger = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
+MISS_DAYS = 180
+"""Days of zero-result searches kept."""
+MISS_QUERIES_PER_DAY = 1000
+"""Distinct zero-result queries counted per day: beyond this a day's new queries are not recorded."""
+
+
+@dataclass(frozen=True)
+class MissTotal:
+    """One query's zero-result searches over the kept days."""
+
+    query: str
+    count: int
+    last_day: dt.date
 
 
 def glossary_for(content_dir: Path) -> Glossary:
@@ -72,21 +87,51 @@ def suggestions(index: SearchIndex, result: SearchResult, content_dir: Path) -> 
     return found
 
 
-def record_miss(session: DbSession, query: str) -> None:
-    """Count a query that found nothing; a failure is logged, never shown to the reader."""
+def record_miss(session: DbSession, query: str, zone: str = "Asia/Shanghai") -> None:
+    """Count a query that found nothing under today's date in ``zone``; a failure is logged, never shown.
+
+    The first miss of a query on a day adds a row; at most ``MISS_QUERIES_PER_DAY`` queries get a
+    row per day (later ones are not counted), and rows older than ``MISS_DAYS`` go when a day's
+    first row is added.
+    """
     query = query.strip()[:200]
     if not query:
         return
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    today = dt.datetime.now(ZoneInfo(zone)).date()
     try:
-        bump = update(SearchMiss).where(SearchMiss.query == query).values(count=SearchMiss.count + 1, last_seen=now)
+        bump = (
+            update(SearchMiss)
+            .where(SearchMiss.day == today, SearchMiss.query == query)
+            .values(count=SearchMiss.count + 1)
+        )
         if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
-            try:
-                with session.begin_nested():
-                    session.add(SearchMiss(query=query, count=1, last_seen=now))
-            except IntegrityError:  # another process inserted it first
-                session.execute(bump)
+            _add_miss(session, bump, today, query)
         session.commit()
     except SQLAlchemyError:
         session.rollback()
         logger.exception("could not record a search miss")
+
+
+def _add_miss(session: DbSession, bump: Update, today: dt.date, query: str) -> None:
+    rows_today = session.scalar(select(func.count()).select_from(SearchMiss).where(SearchMiss.day == today)) or 0
+    if rows_today >= MISS_QUERIES_PER_DAY:
+        return
+    if rows_today == 0:
+        session.execute(delete(SearchMiss).where(SearchMiss.day < today - dt.timedelta(days=MISS_DAYS)))
+    try:
+        with session.begin_nested():
+            session.add(SearchMiss(day=today, query=query, count=1))
+    except IntegrityError:  # another process inserted it first
+        session.execute(bump)
+
+
+def top_misses(session: DbSession, limit: int) -> list[MissTotal]:
+    """The queries that found nothing most often over the kept days, with the last day each was seen."""
+    total = func.sum(SearchMiss.count).label("total")
+    rows = session.execute(
+        select(SearchMiss.query, total, func.max(SearchMiss.day))
+        .group_by(SearchMiss.query)
+        .order_by(total.desc(), SearchMiss.query)
+        .limit(limit)
+    )
+    return [MissTotal(query, int(count), last) for query, count, last in rows]

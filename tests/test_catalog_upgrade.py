@@ -49,11 +49,11 @@ def test_sync_rebuilds_an_old_catalog_and_keeps_staff_data(
     data = {**form_of(editor, "/staff/new/case"), **entry_form(), "slug": "saved", "action": "save"}
     assert editor.post("/staff/new/case", data=data).status_code == 302
     with app.app_context():
-        db.session.add(SearchMiss(query="没找到", count=3, last_seen=dt.datetime(2026, 1, 1)))
+        db.session.add(SearchMiss(day=dt.date(2026, 1, 1), query="没找到", count=3))
         db.session.commit()
         generation = catalog.generation(db.session)
     before = _counts(app)
-    assert before["staff_user"] == 1 and before["revision"] == 1 and before["search_miss"] == 1
+    assert before["staff_user"] == 1 and before["revision"] == 1 and before["search_miss_day"] == 1
 
     # What the previous release left behind: the entry table without chapters, no schema version.
     with app.app_context():

@@ -4,18 +4,24 @@ staff pages are not cached; CSV cells cannot run as spreadsheet formulas."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from casebook import searching
 from casebook.cli import main
+from casebook.db import db
+from casebook.models import SearchMiss
 from casebook.spreadsheet import safe_cell
 
 from .conftest import WriteEntry
@@ -63,9 +69,7 @@ def test_impossible_years_and_paths_are_not_found(client: FlaskClient, url: str)
 def test_the_preview_ignores_a_body_that_is_not_a_form(app: Flask) -> None:
     editor = staff_client(app, "预览编辑", "editor")
     for body in (["x"], "x", 3, None):
-        response = editor.post(
-            "/staff/preview", json=body, headers={"X-CSRFToken": token(editor, "/staff/new/case")}
-        )
+        response = editor.post("/staff/preview", json=body, headers={"X-CSRFToken": token(editor, "/staff/new/case")})
         assert response.status_code == 200 and "html" in response.get_json(), body
 
 
@@ -81,7 +85,7 @@ def test_staff_pages_are_not_stored_by_any_cache(app: Flask, client: FlaskClient
 @pytest.mark.parametrize(
     ("value", "written"),
     [
-        ("=HYPERLINK(\"https://evil.example\",\"点我\")", "'=HYPERLINK(\"https://evil.example\",\"点我\")"),
+        ('=HYPERLINK("https://evil.example","点我")', '\'=HYPERLINK("https://evil.example","点我")'),
         ("+1+2", "'+1+2"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -104,7 +108,7 @@ def test_the_board_csv_writes_a_formula_name_as_text(
     path.parent.mkdir(parents=True)
     front = (
         "title: =cmd|' /C calc'!A0\nyear: 2024\nlead: 区民政局\nstage: 实施\n"
-        "indicators:\n  - name: =HYPERLINK(\"https://evil.example\",\"点我\")\n    planned: 10\n    achieved: 12\n"
+        'indicators:\n  - name: =HYPERLINK("https://evil.example","点我")\n    planned: 10\n    achieved: 12\n'
     )
     path.write_text(f"---\n{front}---\n说明。\n", "utf-8")
     resync()
@@ -112,7 +116,7 @@ def test_the_board_csv_writes_a_formula_name_as_text(
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
-    assert rows[1][3] == "'=HYPERLINK(\"https://evil.example\",\"点我\")"
+    assert rows[1][3] == '\'=HYPERLINK("https://evil.example","点我")'
     assert rows[1][5:] == ["10", "12", "120%"]  # numbers stay numbers
 
 
@@ -158,3 +162,34 @@ def test_files_written_by_the_editor_are_readable_like_the_rest_of_content(
     edit = {**form_of(admin, "/staff/edit/case/kept"), **entry_form(title="已有（修改）"), "action": "publish"}
     assert admin.post("/staff/edit/case/kept", data=edit).status_code == 302
     assert "已有（修改）" in kept.read_text("utf-8") and (kept.stat().st_mode & 0o777) == 0o640
+
+
+def test_zero_result_searches_are_counted_per_day_bounded_and_pruned(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, resync: Callable[[], Any]
+) -> None:
+    resync()
+    today = dt.datetime.now(ZoneInfo(app.config["CASEBOOK_TIMEZONE"])).date()
+    with app.app_context():
+        db.session.add_all(
+            [
+                SearchMiss(day=today - dt.timedelta(days=searching.MISS_DAYS + 1), query="太旧的词", count=9),
+                SearchMiss(day=today - dt.timedelta(days=1), query="加装电梯", count=2),
+            ]
+        )
+        db.session.commit()
+    monkeypatch.setattr(searching, "MISS_QUERIES_PER_DAY", 5)
+    client.get("/search?q=加装电梯")
+    for n in range(8):
+        client.get(f"/search?q=没有的词{n}")
+    client.get("/api/search?q=没有的词0")
+    with app.app_context():
+        rows = {(m.day, m.query): m.count for m in db.session.scalars(select(SearchMiss))}
+    assert (today - dt.timedelta(days=searching.MISS_DAYS + 1), "太旧的词") not in rows  # pruned
+    todays = {q: c for (d, q), c in rows.items() if d == today}
+    assert len(todays) == 5  # the day's cap: later new queries are not recorded
+    assert todays["没有的词0"] == 2 and "没有的词7" not in todays
+    admin = staff_client(app, "统计员", "admin")
+    board = admin.get("/staff/").get_data(as_text=True)
+    section = board[board.index("没有结果的搜索") :]
+    assert f"近 {searching.MISS_DAYS} 天" in section
+    assert re.search(r"加装电梯</a></td><td>3</td><td>" + today.isoformat(), section)  # summed over days

@@ -58,6 +58,7 @@ def _old_database(data: Path) -> Path:
         " VALUES (?, '编辑小王', 'edit', 'case/yishihui', '')",
         (now,),
     )
+    connection.execute("INSERT INTO search_miss VALUES ('没找到的词', 7, '2026-11-28 23:30:00.000000')")
     connection.execute("INSERT INTO setting VALUES ('rules_fingerprint', '\"old\"')")
     connection.commit()
     connection.close()
@@ -80,6 +81,8 @@ def test_a_c290105_database_is_upgraded_with_nothing_lost(
         assert states == ["written", "pending"]
         views = db.session.execute(text("SELECT count FROM view_count")).scalar_one()
         assert views == 42
+        misses = db.session.execute(text("SELECT day, query, count FROM search_miss_day")).all()
+        assert [tuple(m) for m in misses] == [("2026-11-28", "没找到的词", 7)]  # counted on the day last seen
         assert jobs.enqueue(db.engine, "sync").state == "queued"  # the new tables work
     # the content is read again by the next sync; the account, its pending edit and the counts are there
     monkeypatch.setenv("CASEBOOK_CONTENT_DIR", str(content_dir))

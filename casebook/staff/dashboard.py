@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from ..db import DbSession
-from ..models import EntryRow, ProblemRow, SearchMiss, TopicRow
+from ..models import EntryRow, ProblemRow, TopicRow
 from ..project_rows import ProjectRow
+from ..searching import MISS_DAYS, MissTotal, top_misses
 from . import review
 from .models import ReviewComment, Revision
 
@@ -42,7 +43,8 @@ class Dashboard:
     topics: list[TopicRow]
     matrix: Matrix = field(default_factory=dict)
     problems: list[ProblemRow] = field(default_factory=list)
-    misses: list[SearchMiss] = field(default_factory=list)
+    misses: list[MissTotal] = field(default_factory=list)
+    miss_days: int = MISS_DAYS
 
 
 def dashboard(session: DbSession, me: str) -> Dashboard:
@@ -63,7 +65,7 @@ def dashboard(session: DbSession, me: str) -> Dashboard:
         topics=list(session.scalars(select(TopicRow).order_by(TopicRow.number))),
         matrix=matrix,
         problems=list(session.scalars(select(ProblemRow).order_by(ProblemRow.path, ProblemRow.line).limit(PROBLEMS))),
-        misses=list(session.scalars(select(SearchMiss).order_by(SearchMiss.count.desc()).limit(MISSES))),
+        misses=top_misses(session, MISSES),
     )
 
 

@@ -77,7 +77,7 @@ def search() -> ResponseReturnValue:
     except IndexMissing:
         return jsonify(error="search index not built yet"), 503
     if result.total == 0 and result.query.positive:
-        searching.record_miss(db.session, result.query.text)
+        searching.record_miss(db.session, result.query.text, current_app.config["CASEBOOK_TIMEZONE"])
     return jsonify(
         query=result.query.text,
         total=result.total,

@@ -28,7 +28,7 @@ def page() -> ResponseReturnValue:
         return render_template("search/unavailable.html", title=page_title("搜索")), 503
     suggestions: list[str] = []
     if result.total == 0 and result.query.positive:
-        searching.record_miss(db.session, result.query.text)
+        searching.record_miss(db.session, result.query.text, current_app.config["CASEBOOK_TIMEZONE"])
         suggestions = searching.suggestions(index, result, content_dir)
     filtered_away = 0
     if result.total == 0 and any(request.args.get(f) for f in FACETS):

@@ -53,6 +53,7 @@ def dashboard() -> ResponseReturnValue:
         matrix=board.matrix,
         problems=board.problems,
         misses=board.misses,
+        miss_days=board.miss_days,
         title="工作台",
     )
 
