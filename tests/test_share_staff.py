@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -171,3 +172,35 @@ def test_chart_scales_bars_and_labels_every_source() -> None:
     for label in ("公众号", "群聊", "二维码", "微信好友", "微信群", "朋友圈", "其他来源", "直接访问"):
         assert f">{label}</text>" in svg
     assert data.total() == 60 and data.by_source() == {"gzh": 50, "qr": 10}
+
+
+NESTED = """\
+- 建楼院党支部
+    - 找党员
+    - 请老住户
+        1. 摸底
+        2. 登记
+- 选自管会
+
+3. 第三步：议事
+    - 每月一次
+"""
+
+
+def test_a_list_inside_a_list_item_becomes_indented_lines(
+    client: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    write_entry("case", "qiantao", title="嵌套的清单", body=NESTED, scope="local")
+    resync()
+    page = BeautifulSoup(_raw(client, "/cases/qiantao/gzh"), "html.parser")
+    assert not page.select("li ul, li ol")  # the 公众号 editor mangles a list inside a list item
+    outer = page.find("ul")
+    assert outer is not None
+    items = outer.find_all("li", recursive=False)
+    assert [li.contents[0].strip() for li in items] == ["建楼院党支部", "选自管会"]
+    lines = [(s["style"], s.get_text()) for s in items[0].find_all("section")]
+    assert [text for _, text in lines] == ["◦ 找党员", "◦ 请老住户", "1) 摸底", "2) 登记"]
+    assert "1em" in lines[0][0] and "2em" in lines[2][0]  # one step of indent per level
+    numbered = page.find("ol")
+    assert numbered is not None and numbered.get("start") == "3"
+    assert [s.get_text() for s in numbered.find_all("section")] == ["◦ 每月一次"]

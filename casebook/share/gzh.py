@@ -16,6 +16,8 @@ from urllib.parse import urljoin, urlsplit
 
 import css_inline
 import nh3
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
 from ..render import _ALLOWED_TAGS, sanitize
 
@@ -24,6 +26,7 @@ _LINK_RE = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.DOTALL)
 _HREF_RE = re.compile(r'\bhref="([^"]*)"')
 _SRC_RE = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
 _TAG_RE = re.compile(r"<[^>]+>")
+_NESTED_LIST_RE = re.compile(r"<li\b(?:(?!</li>).)*?<(?:ul|ol)\b", re.DOTALL)
 _FINAL_TAGS = _ALLOWED_TAGS | {"section", "span", "h1"}
 _FINAL_ATTRIBUTES = {
     "*": {"style"},
@@ -51,8 +54,48 @@ class Footnotes:
 
 
 def clean_body(body_html: str, site: str) -> str:
-    """Sanitize (again: the export never trusts stored HTML) with media under the absolute site URL."""
-    return absolutize(sanitize(body_html, media_url=f"{site}/media/"), site)
+    """Sanitize (again: the export never trusts stored HTML) with media under the absolute site URL;
+    lists inside list items become indented lines (see ``flatten_nested_lists``)."""
+    return flatten_nested_lists(absolutize(sanitize(body_html, media_url=f"{site}/media/"), site))
+
+
+def flatten_nested_lists(fragment: str) -> str:
+    """A list inside a list item → indented lines under that item, marked ◦ or 1) 2) ….
+
+    The 公众号 editor mangles a list nested in a list item when it is pasted (the inner items join
+    the outer list or lose their markers), so only one level of real list is exported; deeper
+    levels are ``<section>`` lines indented 1em per level, keeping their order and numbering.
+    """
+    if not _NESTED_LIST_RE.search(fragment):
+        return fragment
+    soup = BeautifulSoup(fragment, "html.parser")
+    for item in soup.find_all("li"):
+        if item.find_parent("li") is not None:
+            continue  # handled with its outermost item
+        for inner in item.find_all(["ul", "ol"], recursive=False):
+            inner.replace_with(*_lines(soup, inner, level=1))
+    return str(soup)
+
+
+def _lines(soup: BeautifulSoup, listing: Tag, level: int) -> list[Tag]:
+    lines: list[Tag] = []
+    start = str(listing.get("start") or "1")
+    number = int(start) if start.isdigit() else 1
+    for item in listing.find_all("li", recursive=False):
+        deeper = [inner.extract() for inner in item.find_all(["ul", "ol"], recursive=False)]
+        for paragraph in item.find_all("p", recursive=False):
+            paragraph.unwrap()  # a loose list's <p> would break the line
+        line = soup.new_tag("section", attrs={"style": f"margin: 0.3em 0 0 {level}em;"})
+        line.append("◦ " if listing.name == "ul" else f"{number}) ")
+        for child in list(item.contents):
+            line.append(child.extract())
+        if line.contents and isinstance(line.contents[-1], NavigableString):
+            line.contents[-1].replace_with(line.contents[-1].rstrip())  # the newline before a removed list
+        lines.append(line)
+        number += 1
+        for inner in deeper:
+            lines.extend(_lines(soup, inner, level + 1))
+    return lines
 
 
 def absolutize(fragment: str, site: str) -> str:
