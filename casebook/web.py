@@ -148,6 +148,14 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _close_uploads(exc: BaseException | None) -> None:
+    """Close the temporary files of an uploaded form now, also when the request was refused
+    (expired token, too large) before any view read them."""
+    if "files" in request.__dict__:  # parsed: Request.files is a cached property
+        for upload in request.files.values():
+            upload.close()
+
+
 def init_app(app: Flask) -> None:
     """Register filters, globals, error pages and response headers."""
     app.jinja_env.filters["cndate"] = chinese_date
@@ -178,6 +186,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _error)
     app.register_error_handler(Exception, _error)
     app.after_request(_headers)
+    app.teardown_request(_close_uploads)
 
     @app.context_processor
     def _site() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from casebook import create_app, indexing
 from casebook.catalog import sync
 from casebook.db import db
+from casebook.search import SearchIndex
 
 TOPICS = """\
 - slug: louyuan
@@ -47,6 +48,21 @@ KIND_DIRS = {"interview": "interviews", "salon": "salons", "case": "cases"}
 
 WriteEntry = Callable[..., Path]
 
+
+
+class ClosingClient(FlaskClient):
+    """A test client that reads every answer whole and closes it, as a browser does: a file sent
+    with ``send_file`` is then closed at once instead of by the garbage collector."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        response = super().open(*args, buffered=buffered, **kwargs)
+        sent = getattr(response, "request", None)
+        if sent is not None:  # Werkzeug spools a large test body to a temporary file it never closes
+            sent.environ["wsgi.input"].close()
+        return response
+
+
+Flask.test_client_class = ClosingClient
 
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
@@ -103,6 +119,7 @@ def app(content_dir: Path, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     yield app
+    app.extensions["casebook.search"].close()
 
 
 @pytest.fixture
@@ -130,3 +147,17 @@ def runner(content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CASEBOOK_DATA_DIR", str(tmp_path / "instance"))
     monkeypatch.chdir(tmp_path)
     return CliRunner()
+
+
+@pytest.fixture
+def new_index() -> Iterator[Callable[..., SearchIndex]]:
+    """``SearchIndex(root, …)`` whose open views are closed when the test ends."""
+    made: list[SearchIndex] = []
+
+    def make(root: Path, **options: Any) -> SearchIndex:
+        made.append(SearchIndex(root, **options))
+        return made[-1]
+
+    yield make
+    for index in made:
+        index.close()

@@ -30,6 +30,11 @@ NOW = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
 UPLOAD_NAME = re.compile(r"uploads/2026/[0-9a-f]{16}-\d+w\.(jpg|png|webp)")
 
 
+def read_image(path: Path | str) -> Image.Image:
+    """The picture at ``path``, read whole (no file left open for the garbage collector to close)."""
+    return Image.open(io.BytesIO(Path(path).read_bytes()))
+
+
 def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, **options)
@@ -85,7 +90,7 @@ def test_rotated_phone_photo_is_stored_upright_without_metadata(tmp_path: Path) 
 
     assert (stored.width, stored.height) == (1200, 1600)  # turned upright: portrait now
     assert UPLOAD_NAME.fullmatch(stored.path) and stored.media_type == "image/jpeg"
-    picture = Image.open(tmp_path / stored.path)
+    picture = read_image(tmp_path / stored.path)
     assert picture.format == "JPEG" and picture.size == (1200, 1600)
     assert picture.getpixel((600, 100))[0] > 200  # the left (red) half is now on top
     assert picture.getpixel((600, 1500))[2] > 200  # and the right (blue) half at the bottom
@@ -94,7 +99,7 @@ def test_rotated_phone_photo_is_stored_upright_without_metadata(tmp_path: Path) 
     for path in stored_files(tmp_path):
         if path.suffix == ".jpg":
             assert is_clean(path.read_bytes()), path.name
-    phone = Image.open(tmp_path / str(stored.phone_path))
+    phone = read_image(tmp_path / str(stored.phone_path))
     assert phone.size == (800, 1067) and dict(phone.getexif()) == {}
 
 
@@ -132,8 +137,8 @@ def test_every_kind_of_metadata_is_gone(fmt: str, size: tuple[int, int], icc: bo
     for path in stored_files(tmp_path):
         if path.suffix != ".json":
             assert is_clean(path.read_bytes()), path.name
-            assert not {"exif", "icc_profile", "comment", "xmp", "Author"} & set(Image.open(path).info), path.name
-    assert Image.open(tmp_path / stored.path).getpixel((5, 5))[:3] == pytest.approx((255, 165, 0), abs=6)
+            assert not {"exif", "icc_profile", "comment", "xmp", "Author"} & set(read_image(path).info), path.name
+    assert read_image(tmp_path / stored.path).getpixel((5, 5))[:3] == pytest.approx((255, 165, 0), abs=6)
 
 
 def test_large_picture_is_downscaled_with_a_phone_copy(tmp_path: Path) -> None:
@@ -143,8 +148,8 @@ def test_large_picture_is_downscaled_with_a_phone_copy(tmp_path: Path) -> None:
 
     assert (stored.width, stored.height) == (2560, 1707)
     assert stored.path.endswith("-2560w.jpg") and stored.phone_path == stored.path.replace("-2560w", "-800w")
-    assert Image.open(tmp_path / stored.path).size == (2560, 1707)
-    assert Image.open(tmp_path / stored.phone_path).size == (800, 533)
+    assert read_image(tmp_path / stored.path).size == (2560, 1707)
+    assert read_image(tmp_path / stored.phone_path).size == (800, 533)
     assert stored.bytes == (tmp_path / stored.path).stat().st_size
 
 
@@ -163,10 +168,10 @@ def test_png_with_transparency_stays_png(tmp_path: Path) -> None:
     stored = store(data, "示意图.png", tmp_path)
 
     assert stored.path.endswith("-1000w.png") and stored.media_type == "image/png"
-    out = Image.open(tmp_path / stored.path)
+    out = read_image(tmp_path / stored.path)
     assert out.format == "PNG" and out.mode == "RGBA"
     assert out.getpixel((10, 10))[3] == 0 and out.getpixel((900, 500)) == (0, 128, 0, 255)
-    assert Image.open(tmp_path / str(stored.phone_path)).mode == "RGBA"
+    assert read_image(tmp_path / str(stored.phone_path)).mode == "RGBA"
     assert b"<script" not in (tmp_path / stored.path).read_bytes()
 
 
@@ -176,22 +181,22 @@ def test_palette_png_with_transparency_keeps_it(tmp_path: Path) -> None:
     picture.info["transparency"] = 0
     picture.paste(0, (0, 0, 100, 200))
     stored = store(encode(picture, "PNG", transparency=0), "logo.png", tmp_path)
-    out = Image.open(tmp_path / stored.path)
+    out = read_image(tmp_path / stored.path)
     assert out.mode == "RGBA" and out.getpixel((10, 10))[3] == 0 and out.getpixel((200, 100)) == (200, 0, 0, 255)
 
 
 def test_webp_stays_webp(tmp_path: Path) -> None:
     stored = store(encode(halves((1600, 1200)), "WEBP", exif=phone_exif().tobytes()), "议事会.webp", tmp_path)
     assert stored.path.endswith("-1200w.webp") and stored.media_type == "image/webp"
-    out = Image.open(tmp_path / stored.path)
+    out = read_image(tmp_path / stored.path)
     assert out.format == "WEBP" and out.size == (1200, 1600)  # orientation applied here too
     assert is_clean((tmp_path / stored.path).read_bytes())
-    assert Image.open(tmp_path / str(stored.phone_path)).format == "WEBP"
+    assert read_image(tmp_path / str(stored.phone_path)).format == "WEBP"
 
 
 def test_cmyk_jpeg_is_stored_as_rgb(tmp_path: Path) -> None:
     stored = store(encode(Image.new("CMYK", (900, 600), (0, 255, 255, 0)), "JPEG"), "print.jpg", tmp_path)
-    out = Image.open(tmp_path / stored.path)
+    out = read_image(tmp_path / stored.path)
     assert out.mode == "RGB"
     red, green, blue = out.getpixel((450, 300))
     assert red > 200 and green < 80 and blue < 80
@@ -201,7 +206,7 @@ def test_phone_jpeg_with_extra_frames_mpo_is_stored_as_plain_jpeg(tmp_path: Path
     data = encode(halves((1000, 700)), "MPO", save_all=True, append_images=[Image.new("RGB", (1000, 700))])
     assert Image.open(io.BytesIO(data)).format == "MPO"
     stored = store(data, "portrait.jpg", tmp_path)
-    out = Image.open(tmp_path / stored.path)
+    out = read_image(tmp_path / stored.path)
     assert out.format == "JPEG" and getattr(out, "n_frames", 1) == 1
 
 
@@ -210,7 +215,7 @@ def test_jpeg_with_appended_html_is_stored_without_it(tmp_path: Path) -> None:
     stored = store(data, "photo.jpg", tmp_path)
     for path in stored_files(tmp_path):
         assert b"<script" not in path.read_bytes().lower(), path.name
-    assert Image.open(tmp_path / stored.path).size == (1200, 900)
+    assert read_image(tmp_path / stored.path).size == (1200, 900)
 
 
 def test_jpeg_zip_polyglot_is_stored_without_the_archive(tmp_path: Path) -> None:
@@ -358,7 +363,7 @@ def test_damaged_pictures_are_stored_or_refused_never_crash(
     except ImageRejected as exc:
         assert exc.message and not list(media_dir.rglob("*.*"))
     else:
-        assert Image.open(media_dir / stored.path).size == (stored.width, stored.height)
+        assert read_image(media_dir / stored.path).size == (stored.width, stored.height)
 
 
 def test_running_out_of_memory_while_encoding_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

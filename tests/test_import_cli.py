@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -32,6 +33,11 @@ from .convertkit import (
     wechat_page,
     zip_bomb,
 )
+
+
+def read_image(path: Path | str) -> Image.Image:
+    """The picture at ``path``, read whole (no file left open for the garbage collector to close)."""
+    return Image.open(io.BytesIO(Path(path).read_bytes()))
 
 
 def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:
@@ -242,7 +248,7 @@ def test_a_gif_in_a_word_file_is_stored_as_png(runner: CliRunner, content_dir: P
     code, out, err = run(runner, str(source), "--kind", "case", "--topic", "louyuan", "--slug", "gif")
     assert code == 0, err
     [stored] = (content_dir / "media" / "uploads").rglob("*-120w.png")
-    assert Image.open(stored).format == "PNG"
+    assert read_image(stored).format == "PNG"
     assert f"]({stored.relative_to(content_dir).as_posix()})" in Path(out.strip()).read_text(encoding="utf-8")
 
 

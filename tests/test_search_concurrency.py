@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from casebook import indexing
 from casebook.db import db
+from casebook.search import SearchIndex
 
 from .conftest import WriteEntry
 
@@ -107,8 +108,8 @@ def test_glossary_change_rebuilds_the_index(
     assert client.get("/api/search?q=议事室").json["total"] == 1
 
 
-def test_parallel_rebuild_gives_the_same_answers(tmp_path: Path) -> None:
-    from casebook.search import IndexDoc, SearchIndex, search
+def test_parallel_rebuild_gives_the_same_answers(new_index: Callable[..., SearchIndex], tmp_path: Path) -> None:
+    from casebook.search import IndexDoc, search
 
     docs = [
         IndexDoc(
@@ -122,7 +123,7 @@ def test_parallel_rebuild_gives_the_same_answers(tmp_path: Path) -> None:
         )
         for i in range(60)
     ]
-    serial, parallel = SearchIndex(tmp_path / "a"), SearchIndex(tmp_path / "b", parallel_from=10)
+    serial, parallel = new_index(tmp_path / "a"), new_index(tmp_path / "b", parallel_from=10)
     assert serial.rebuild(docs, total=60) == parallel.rebuild(docs, total=60) == 60
     for query in ("楼院", "自管会", "编号0042", "物业 -自管会", "院"):
         one, two = search(serial, query, per_page=100), search(parallel, query, per_page=100)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ class Reference:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> tuple[SearchIndex, Reference]:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchIndex, Reference]]:
     docs = _corpus(420)
     index = SearchIndex(tmp_path_factory.mktemp("engine") / "search", parallel_from=10_000)
     index.rebuild(docs, user_words=GLOSSARY.words)
@@ -144,7 +145,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> tuple[SearchIndex, Refer
     final.update({d.key: d for d in changed})
     for key in (docs[3].key, docs[5].key):
         final.pop(key)
-    return index, Reference(list(final.values()))
+    with index:
+        yield index, Reference(list(final.values()))
 
 
 QUERIES = [
@@ -216,9 +218,9 @@ def test_term_docs_reads_what_whoosh_reads(engine: tuple[SearchIndex, Reference]
     assert term_docs(searcher, "grams", "不存在的词") == set()
 
 
-def test_a_view_keeps_reading_its_own_generation(tmp_path: Path) -> None:
+def test_a_view_keeps_reading_its_own_generation(new_index: Callable[..., SearchIndex], tmp_path: Path) -> None:
     docs = _corpus(30)
-    index = SearchIndex(tmp_path / "search")
+    index = new_index(tmp_path / "search")
     index.rebuild(docs)
     old = index.view()
     target = next(d for d in range(30) if old.snapshot.key[d] == docs[0].key)
@@ -234,11 +236,13 @@ def test_a_view_keeps_reading_its_own_generation(tmp_path: Path) -> None:
     assert search(index, "加装电梯已经完工").total == 0
 
 
-def test_a_reader_that_loses_files_to_a_writer_looks_again(tmp_path: Path, monkeypatch: Any) -> None:
+def test_a_reader_that_loses_files_to_a_writer_looks_again(
+    new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any
+) -> None:
     """A commit may replace files while a reader opens them: it opens the new state instead."""
     docs = _corpus(20)
     root = tmp_path / "search"
-    index = SearchIndex(root)
+    index = new_index(root)
     index.rebuild(docs)
     assert search(index, "楼院").total > 0
     index.update([IndexDoc(**{**docs[0].__dict__, "body": "更新后的正文写着加装电梯。"})])
@@ -247,7 +251,7 @@ def test_a_reader_that_loses_files_to_a_writer_looks_again(tmp_path: Path, monke
     def racing(self: SearchIndex, searcher: Any, live: Path) -> Any:
         if not raced:  # another process commits right now and the columns being read go away
             raced.append(1)
-            SearchIndex(root).update([IndexDoc(**{**docs[1].__dict__, "body": "另一个进程写入的正文。"})])
+            new_index(root).update([IndexDoc(**{**docs[1].__dict__, "body": "另一个进程写入的正文。"})])
             raise FileNotFoundError("MAIN_x.body.col")
         return real(self, searcher, live)
 
@@ -258,10 +262,12 @@ def test_a_reader_that_loses_files_to_a_writer_looks_again(tmp_path: Path, monke
         assert search(index, "加装电梯").total >= 1
 
 
-def test_a_failure_on_an_unchanged_index_is_not_hidden(tmp_path: Path, monkeypatch: Any) -> None:
+def test_a_failure_on_an_unchanged_index_is_not_hidden(
+    new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any
+) -> None:
     from casebook.search import query as query_module
 
-    index = SearchIndex(tmp_path / "search")
+    index = new_index(tmp_path / "search")
     index.rebuild(_corpus(20))
     assert search(index, "楼院").total > 0
 
@@ -273,11 +279,13 @@ def test_a_failure_on_an_unchanged_index_is_not_hidden(tmp_path: Path, monkeypat
         search(index, "楼院")
 
 
-def test_a_failed_reopen_keeps_the_old_view_open(tmp_path: Path, monkeypatch: Any) -> None:
+def test_a_failed_reopen_keeps_the_old_view_open(
+    new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any
+) -> None:
     from casebook.search import index as index_module
 
     docs = _corpus(20)
-    index = SearchIndex(tmp_path / "search")
+    index = new_index(tmp_path / "search")
     index.rebuild(docs)
     before = index.view()
     index.update([IndexDoc(**{**docs[0].__dict__, "body": "新的正文。"})])
@@ -285,7 +293,7 @@ def test_a_failed_reopen_keeps_the_old_view_open(tmp_path: Path, monkeypatch: An
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise FileNotFoundError("_MAIN_2.toc")
 
-    monkeypatch.setattr(index_module.whoosh_index, "open_dir", broken)
+    monkeypatch.setattr(index_module, "_open_searcher", broken)
     with pytest.raises(FileNotFoundError):
         index.view()
     monkeypatch.undo()
@@ -293,9 +301,11 @@ def test_a_failed_reopen_keeps_the_old_view_open(tmp_path: Path, monkeypatch: An
     assert search(index, "新的正文").total == 1
 
 
-def test_a_rebuild_keeps_the_generation_it_replaced_until_the_next(tmp_path: Path) -> None:
+def test_a_rebuild_keeps_the_generation_it_replaced_until_the_next(
+    new_index: Callable[..., SearchIndex], tmp_path: Path
+) -> None:
     docs = _corpus(20)
-    index = SearchIndex(tmp_path / "search")
+    index = new_index(tmp_path / "search")
     index.rebuild(docs)
     first = index.view()
     index.rebuild(docs[:10])

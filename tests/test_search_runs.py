@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import writing
 
 from casebook.search import IndexDoc, runs
 from casebook.search.schema import make_schema, to_fields
+
+if TYPE_CHECKING:
+    from casebook.search import SearchIndex
 
 
 def _docs() -> list[IndexDoc]:
@@ -63,8 +67,10 @@ def test_chunked_runs_give_the_same_index(tmp_path: Path, monkeypatch: Any) -> N
     assert plain == chunked
 
 
-def test_the_chunked_pool_is_used_only_while_casebook_writes(tmp_path: Path, monkeypatch: Any) -> None:
-    from casebook.search import SearchIndex, search
+def test_the_chunked_pool_is_used_only_while_casebook_writes(
+    new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any
+) -> None:
+    from casebook.search import search
 
     made: list[str] = []
     chunked_init = runs.ChunkedPostingPool.__init__
@@ -75,22 +81,22 @@ def test_the_chunked_pool_is_used_only_while_casebook_writes(tmp_path: Path, mon
 
     monkeypatch.setattr(runs.ChunkedPostingPool, "__init__", noting)
     assert writing.PostingPool is runs.WhooshPostingPool  # importing casebook changes nothing
-    index = SearchIndex(tmp_path / "index")
+    index = new_index(tmp_path / "index")
     index.rebuild(_docs()[:20])
     assert made and writing.PostingPool is runs.WhooshPostingPool  # used in the build, put back after
     assert search(index, "加装电梯", per_page=5).total > 0
 
 
 def test_on_another_whoosh_version_stock_whoosh_is_used_with_one_warning(
-    tmp_path: Path, monkeypatch: Any, caplog: Any
+    new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any, caplog: Any
 ) -> None:
-    from casebook.search import SearchIndex, search
+    from casebook.search import search
 
     made: list[str] = []
     monkeypatch.setattr(runs.ChunkedPostingPool, "__init__", lambda *a, **k: made.append("chunked"))
     monkeypatch.setattr(runs, "WRITTEN_FOR", "0.0.1")
     monkeypatch.setattr(runs, "_warned", False)
-    index = SearchIndex(tmp_path / "index")
+    index = new_index(tmp_path / "index")
     with caplog.at_level("WARNING", logger="casebook.search.runs"):
         index.rebuild(_docs()[:20])
         index.rebuild(_docs()[:30])

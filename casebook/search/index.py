@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from ..progress import Progress
@@ -54,6 +55,25 @@ class SearchIndex:
         self._local = threading.local()
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
+        # Every thread's open view by thread id: a thread that ends (a development server starts
+        # one per request) leaves its view behind, and its files are closed when the next view opens.
+        self._views: dict[int, View] = {}
+        self._views_lock = threading.Lock()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every thread's view (their files); the next search opens a fresh one. For the end
+        of a process or a test: a thread searching at that moment loses its open view."""
+        with self._views_lock:
+            views, self._views = list(self._views.values()), {}
+            self._local = threading.local()
+        for view in views:
+            view.searcher.close()
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -81,7 +101,7 @@ class SearchIndex:
             logger.warning("search index at %s has no bodies file; it will be rebuilt", live)
             return False
         try:
-            whoosh_index.open_dir(str(live)).searcher().close()
+            _open_searcher(live).close()
         except Exception:  # any failure to open means: rebuild it
             logger.warning("search index at %s does not open; it will be rebuilt", live, exc_info=True)
             return False
@@ -194,7 +214,7 @@ class SearchIndex:
             try:
                 # A fresh searcher, never Searcher.refresh(): in every current Whoosh fork
                 # refresh() keeps the old segments too and returns replaced or merged documents twice.
-                searcher = whoosh_index.open_dir(str(live)).searcher()
+                searcher = _open_searcher(live)
                 try:
                     fresh = View(live, searcher, self._snapshot_for(searcher, live))
                 except BaseException:
@@ -210,10 +230,19 @@ class SearchIndex:
                 time.sleep(0.01 * (attempt + 1))
                 continue
             local.view = fresh
-            if current is not None:
-                current.searcher.close()  # only now: a failed reopen keeps the old, open view
+            self._keep(fresh)  # only now: a failed reopen keeps the old, open view
             return fresh
         raise AssertionError("unreachable")
+
+    def _keep(self, view: View) -> None:
+        """Register this thread's new view; close the one it replaces and those of ended threads."""
+        me = threading.get_ident()
+        with self._views_lock:
+            alive = {thread.ident for thread in threading.enumerate()}
+            done = [self._views.pop(ident) for ident in list(self._views) if ident not in alive or ident == me]
+            self._views[me] = view
+        for old in done:
+            old.searcher.close()
 
     def is_current(self, view: View) -> bool:
         """True when ``view`` still reads the live index as it is now (no commit or swap since)."""
@@ -247,6 +276,38 @@ class View:
         if self._body_column is None:
             self._body_column = self.searcher.reader().column_reader("body")
         return bytes(self._body_column[docnum]).decode()
+
+
+class _OpeningStorage(FileStorage):  # type: ignore[misc]
+    """A file storage that remembers the files it opens until the index has opened.
+
+    Whoosh leaves a file open when reading it fails (a damaged table of contents, a segment a
+    writer just removed); those are closed here instead of waiting for the garbage collector.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, readonly=True)
+        self.opening: list[Any] | None = []
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        handle = super().open_file(name, **kwargs)
+        if self.opening is not None:
+            self.opening.append(handle)
+        return handle
+
+
+def _open_searcher(live: Path) -> Searcher:
+    """A searcher on the index in ``live``; nothing left open when that fails."""
+    storage = _OpeningStorage(str(live))
+    try:
+        searcher = storage.open_index().searcher()
+    except BaseException:
+        for handle in storage.opening or ():
+            with contextlib.suppress(Exception):
+                handle.close()
+        raise
+    storage.opening = None  # the searcher owns its files now
+    return searcher
 
 
 def _commits(directory: Path) -> frozenset[str]:
