@@ -50,6 +50,30 @@ def _login_form(message: str = "", status: int = 200, **extra: Any) -> ResponseR
     )
 
 
+REFUSED = {
+    "name": "尝试次数过多，请 {minutes} 分钟后再试。",
+    "address": (
+        "这个网络地址的登录失败次数过多，请 {minutes} 分钟后再试。"
+        "同一网络（例如同一间办公室）的其他人这段时间也无法登录。"
+    ),
+}
+
+
+def _client_address() -> str:
+    """The client's address: ``remote_addr``, which ProxyFix sets from X-Forwarded-For only when
+    CASEBOOK_PROXY_COUNT says how many proxies to believe (otherwise a client could forge it)."""
+    address = (request.remote_addr or "")[:64]
+    forwarded = "X-Forwarded-For" in request.headers and not current_app.config["CASEBOOK_PROXY_COUNT"]
+    if forwarded and not current_app.extensions.get("casebook.warned_forwarded"):
+        current_app.extensions["casebook.warned_forwarded"] = True
+        current_app.logger.warning(
+            "X-Forwarded-For arrives but CASEBOOK_PROXY_COUNT=0: it is ignored, and if a proxy sends it, every "
+            "client shares the proxy's address %s for login limits and the audit log",
+            address,
+        )
+    return address
+
+
 def _recover_login(reason: str) -> ResponseReturnValue:
     return _login_form("页面已过期，请重新输入密码后登录。")
 
@@ -63,22 +87,17 @@ def login() -> ResponseReturnValue:
         return _login_form()
     name = request.form.get("name", "")[:200]
     password = request.form.get("password", "")[: accounts.MAX_PASSWORD]
-    result = accounts.login(db.session, name, password)
-    if result.retry_after is not None:
-        db.session.commit()
-        minutes = (result.retry_after + 59) // 60
-        response = current_app.make_response(
-            _login_form(f"尝试次数过多，请 {minutes} 分钟后再试。", 429, retry_after=result.retry_after)
-        )
-        response.headers["Retry-After"] = str(result.retry_after)
+    result = accounts.login(db.session, name, password, _client_address())
+    db.session.commit()
+    if result.refusal is not None:
+        wait = result.refusal.retry_after
+        message = REFUSED[result.refusal.by].format(minutes=(wait + 59) // 60)
+        response = current_app.make_response(_login_form(message, 429, retry_after=wait))
+        response.headers["Retry-After"] = str(wait)
         return response
     if result.user is None:
-        audit(db.session, name.strip()[:100] or "（空）", "login-failed")
-        db.session.commit()
         return _login_form("用户名或密码不正确。")
     user = result.user
-    audit(db.session, user.name, "login")
-    db.session.commit()
     session.clear()  # a fresh session: nothing from before the login survives
     sid = accounts.open_session(db.session, user)
     db.session.commit()
