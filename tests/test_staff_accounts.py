@@ -29,13 +29,13 @@ def test_no_account_exists_after_install(app: Flask, client: FlaskClient) -> Non
 def test_login_with_chinese_password_and_rotated_session(app: Flask, client: FlaskClient) -> None:
     add_user(app, "李 审核".replace(" ", ""), "reviewer", "我的 密码 有空格")
     client.get("/login")
-    before = client.get_cookie("session")
+    before = client.get_cookie("__Host-session")
     login(client, "李审核", "我的 密码 有空格")
-    after = client.get_cookie("session")
+    after = client.get_cookie("__Host-session")
     assert after is not None and (before is None or before.value != after.value)
     page = client.get("/staff/")
     assert page.status_code == 200 and "待审核" in page.get_data(as_text=True)
-    cookie = client.get_cookie("session")
+    cookie = client.get_cookie("__Host-session")
     assert cookie is not None and cookie.http_only and cookie.secure and cookie.same_site == "Lax"
 
 
@@ -197,10 +197,10 @@ def test_user_cli(runner: CliRunner) -> None:
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(app: Flask) -> None:
     client = staff_client(app, "zhou", "editor")
-    cookie = client.get_cookie("session")
+    cookie = client.get_cookie("__Host-session")
     assert cookie is not None
     copy = app.test_client()
-    copy.set_cookie("session", cookie.value, domain=cookie.domain, secure=True)
+    copy.set_cookie("__Host-session", cookie.value, domain=cookie.domain, secure=True)
     assert copy.get("/staff/").status_code == 200
     client.post("/logout", data={"csrf_token": token(client, "/staff/")})
     assert client.get("/staff/").status_code == 302

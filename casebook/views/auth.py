@@ -9,7 +9,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
@@ -133,6 +144,30 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie session, named ``__Host-session`` on https: a browser then accepts it only
+    with Secure, Path=/ and no Domain, so no other host (a sibling subdomain) and no plain-http page can
+    set or overwrite it. Https is the site URL's scheme, or the request's own (behind trusted proxies,
+    X-Forwarded-Proto through ProxyFix)."""
+
+    def _https(self, app: Flask) -> bool:
+        site = str(app.config.get("CASEBOOK_SITE_URL") or "")
+        return site.startswith("https://") or (has_request_context() and request.is_secure)
+
+    def get_cookie_name(self, app: Flask) -> str:
+        name = super().get_cookie_name(app)
+        return f"__Host-{name}" if self._https(app) else name
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return self._https(app) or super().get_cookie_secure(app)
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return "/" if self._https(app) else super().get_cookie_path(app)
+
+    def get_cookie_domain(self, app: Flask) -> str | None:
+        return None if self._https(app) else super().get_cookie_domain(app)
+
+
 def init_app(app: Flask) -> None:
     """CSRF for every POST, the current user on every request, secure session cookies."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
@@ -144,6 +179,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=site.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
+    app.session_interface = SessionCookie()
     csrf.init_app(app)
     app.before_request(load_user)
     app.before_request(csrf_guard)
