@@ -179,10 +179,13 @@ def test_admin_manages_accounts_in_the_staff_area(app: Flask, client: FlaskClien
 
 
 def test_user_cli(runner: CliRunner) -> None:
-    r = runner.invoke(main, ["user", "add", "刘书记", "--role", "editor"], input="一个足够长的密码\n")
+    r = runner.invoke(main, ["user", "add", "刘书记", "--role", "editor"], input="一个足够长的 密码2026\n")
     assert r.exit_code == 0, r.output
-    assert runner.invoke(main, ["user", "add", "刘书记", "--role", "editor"], input="一个足够长的密码\n").exit_code == 1
-    assert runner.invoke(main, ["user", "add", "x", "--role", "boss"], input="一个足够长的密码\n").exit_code == 1
+    assert (
+        runner.invoke(main, ["user", "add", "刘书记", "--role", "editor"], input="一个足够长的 密码2026\n").exit_code
+        == 1
+    )
+    assert runner.invoke(main, ["user", "add", "x", "--role", "boss"], input="一个足够长的 密码2026\n").exit_code == 1
     short = runner.invoke(main, ["user", "add", "y", "--role", "editor"], input="short\n")
     assert short.exit_code == 1 and "至少 8" in short.output
     assert runner.invoke(main, ["user", "role", "刘书记", "admin"]).exit_code == 0
@@ -190,8 +193,8 @@ def test_user_cli(runner: CliRunner) -> None:
     listing = runner.invoke(main, ["user", "list"]).output
     assert "刘书记\tadmin\t已停用" in listing and "\ny\t" not in listing
     assert runner.invoke(main, ["user", "enable", "刘书记"]).exit_code == 0
-    assert runner.invoke(main, ["user", "passwd", "刘书记"], input="另一个很长的密码\n").exit_code == 0
-    assert runner.invoke(main, ["user", "passwd", "nobody"], input="另一个很长的密码\n").exit_code == 1
+    assert runner.invoke(main, ["user", "passwd", "刘书记"], input="另一个 很长的 密码！\n").exit_code == 0
+    assert runner.invoke(main, ["user", "passwd", "nobody"], input="另一个 很长的 密码！\n").exit_code == 1
     assert "刘书记\tadmin\t在用" in runner.invoke(main, ["user", "list"]).output
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import DbSession
-from . import throttle
+from . import passwords, throttle
 from .models import StaffSession, User, audit, utcnow
 
 ROLES: tuple[str, ...] = ("editor", "reviewer", "admin")
@@ -42,11 +42,15 @@ def can(role: str, needed: str) -> bool:
     return role in ROLES and needed in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, name: str = "") -> None:
+    """Refuse a password that is too short or long, common, or weak (``passwords``; ``name`` is the account's)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"密码不能超过 {MAX_PASSWORD} 个字符")
+    problem = passwords.problem(password, [name] if name else [])
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def _check_role(role: str) -> None:
@@ -65,7 +69,7 @@ def add_user(session: DbSession, name: str, role: str, password: str) -> User:
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in clean):  # controls and bidi marks (U+202E…)
         raise AccountError("用户名不能含控制字符或文字方向符号")
     _check_role(role)
-    check_password(password)
+    check_password(password, clean)
     if find(session, clean) is not None:
         raise AccountError(f"用户“{clean}”已存在")
     user = User(name=clean, name_key=name_key(clean), role=role, password_hash=_hasher.hash(password))
@@ -86,8 +90,8 @@ def get(session: DbSession, name: str) -> User:
 
 
 def set_password(session: DbSession, name: str, password: str) -> User:
-    check_password(password)
     user = get(session, name)
+    check_password(password, user.name)
     user.password_hash = _hasher.hash(password)
     user.session_version += 1
     return user
