@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from argon2 import PasswordHasher
@@ -168,3 +169,27 @@ def test_two_processes_starting_together_migrate_once(content_dir: Path, tmp_pat
         thread.join(60)
     assert errors == []
     assert sorted(results) == ["current", "current", "upgraded from 0001"]
+
+
+def test_a_0004_database_keeps_its_audit_log_and_login_attempts_through_0005(content_dir: Path, tmp_path: Path) -> None:
+    """0005 (issue 13): failed logins keep their address, audit events count repeats."""
+    data = tmp_path / "at0004"
+    data.mkdir()
+    engine = create_engine(f"sqlite:///{data / 'casebook.sqlite3'}")
+    with engine.begin() as connection:
+        command.upgrade(migrate._config(connection), "0004")
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (at, user, action, target, detail)"
+                " VALUES ('2026-12-01 08:00:00.000000', '编辑小王', 'login-failed', '', '')"
+            )
+        )
+        connection.execute(text("INSERT INTO login_attempt (name_key, at) VALUES ('编辑小王', 1.5)"))
+    engine.dispose()
+    app = create_app({"TESTING": True, "CONTENT_DIR": content_dir, "DATA_DIR": data})
+    with app.app_context():
+        assert migrate.current(db.engine) == migrate.head()
+        audit = db.session.execute(text("SELECT user, action, times FROM audit_event")).all()
+        attempts = db.session.execute(text("SELECT name_key, address, at FROM login_attempt")).all()
+    assert [tuple(row) for row in audit] == [("编辑小王", "login-failed", 1)]
+    assert [tuple(row) for row in attempts] == [("编辑小王", "", 1.5)]

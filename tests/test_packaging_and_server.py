@@ -39,6 +39,7 @@ def test_wheel_ships_templates_and_static_and_they_work(tmp_path: Path, content_
     assert "casebook/templates/base.html" in names
     assert "casebook/templates/public/entry.html" in names
     assert "casebook/static/casebook.css" in names
+    assert {"casebook/staff/common_passwords.txt", "casebook/staff/common_passwords.md"} <= set(names)
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     script = (
@@ -48,6 +49,8 @@ def test_wheel_ships_templates_and_static_and_they_work(tmp_path: Path, content_
         "assert app.template_folder.startswith({!r}), app.template_folder\n"
         "r = c.get('/nope'); assert r.status_code == 404 and '页面不存在' in r.get_data(as_text=True)\n"
         "assert c.get('/static/casebook.css').status_code == 200\n"
+        "from casebook.staff import passwords\n"
+        "assert passwords.problem('password') and len(passwords.common()) == 10000\n"
     ).replace("{!r}", repr(str(target)))
     env = {**os.environ, "PYTHONPATH": str(target)}
     result = subprocess.run(

@@ -15,7 +15,7 @@ import pytest
 from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, write_content
 from .convertkit import interview_docx, png
 
-PASSWORD = "粘贴 测试 密码"
+PASSWORD = "粘贴 测试 用的密码"
 WORD_HTML = """<html><body><!--StartFragment--><p class=MsoNormal><b>一、背景</b></p>
 <p class=MsoNormal style='text-indent:21pt'>　　楼院没人管。<o:p></o:p></p>
 <p class=MsoNormal>1、成立党小组</p><p class=MsoNormal>2、选出楼长</p>

@@ -1,5 +1,5 @@
-"""Staff accounts: roles, argon2id password hashes, the login check with its throttle, and the
-server-side login sessions a browser cookie points at."""
+"""Staff accounts: roles, argon2id password hashes, the login check (throttled and audited by
+``throttle``), and the server-side login sessions a browser cookie points at."""
 
 from __future__ import annotations
 
@@ -11,24 +11,18 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import DbSession
-from .models import LoginAttempt, LoginLock, StaffSession, User, utcnow
+from . import passwords, throttle
+from .models import StaffSession, User, audit, utcnow
 
 ROLES: tuple[str, ...] = ("editor", "reviewer", "admin")
 ROLE_NAMES = {"editor": "编辑", "reviewer": "审核", "admin": "管理员"}
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 SESSION_LIFETIME = dt.timedelta(hours=12)
-
-THROTTLE_WINDOW = 60.0
-"""Attempts are counted over this many seconds …"""
-THROTTLE_LIMIT = 5
-"""… and the attempt after this many within the window is refused …"""
-LOCKOUT = 300.0
-"""… as is every attempt for this many seconds after it."""
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("casebook: a password nobody has")
@@ -48,11 +42,15 @@ def can(role: str, needed: str) -> bool:
     return role in ROLES and needed in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, name: str = "") -> None:
+    """Refuse a password that is too short or long, common, or weak (``passwords``; ``name`` is the account's)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"密码不能超过 {MAX_PASSWORD} 个字符")
+    problem = passwords.problem(password, [name] if name else [])
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def _check_role(role: str) -> None:
@@ -71,7 +69,7 @@ def add_user(session: DbSession, name: str, role: str, password: str) -> User:
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in clean):  # controls and bidi marks (U+202E…)
         raise AccountError("用户名不能含控制字符或文字方向符号")
     _check_role(role)
-    check_password(password)
+    check_password(password, clean)
     if find(session, clean) is not None:
         raise AccountError(f"用户“{clean}”已存在")
     user = User(name=clean, name_key=name_key(clean), role=role, password_hash=_hasher.hash(password))
@@ -92,8 +90,8 @@ def get(session: DbSession, name: str) -> User:
 
 
 def set_password(session: DbSession, name: str, password: str) -> User:
-    check_password(password)
     user = get(session, name)
+    check_password(password, user.name)
     user.password_hash = _hasher.hash(password)
     user.session_version += 1
     return user
@@ -138,22 +136,23 @@ def close_session(session: DbSession, sid: str) -> None:
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None = None
-    retry_after: int | None = None
-    """Seconds until the name may try again; set when the attempt was throttled."""
+    refusal: throttle.Refusal | None = None
+    """Set when the attempt was refused by the throttle (name locked, or too many failures from the address)."""
 
 
-def login(session: DbSession, name: str, password: str, now: float | None = None) -> LoginResult:
-    """Check a login; the caller commits. Throttled per name before the password is looked at.
+def login(session: DbSession, name: str, password: str, address: str = "", now: float | None = None) -> LoginResult:
+    """Check a login from ``address`` and audit it; the caller commits. Throttled before the password
+    is looked at (see ``throttle``): by name, and by address over all names.
 
-    Every attempt is recorded in the database, so all server processes share the count. A
-    wrong password, an unknown name and a disabled account give the same (empty) result, and
+    A wrong password, an unknown name and a disabled account give the same (empty) result, and
     cost the same argon2 verification.
     """
     now = time.time() if now is None else now
     key = name_key(name) or "<empty>"
-    retry = _throttle(session, key, now)
-    if retry is not None:
-        return LoginResult(retry_after=retry)
+    refusal = throttle.refused(session, key, address, now)
+    if refusal is not None:
+        throttle.audit_refused(session, name, address, refusal, now)
+        return LoginResult(refusal=refusal)
     user = session.scalar(select(User).where(User.name_key == key))
     stored = user.password_hash if user is not None else _DUMMY_HASH
     ok: bool
@@ -162,30 +161,12 @@ def login(session: DbSession, name: str, password: str, now: float | None = None
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.active:
+        throttle.failed(session, key, address, now)
+        throttle.audit_failed(session, name, address, now)
         return LoginResult()
+    throttle.succeeded(session, key, now)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login = utcnow()
+    audit(session, user.name, "login", detail=throttle.source(address))
     return LoginResult(user=user)
-
-
-def _throttle(session: DbSession, key: str, now: float) -> int | None:
-    """Record this attempt; return the seconds to wait if it is refused."""
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - max(THROTTLE_WINDOW, LOCKOUT)))
-    session.add(LoginAttempt(name_key=key, at=now))
-    session.flush()  # takes SQLite's write lock: concurrent attempts are serialized from here
-    lock = session.get(LoginLock, key)
-    if lock is not None and lock.until > now:
-        return max(1, int(lock.until - now + 0.999))
-    recent = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.name_key == key, LoginAttempt.at > now - THROTTLE_WINDOW)
-    )
-    if (recent or 0) > THROTTLE_LIMIT:
-        if lock is None:
-            session.add(LoginLock(name_key=key, until=now + LOCKOUT))
-        else:
-            lock.until = now + LOCKOUT
-        return int(LOCKOUT)
-    return None

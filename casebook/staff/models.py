@@ -43,19 +43,25 @@ class StaffSession(Base):
 
 
 class LoginAttempt(Base):
-    """One login attempt for a name (existing or not), kept a few minutes for the throttle."""
+    """One failed login for a name (existing or not) from an address, kept a few minutes for the throttle."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_name_at", "name_key", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempt_name_at", "name_key", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name_key: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The client's address (``request.remote_addr``; behind trusted proxies, from X-Forwarded-For)."""
     at: Mapped[float]
     """Seconds since the epoch."""
 
 
 class LoginLock(Base):
-    """A name locked out until ``until`` (seconds since the epoch)."""
+    """A name locked out until ``until`` (seconds since the epoch); failures before ``until`` no
+    longer count, so a success moves it to the moment of the success."""
 
     __tablename__ = "login_lock"
 
@@ -138,6 +144,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    times: Mapped[int] = mapped_column(default=1, server_default="1")
+    """How often it happened: refused logins from one address within a minute are one event."""
 
 
 ACTION_NAMES: dict[str, str] = {
@@ -156,6 +164,7 @@ ACTION_NAMES: dict[str, str] = {
     "login": "登录",
     "logout": "退出登录",
     "login-failed": "登录失败",
+    "login-throttled": "登录被限制",
     "user-add": "添加账号",
     "user-disable": "停用账号",
     "user-enable": "启用账号",
