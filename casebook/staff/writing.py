@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from .. import content
 from ..catalog.publish import update_index
+from ..crashpoints import crash_point
 from ..db import DbSession
 from .kinds import kind_of
 from .models import Revision, audit
@@ -68,6 +69,7 @@ def write(
         session.add(written)
         audit(session, user, action, f"{kind}/{slug}", note)
         session.commit()
+        crash_point("after-save-commit")
     except Exception:
         session.rollback()
         # the database refused (locked, gone): put the file back, so file, catalog and history agree
