@@ -90,15 +90,17 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     staff_import.init_app(app)  # /staff/import, /staff/convert (and a 50 MB request limit for imports)
     app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
     with app.app_context():
-        from . import catalog, migrate
+        from . import catalog, migrate, turns
 
-        # every table at this code's revision before any request (DatabaseTooNew: left untouched)
-        done = migrate.prepare(db.engine, lock_path=Path(conf["DATA_DIR"]) / "migrate.lock")
-        if done.startswith("upgraded"):
-            app.logger.warning("database %s to %s", done, migrate.head())
-        # the catalog's own layout stamp (before migrations): recreated tables are filled by the next sync
-        if catalog.upgrade_schema(db.session):
-            db.session.commit()
-            if done != "created":
-                app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
+        # one process at a time (servers starting together): the others wait, then find it done
+        with turns.turn(turns.lock_path(conf["DATA_DIR"]), db.engine):
+            # every table at this code's revision before any request (DatabaseTooNew: left untouched)
+            done = migrate.prepare(db.engine)
+            if done.startswith("upgraded"):
+                app.logger.warning("database %s to %s", done, migrate.head())
+            # the catalog's own layout stamp (before migrations): recreated tables are filled by the next sync
+            if catalog.upgrade_schema(db.session):
+                db.session.commit()
+                if done != "created":
+                    app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
     return app

@@ -19,18 +19,24 @@ from .cli_app import command_app, content_dir, progress_line, search_index
 
 def publish_content(app: Flask, quiet: bool = False) -> int:
     """``casebook sync``: publish the content folder, print what happened; the exit code (1: index behind)."""
+    from . import turns
     from .catalog import publish
     from .db import db
 
-    # in batches (publish's default): the server may be running beside this command, and its saves
-    # must get their turn
-    result = publish(
-        db.session,
-        Path(app.config["CASEBOOK_CONTENT_DIR"]),
-        search_index(app),
-        progress=None if quiet else progress_line("同步中"),
-        index_progress=None if quiet else progress_line("索引中"),
-    )
+    def waiting() -> None:
+        if not quiet:
+            click.echo("另一个 casebook 进程正在升级数据库或同步内容，等它完成后继续……", err=True)
+
+    # one sync at a time (another one, or a server starting); in batches (publish's default): the
+    # server may be running beside this command, and its saves must get their turn
+    with turns.turn(turns.lock_path(Path(app.config["CASEBOOK_DATA_DIR"])), db.engine, on_wait=waiting):
+        result = publish(
+            db.session,
+            Path(app.config["CASEBOOK_CONTENT_DIR"]),
+            search_index(app),
+            progress=None if quiet else progress_line("同步中"),
+            index_progress=None if quiet else progress_line("索引中"),
+        )
     report = result.report
     if not quiet:
         click.echo(f"同步完成：{report.summary()}" + ("（全量）" if report.full else ""))

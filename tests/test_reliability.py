@@ -10,13 +10,15 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
-from casebook import create_app
+from casebook import create_app, turns
 from casebook.catalog import state
 from casebook.crashpoints import ENV as CRASH_AT
 from casebook.db import db
@@ -76,7 +78,7 @@ SAVE_SCRIPT = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from casebook import create_app
+from casebook import create_app, turns
 from tests.staffkit import entry_form, form_of, staff_client
 
 app = create_app({{"TESTING": True, "CONTENT_DIR": Path({content!r}), "DATA_DIR": Path({data!r})}})
@@ -125,3 +127,70 @@ def test_index_markers_are_cleared_by_the_index_step_and_a_later_one_survives(
         state.clear_unindexed(db.session, seen)
         db.session.commit()
         assert list(state.unindexed(db.session).values()) == ["case/a"]  # only what was read is forgotten
+
+
+# --- 18: processes starting together on a fresh data folder take turns ----------------------------
+
+
+def test_two_syncs_started_together_on_a_fresh_data_folder_both_succeed(
+    content_dir: Path, write_entry: WriteEntry, tmp_path: Path
+) -> None:
+    for n in range(12):
+        write_entry("case", f"c{n}", body=f"第 {n} 篇。", scope="local", tags=["议事", f"标签{n}"])
+    for trial in range(3):
+        data_dir = tmp_path / f"data{trial}"
+        env = _env(content_dir, data_dir)
+        both = [
+            subprocess.Popen([*CLI, "sync"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=120) for process in both]
+        for process, (_, err) in zip(both, outputs, strict=True):
+            assert process.returncode == 0, f"trial {trial}: {err.decode()[-2000:]}"
+        report = sorted(out.decode() for out, _ in outputs)
+        assert "新增 12" in report[0] + report[1], report  # one of them did the work ...
+        assert any("未变 12" in text for text in report), report  # ... the other found it done
+        again = _casebook(content_dir, data_dir, "sync")
+        assert again.returncode == 0 and "未变 12" in again.stdout, again.stdout + again.stderr
+        assert _found(content_dir, data_dir, "议事") and len(_found(content_dir, data_dir, "标签")) == 12
+
+
+HOLD_SCRIPT = """
+import sys, time
+from pathlib import Path
+from casebook import turns
+with turns.turn(Path(sys.argv[1])):
+    print("holding", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_turn_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
+    """A lock the operating system drops with its holder: no stale lock file or row to clean up."""
+    path = turns.lock_path(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_SCRIPT, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        waited: list[bool] = []
+        with pytest.raises(TimeoutError):
+            _take_within(path, 0.3, waited)
+        assert waited == [True]
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+    _take_within(path, 5, [])  # free again: nothing was left behind
+
+
+def _take_within(path: Path, seconds: float, waited: list[bool]) -> None:
+    """Take the turn in a thread; TimeoutError when it is not had within ``seconds``."""
+    done = threading.Event()
+
+    def take() -> None:
+        with turns.turn(path, on_wait=lambda: waited.append(True)):
+            done.set()
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    if not done.wait(seconds):
+        raise TimeoutError
+    thread.join()
