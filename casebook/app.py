@@ -67,12 +67,13 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from . import pagecache, web
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
-    from .views import api, auth, meta, projects, public, search, share, share_staff, staff
+    from .views import api, auth, diskfull, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
 
     web.init_app(app)
     auth.init_app(app)
+    diskfull.init_app(app)
     pagecache.init_app(app)
     app.register_blueprint(staff.bp)
     from .views.staff_settings import bp as staff_settings_bp

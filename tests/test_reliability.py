@@ -5,8 +5,11 @@ injected at the write or the commit."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -16,14 +19,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from casebook import create_app, turns
 from casebook.catalog import state
+from casebook.cli import main
 from casebook.crashpoints import ENV as CRASH_AT
 from casebook.db import db
+from casebook.search import SearchIndex
 
 from .conftest import WriteEntry
+from .staffkit import entry_form, form_of, staff_client
 
 CLI = [sys.executable, "-c", "from casebook.cli import main; main()"]
 REPO = Path(__file__).resolve().parent.parent
@@ -194,3 +204,116 @@ def _take_within(path: Path, seconds: float, waited: list[bool]) -> None:
     if not done.wait(seconds):
         raise TimeoutError
     thread.join()
+
+
+# --- 19: a full disk: a clear message, the form back, the file as it was ---------------------------
+
+
+def _full_disk_at_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, data written to any regular file does not fit (a directory's fsync still works)."""
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def _full_disk_at_commit(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    """The next commit fails as SQLite (or the OS) does on a full disk, and so does any later write."""
+    real = Session.commit
+
+    def commit(self: Session) -> None:
+        self.rollback()  # what SQLite leaves: nothing of the transaction
+        _full_disk_at_fsync(monkeypatch)
+        raise error
+
+    monkeypatch.setattr(Session, "commit", commit)
+    assert real is not commit
+
+
+SQLITE_FULL = OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+
+
+@pytest.fixture
+def reviewer(app: Flask, write_entry: WriteEntry, resync: Callable[[], Any]) -> FlaskClient:
+    write_entry("case", "c1", body="原来的正文。", scope="local")
+    resync()
+    return staff_client(app, "reviewer1", "reviewer")
+
+
+def _save(client: FlaskClient, body: str) -> Any:
+    data = {**form_of(client, "/staff/edit/case/c1"), **entry_form(body=body), "scope": "local", "action": "publish"}
+    return client.post("/staff/edit/case/c1", data=data)
+
+
+@pytest.mark.parametrize(
+    "inject",
+    [
+        pytest.param(_full_disk_at_fsync, id="content-write"),
+        pytest.param(lambda mp: _full_disk_at_commit(mp, SQLITE_FULL), id="sqlite-commit"),
+        pytest.param(lambda mp: _full_disk_at_commit(mp, OSError(errno.ENOSPC, "No space")), id="oserror-commit"),
+    ],
+)
+def test_a_save_on_a_full_disk_comes_back_with_the_typed_text_and_leaves_the_file(
+    reviewer: FlaskClient, content_dir: Path, monkeypatch: pytest.MonkeyPatch, inject: Callable[..., None]
+) -> None:
+    path = content_dir / "cases" / "c1.md"
+    before = path.read_bytes()
+    inject(monkeypatch)
+    refused = _save(reviewer, "磁盘满时写的正文。")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 507, html[:2000]
+    assert "磁盘空间不足" in html and "磁盘满时写的正文。" in html and 'name="csrf_token"' in html
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["c1.md"]  # no temporary or kept copy left
+    monkeypatch.undo()  # space again: the same form saves
+    assert _save(reviewer, "磁盘满时写的正文。").status_code == 302
+    assert "磁盘满时写的正文。" in path.read_text("utf-8")
+
+
+def test_a_new_entry_on_a_full_disk_leaves_no_file(
+    reviewer: FlaskClient, content_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _full_disk_at_commit(monkeypatch, SQLITE_FULL)
+    data = {**form_of(reviewer, "/staff/new/case"), **entry_form(body="新的正文。"), "slug": "fresh"}
+    refused = reviewer.post("/staff/new/case", data=data)
+    assert refused.status_code == 507 and "新的正文。" in refused.get_data(as_text=True)
+    assert not (content_dir / "cases" / "fresh.md").exists()
+
+
+@pytest.mark.parametrize("error", [SQLITE_FULL, OSError(errno.ENOSPC, "No space left on device")])
+def test_sync_on_a_full_disk_says_so_in_one_line(
+    runner: CliRunner, write_entry: WriteEntry, error: BaseException
+) -> None:
+    write_entry("case", "a", body="正文。", scope="local")
+    assert runner.invoke(main, ["sync"]).exit_code == 0
+    write_entry("case", "a", body="改过的正文，标记词壬癸。", scope="local")
+    with pytest.MonkeyPatch.context() as full:
+        _full_disk_at_commit(full, error)
+        result = runner.invoke(main, ["sync"])
+    assert result.exit_code == 1 and not isinstance(result.exception, Exception), result.exception
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "磁盘空间不足" in lines[0] and "Traceback" not in result.output, result.output
+    again = runner.invoke(main, ["sync"])
+    assert again.exit_code == 0 and "更新 1" in again.output, again.output
+
+
+def test_sync_whose_index_write_finds_the_disk_full_says_so_and_the_next_sync_finishes(
+    runner: CliRunner, write_entry: WriteEntry, content_dir: Path, tmp_path: Path
+) -> None:
+    write_entry("case", "a", body="正文。", scope="local")
+    assert runner.invoke(main, ["sync"]).exit_code == 0
+    write_entry("case", "a", body="改过的正文，标记词子丑。", scope="local")
+
+    def no_space(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as full:
+        full.setattr(SearchIndex, "update", no_space)
+        result = runner.invoke(main, ["sync"])
+    assert result.exit_code == 1 and "磁盘空间不足" in result.output, result.output
+    assert runner.invoke(main, ["sync"]).exit_code == 0
+    assert _found(content_dir, tmp_path / "instance", "子丑") == ["case/a"]

@@ -18,6 +18,7 @@ from typing import Literal
 from .. import indexing
 from ..crashpoints import crash_point
 from ..db import DbSession as Session
+from ..diskspace import DISK_FULL, is_disk_full
 from ..progress import Progress
 from ..search import IndexBusy, SearchIndex
 from .mirror import sync
@@ -150,5 +151,8 @@ def update_index(
         queue_rebuild()
         return IndexOutcome("queued", error=str(exc))
     except Exception as exc:  # the catalog is committed: an index hiccup is reported, never raised
+        if is_disk_full(exc):
+            logger.error("search index update failed for %d keys: disk full (%s)", len(keys), exc)
+            return IndexOutcome("failed", error=DISK_FULL)
         logger.exception("search index update failed for %d keys", len(keys))
         return IndexOutcome("failed", error=str(exc).strip() or type(exc).__name__)

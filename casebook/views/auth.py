@@ -20,8 +20,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..db import db
+from ..diskspace import is_disk_full
 from ..staff import accounts
 from ..staff.models import User, audit
+from .diskfull import disk_full
 
 bp = Blueprint("auth", __name__)
 SESSION_LIFETIME = accounts.SESSION_LIFETIME
@@ -90,6 +92,8 @@ BUSY = "数据库正忙（可能正在后台同步或重建），内容尚未保
 def _busy(exc: OperationalError) -> ResponseReturnValue:
     """The database stayed locked past its timeout: a form comes back filled in, nothing is half-saved
     (services roll back and put files back); anything else gets a plain 503 page."""
+    if is_disk_full(exc):
+        return disk_full(exc)
     if not _locked(exc):
         raise exc  # a real fault (a missing table, a lost server): the usual 500 page
     db.session.rollback()
