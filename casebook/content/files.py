@@ -35,9 +35,11 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
     if found is None:
         return None, problems
     doc, meta, body = found
-    entry, more = validate_entry(kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=doc.lines)
+    first = body_first_line(text, body)
+    body = body.strip("\n") + "\n"
+    entry, more = validate_entry(kind, slug, meta, body, rules=rules, path=path, lines=doc.lines, body_line=first)
     if entry is not None:
-        more += lint_body(entry.body, path, body_first_line(text, body))
+        more += lint_body(entry.body, path, first)
         more += lint_video(entry.video, path, doc.lines.get("video", 1))
         more += lint_chapters(entry, path, doc.lines.get("chapters", 1))
     return entry, problems + more
