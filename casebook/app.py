@@ -15,7 +15,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .db import db
+from . import private
+from .db import db, sqlite_file
 from .search import SearchIndex
 
 _PACKAGE = Path(__file__).resolve().parent  # casebook/
@@ -61,7 +62,10 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for key in ("TESTING",):
         if overrides and key in overrides:
             app.config[key] = overrides[key]
-    conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    data_dir = private.folder(conf["DATA_DIR"])  # 0700 when new: password hashes, drafts, audit, sessions
+    database = sqlite_file(conf["DATABASE_URL"])
+    if database is not None and database.parent.is_dir():
+        private.touch(database)  # 0600 before SQLite makes it (and its -wal, -shm) with the umask's 0644
     db.init_app(app)
     app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
@@ -104,4 +108,15 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
                 db.session.commit()
                 if done != "created":
                     app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
+        _check_private(app, data_dir, database)
     return app
+
+
+def _check_private(app: Flask, data_dir: Path, database: Path | None) -> None:
+    """Warn the operator when other users may read the data folder, its database or its key."""
+    files = [data_dir / "secret_key"]
+    if database is not None:
+        files += [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+    found = private.exposed([data_dir, *files])
+    if found:
+        app.logger.warning(private.warning(data_dir, found))

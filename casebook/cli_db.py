@@ -11,12 +11,12 @@ import click
 from sqlalchemy import Engine, create_engine
 
 from . import config as settings
-from . import migrate, turns
+from . import migrate, private, turns
 
 
 def _engine() -> Engine:
     conf = settings.build()
-    conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    private.folder(conf["DATA_DIR"])
     return create_engine(conf["DATABASE_URL"])
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import private
 from .catalog.documents import docs_for, published_count, published_docs
 from .catalog.state import clear_unindexed, unindexed
 from .content.glossary import Glossary, load_glossary
@@ -40,7 +41,9 @@ def rebuild(session: DbSession, index: SearchIndex, content_dir: Path, progress:
     glossary, _ = load_glossary(content_dir)
     total = published_count(session)
     count = index.rebuild(published_docs(session), glossary.words, total=total, progress=progress)
-    (index.root / "glossary.stamp").write_text(_glossary_stamp(glossary), encoding="ascii")
+    stamp = index.root / "glossary.stamp"
+    stamp.write_text(_glossary_stamp(glossary), encoding="ascii")
+    private.restrict(stamp)
     _indexed(session, markers)
     return count
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from . import private
+
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "migrate.lock"
@@ -47,8 +49,7 @@ def _file_lock(path: Path | None, on_wait: Callable[[], None] | None) -> Iterato
     if path is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
+    with private.lock_file(path) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -317,3 +317,43 @@ def test_sync_whose_index_write_finds_the_disk_full_says_so_and_the_next_sync_fi
     assert result.exit_code == 1 and "磁盘空间不足" in result.output, result.output
     assert runner.invoke(main, ["sync"]).exit_code == 0
     assert _found(content_dir, tmp_path / "instance", "子丑") == ["case/a"]
+
+
+# --- 6: the data folder is private: 0700, its files 0600, a warning when it is not ----------------
+
+
+def _exposed(folder: Path) -> list[str]:
+    """Everything under ``folder`` (itself included) that group or others may read or enter."""
+    found = [folder, *folder.rglob("*")]
+    return [
+        f"{p} {stat.filemode(p.lstat().st_mode)}" for p in found if not p.is_symlink() and p.lstat().st_mode & 0o077
+    ]
+
+
+def test_the_data_folder_and_every_file_in_it_are_private(
+    app: Flask, reviewer: FlaskClient, tmp_path: Path, runner: CliRunner
+) -> None:
+    """A fresh data folder after a sync, a staff save, a rebuild and the database's WAL files."""
+    assert _save(reviewer, "保存一次：草稿、修订和审计都写进数据库。").status_code == 302
+    assert runner.invoke(main, ["reindex"]).exit_code == 0
+    data = tmp_path / "instance"
+    names = {p.name for p in data.iterdir()}
+    assert {"casebook.sqlite3", "casebook.sqlite3-wal", "secret_key", "search"} <= names, names
+    assert _exposed(data) == []
+
+
+def test_start_up_warns_when_the_data_folder_or_database_is_readable_by_others(
+    content_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "old-instance"
+    settings = {"TESTING": True, "CONTENT_DIR": content_dir, "DATA_DIR": data}
+    create_app(settings)
+    assert not [r for r in caplog.records if "chmod" in r.getMessage()]  # a fresh folder: private, no warning
+    data.chmod(0o755)  # as an earlier release left it
+    (data / "casebook.sqlite3").chmod(0o644)
+    caplog.clear()
+    create_app(settings)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "chmod" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+    assert f"chmod 700 {data}" in warnings[0] and f"chmod 600 {data}/casebook.sqlite3" in warnings[0]
+    assert "0755" in warnings[0] and "0644" in warnings[0]
