@@ -8,6 +8,7 @@ an app without this module importing them back.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,11 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         from . import catalog, migrate, turns
 
-        # one process at a time (servers starting together): the others wait, then find it done
-        with turns.turn(turns.lock_path(conf["DATA_DIR"]), db.engine):
+        # one process at a time (servers starting together): the others wait, then find it done. A
+        # database already current needs no turn: a worker starting beside a long sync does not wait.
+        current = migrate.current(db.engine) == migrate.head() and catalog.schema_is_current(db.session)
+        db.session.rollback()
+        with nullcontext() if current else turns.turn(turns.lock_path(conf["DATA_DIR"]), db.engine):
             # every table at this code's revision before any request (DatabaseTooNew: left untouched)
             done = migrate.prepare(db.engine)
             if done.startswith("upgraded"):

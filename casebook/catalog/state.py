@@ -38,6 +38,12 @@ def catalog_tables() -> list[Table]:
     return [model.__table__ for model in models]
 
 
+def schema_is_current(session: Session) -> bool:
+    """Whether the catalog tables have this code's layout (``upgrade_schema`` would do nothing)."""
+    stored = session.get(Setting, SCHEMA_KEY)
+    return stored is not None and stored.value == SCHEMA_VERSION
+
+
 def upgrade_schema(session: Session) -> bool:
     """Recreate the catalog tables when their stored layout is not this code's; True if it did.
 
@@ -45,9 +51,9 @@ def upgrade_schema(session: Session) -> bool:
     created anew and filled by the full sync that follows. Staff accounts, revisions, the audit log,
     view counts, search misses and the catalog generation (pages cached by other processes) stay.
     """
-    stored = session.get(Setting, SCHEMA_KEY)
-    if stored is not None and stored.value == SCHEMA_VERSION:
+    if schema_is_current(session):
         return False
+    stored = session.get(Setting, SCHEMA_KEY)
     logger.info(
         "catalog schema %s → %s: rebuilding the catalog tables from the content folder",
         stored.value if stored else 1,
