@@ -20,6 +20,7 @@ from .conftest import WriteEntry
 from .staffkit import entry_form, form_of, staff_client
 
 HINT = "（看不见的字符，多由复制粘贴带入），请删除"
+SLOW = "：页面、搜索和导出都会变慢，请删减或分成几篇"
 FRONT = "---\ntitle: {title}\ntopic: louyuan\ndate: 2022-03-01\n{extra}---\n{body}"
 
 
@@ -74,7 +75,8 @@ def test_check_reports_long_titles_long_bodies_and_control_characters_with_their
     assert about("nul-body") == [
         "content/cases/nul-body.md:8: 正文含有控制字符 U+0000（看不见的字符，多由复制粘贴带入），请删除"
     ]
-    assert about("long-body")[0].startswith("content/cases/long-body.md:6: 正文有 200001 个字，超过上限 200000")
+    # a 提示: long transcripts are saved on purpose (test_staff_editor.py)
+    assert about("long-body") == [f"content/cases/long-body.md:6: 提示：正文有 200001 个字，超过上限 200000 个字{SLOW}"]
     assert about("escaped")[0].startswith("content/cases/escaped.md:5: summary：含有控制字符 U+0007")
     assert about("raw-front")[0].startswith("content/cases/raw-front.md:5: 含有控制字符 U+000C")
     assert about("shitang") == [
@@ -85,14 +87,20 @@ def test_check_reports_long_titles_long_bodies_and_control_characters_with_their
 
 
 def test_sync_reports_them_and_publishes_the_rest(
-    runner: CliRunner, write_entry: WriteEntry, content_dir: Path
+    runner: CliRunner, write_entry: WriteEntry, app: Flask, resync: Callable[[], Any]
 ) -> None:
     _entry(write_entry, "fine", body="好的正文。\n")
-    _entry(write_entry, "nul-body", body="正文\x00。\n")
+    _entry(write_entry, "nul-body", body="正文\x00有空字符。\n")
     _entry(write_entry, "long-title", title="长" * 1000)
     result = runner.invoke(main, ["sync"])
     assert result.exit_code == 0, result.output
-    assert "新增 1" in result.stdout and "无法载入 2" in result.stdout and "问题 2 条" in result.stdout
+    assert "新增 2" in result.stdout and "无法载入 1" in result.stdout and "问题 2 条" in result.stdout
+    # a title that long keeps its entry off the site; a body keeps all but the characters it may not hold
+    page = app.test_client().get("/cases/nul-body")
+    assert page.status_code == 200 and "正文有空字符。" in page.get_data(as_text=True)
+    assert app.test_client().get("/cases/long-title").status_code == 404
+    feed = app.test_client().get("/feed.xml").get_data(as_text=True)
+    assert "\x00" not in feed
 
 
 @pytest.fixture
@@ -116,7 +124,6 @@ def _error_under(html: str, name: str) -> str:
         ("title", "标题\x01", "含有控制字符 U+0001"),
         ("summary", "摘要\x0b第二行", "含有控制字符 U+000B"),
         ("body", "正文\x00。", "正文含有控制字符 U+0000"),
-        ("body", "字" * 200_001, "正文有 200001 个字，超过上限 200000"),
     ],
 )
 def test_the_editor_shows_the_problem_under_its_input(
@@ -128,6 +135,15 @@ def test_the_editor_shows_the_problem_under_its_input(
     assert refused.status_code == 422, html[:1000]
     assert expected in _error_under(html, field), _error_under(html, field) or html[:3000]
     assert not (content_dir / "cases" / "bad.md").exists()
+
+
+def test_an_over_long_body_saves_with_a_hint_under_it(editor: FlaskClient, content_dir: Path) -> None:
+    """Long transcripts are saved on purpose (``test_staff_editor``): over 200,000 characters is a 提示."""
+    data = {**form_of(editor, "/staff/new/case"), **entry_form(body="字" * 200_001), "slug": "long"}
+    assert editor.post("/staff/new/case", data=data).status_code == 302
+    html = editor.get("/staff/edit/case/long").get_data(as_text=True)
+    under_body = html.split('name="body"', 1)[1].split('class="body-warnings"', 1)[1].split("</ul>", 1)[0]
+    assert "正文有 200001 个字，超过上限 200000 个字" in under_body
 
 
 def test_the_project_editor_shows_a_control_character_under_its_input(editor: FlaskClient, content_dir: Path) -> None:

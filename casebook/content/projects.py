@@ -70,8 +70,8 @@ def validate_project(
     """Validate a project's front matter and body (its first line in the file: ``body_line``);
     ``known`` are the entry keys ``related`` may name (None: unchecked)."""
     r = Reader(path, lines or {}, known)
-    unreadable = body_problems(body, path, body_line)
-    usable = not unreadable
+    body, body_found = body_problems(body, path, body_line)  # control characters dropped, the rest kept
+    usable = True
     values: dict[str, Any] = {}
     for key, raw in meta.items():
         key = str(key)
@@ -118,7 +118,7 @@ def validate_project(
             related.append(found)
     vote = read_vote(r, meta["vote"]) if meta.get("vote") is not None else None
     evaluation = read_evaluation(r, meta["evaluation"]) if meta.get("evaluation") is not None else None
-    r.problems += unreadable
+    r.problems += body_found
     if not usable:
         return None, r.problems
     return (

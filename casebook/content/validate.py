@@ -139,8 +139,8 @@ def validate_entry(
     return the entry (None if unusable) and all problems."""
     lines = lines or {}
     problems: list[Problem] = []
-    unreadable = body_problems(body, path, body_line)
-    usable = not unreadable  # such a body, like a missing title, keeps the entry off the site
+    body, body_found = body_problems(body, path, body_line)  # control characters dropped, the rest kept
+    usable = True
 
     def report(key: str | None, message: str) -> None:
         problems.append(Problem(path, lines.get(key, 1) if key else 1, message, field=key or ""))
@@ -191,7 +191,7 @@ def validate_entry(
         if spec.applies_to(kind) and spec.key not in values and spec.default is not None:
             values[spec.key] = spec.default
 
-    problems += unreadable
+    problems += body_found
     if not usable:
         return None, problems
     extra = tuple((key, values.pop(key)) for key in FIELDS if key in values and key not in ENTRY_ATTRIBUTES)
