@@ -8,6 +8,7 @@ an app without this module importing them back.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .db import db
+from . import private
+from .db import db, sqlite_file
 from .search import SearchIndex
 
 _PACKAGE = Path(__file__).resolve().parent  # casebook/
@@ -61,18 +63,22 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for key in ("TESTING",):
         if overrides and key in overrides:
             app.config[key] = overrides[key]
-    conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    data_dir = private.folder(conf["DATA_DIR"])  # 0700 when new: password hashes, drafts, audit, sessions
+    database = sqlite_file(conf["DATABASE_URL"])
+    if database is not None and database.parent.is_dir():
+        private.touch(database)  # 0600 before SQLite makes it (and its -wal, -shm) with the umask's 0644
     db.init_app(app)
     app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
     from . import pagecache, web
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
-    from .views import api, auth, meta, projects, public, search, share, share_staff, staff
+    from .views import api, auth, diskfull, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
 
     web.init_app(app)
     auth.init_app(app)
+    diskfull.init_app(app)
     pagecache.init_app(app)
     app.register_blueprint(staff.bp)
     from .views.staff_settings import bp as staff_settings_bp
@@ -90,15 +96,31 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     staff_import.init_app(app)  # /staff/import, /staff/convert (and a 50 MB request limit for imports)
     app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
     with app.app_context():
-        from . import catalog, migrate
+        from . import catalog, migrate, turns
 
-        # every table at this code's revision before any request (DatabaseTooNew: left untouched)
-        done = migrate.prepare(db.engine, lock_path=Path(conf["DATA_DIR"]) / "migrate.lock")
-        if done.startswith("upgraded"):
-            app.logger.warning("database %s to %s", done, migrate.head())
-        # the catalog's own layout stamp (before migrations): recreated tables are filled by the next sync
-        if catalog.upgrade_schema(db.session):
-            db.session.commit()
-            if done != "created":
-                app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
+        # one process at a time (servers starting together): the others wait, then find it done. A
+        # database already current needs no turn: a worker starting beside a long sync does not wait.
+        current = migrate.current(db.engine) == migrate.head() and catalog.schema_is_current(db.session)
+        db.session.rollback()
+        with nullcontext() if current else turns.turn(turns.lock_path(conf["DATA_DIR"]), db.engine):
+            # every table at this code's revision before any request (DatabaseTooNew: left untouched)
+            done = migrate.prepare(db.engine)
+            if done.startswith("upgraded"):
+                app.logger.warning("database %s to %s", done, migrate.head())
+            # the catalog's own layout stamp (before migrations): recreated tables are filled by the next sync
+            if catalog.upgrade_schema(db.session):
+                db.session.commit()
+                if done != "created":
+                    app.logger.warning("catalog tables recreated for this version: run casebook sync to fill them")
+        _check_private(app, data_dir, database)
     return app
+
+
+def _check_private(app: Flask, data_dir: Path, database: Path | None) -> None:
+    """Warn the operator when other users may read the data folder, its database or its key."""
+    files = [data_dir / "secret_key"]
+    if database is not None:
+        files += [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+    found = private.exposed([data_dir, *files])
+    if found:
+        app.logger.warning(private.warning(data_dir, found))

@@ -14,23 +14,37 @@ import click
 from flask import Flask
 
 from . import content, indexing
-from .cli_app import command_app, content_dir, progress_line, search_index
+from .cli_app import DISK_FULL_ADVICE, command_app, content_dir, progress_line, search_index
+from .diskspace import DISK_FULL, is_disk_full
 
 
 def publish_content(app: Flask, quiet: bool = False) -> int:
     """``casebook sync``: publish the content folder, print what happened; the exit code (1: index behind)."""
+    from . import turns
     from .catalog import publish
     from .db import db
 
-    # in batches (publish's default): the server may be running beside this command, and its saves
-    # must get their turn
-    result = publish(
-        db.session,
-        Path(app.config["CASEBOOK_CONTENT_DIR"]),
-        search_index(app),
-        progress=None if quiet else progress_line("同步中"),
-        index_progress=None if quiet else progress_line("索引中"),
-    )
+    def waiting() -> None:
+        if not quiet:
+            click.echo("另一个 casebook 进程正在升级数据库或同步内容，等它完成后继续……", err=True)
+
+    # one sync at a time (another one, or a server starting); in batches (publish's default): the
+    # server may be running beside this command, and its saves must get their turn
+    try:
+        with turns.turn(turns.lock_path(Path(app.config["CASEBOOK_DATA_DIR"])), db.engine, on_wait=waiting):
+            result = publish(
+                db.session,
+                Path(app.config["CASEBOOK_CONTENT_DIR"]),
+                search_index(app),
+                progress=None if quiet else progress_line("同步中"),
+                index_progress=None if quiet else progress_line("索引中"),
+            )
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        db.session.rollback()
+        click.echo(f"同步未完成：{DISK_FULL_ADVICE}（{app.config['CASEBOOK_DATA_DIR']}）", err=True)
+        return 1
     report = result.report
     if not quiet:
         click.echo(f"同步完成：{report.summary()}" + ("（全量）" if report.full else ""))
@@ -39,7 +53,10 @@ def publish_content(app: Flask, quiet: bool = False) -> int:
         if result.index.step == "rebuilt":
             click.echo(f"搜索索引已重建：{result.index.count} 篇")
     if not result.ok:
-        click.echo(f"搜索索引更新失败：{result.index.error}；目录已同步。稍后运行 casebook reindex。", err=True)
+        if result.index.error == DISK_FULL:
+            click.echo(f"搜索索引更新失败：{DISK_FULL_ADVICE}", err=True)
+        else:
+            click.echo(f"搜索索引更新失败：{result.index.error}；目录已同步。稍后运行 casebook reindex。", err=True)
         return 1
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -9,9 +10,13 @@ from flask import Flask, current_app, has_app_context
 
 from . import config as settings
 from .app import build_app
+from .diskspace import DISK_FULL, is_disk_full
 from .migrate import DatabaseTooNew
 from .progress import Progress
 from .search import SearchIndex
+
+DISK_FULL_ADVICE = f"{DISK_FULL}。已同步的部分保留，写了一半的不会留下；清理磁盘空间后再运行 casebook sync 即可补完"
+"""The one line a command prints when the disk is full (never a traceback)."""
 
 
 def command_app() -> Flask:
@@ -22,6 +27,11 @@ def command_app() -> Flask:
         app = build_app()
     except DatabaseTooNew as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        click.echo(f"无法打开数据库：{DISK_FULL_ADVICE}", err=True)
+        sys.exit(1)
     app_context = app.app_context()
     app_context.push()
     click.get_current_context().call_on_close(app_context.pop)

@@ -11,12 +11,12 @@ import click
 from sqlalchemy import Engine, create_engine
 
 from . import config as settings
-from . import migrate
+from . import migrate, private, turns
 
 
 def _engine() -> Engine:
     conf = settings.build()
-    conf["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    private.folder(conf["DATA_DIR"])
     return create_engine(conf["DATABASE_URL"])
 
 
@@ -31,7 +31,7 @@ def upgrade() -> None:
     conf = settings.build()
     engine = _engine()
     try:
-        done = migrate.prepare(engine, lock_path=conf["DATA_DIR"] / "migrate.lock")
+        done = migrate.prepare(engine, lock_path=turns.lock_path(conf["DATA_DIR"]))
     except migrate.DatabaseTooNew as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

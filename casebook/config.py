@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import private
 from .fetching import parse_hosts
 
 ENV_KEYS = (
@@ -104,7 +105,7 @@ def import_image_hosts(environ: Mapping[str, str] | None = None) -> frozenset[st
 
 def _stored_secret(data_dir: Path) -> str:
     """A random key kept in DATA_DIR, so every server process and restart agrees on it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private.folder(data_dir)
     path = data_dir / "secret_key"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import indexing
+from . import indexing, turns
 from .catalog.publish import publish
 from .db import db
 from .job_queue import Reporter, register
@@ -36,7 +36,8 @@ def sync_content(app: Flask, args: dict[str, Any], progress: Reporter) -> str:
     """``casebook sync`` on the job runner: catalog from the content folder, then the search index."""
     root, index = _paths(app)
     progress.stage("正在同步内容")
-    result = publish(db.session, root, index, progress=progress, index_progress=progress)
+    with turns.turn(turns.lock_path(Path(app.config["CASEBOOK_DATA_DIR"])), db.engine):  # one sync at a time
+        result = publish(db.session, root, index, progress=progress, index_progress=progress)
     if not result.ok:
         raise PublishFailed(result.summary())
     return result.summary()

@@ -10,15 +10,14 @@
 - an older revision is upgraded; a revision this code does not know (a newer casebook wrote it)
   is refused with ``DatabaseTooNew``, before anything is touched.
 
-Processes starting together take turns through a lock file in the data folder. No Flask here.
+Processes starting together take turns (``turns.turn``: a lock file in the data folder, and an
+advisory lock on PostgreSQL); a caller that holds the turn already passes no ``lock_path``. No Flask here.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -26,6 +25,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect
+
+from .turns import turn
 
 logger = logging.getLogger(__name__)
 
@@ -81,26 +82,14 @@ def upgrade(connection: Connection) -> None:
     command.upgrade(_config(connection), "head")
 
 
-@contextmanager
-def _turn(lock_path: Path | None) -> Iterator[None]:
-    if lock_path is None:
-        yield
-        return
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def prepare(engine: Engine, lock_path: Path | None = None) -> str:
     """Bring the database to this code's revision; what was done: ``current``, ``created`` or
-    ``upgraded from X``. ``DatabaseTooNew`` when a newer casebook has been at it."""
+    ``upgraded from X``. ``DatabaseTooNew`` when a newer casebook has been at it. With ``lock_path``
+    it takes its turn (``turns.turn``) first; without, the caller holds it (or needs none)."""
     newest = head()
     known = {revision for revision, _ in history()}
-    with _turn(lock_path), engine.begin() as connection:
+    held = turn(lock_path, engine) if lock_path is not None else nullcontext()
+    with held, engine.begin() as connection:
         found = MigrationContext.configure(connection).get_current_revision()
         if found == newest:
             return "current"

@@ -49,7 +49,6 @@ KIND_DIRS = {"interview": "interviews", "salon": "salons", "case": "cases"}
 WriteEntry = Callable[..., Path]
 
 
-
 class ClosingClient(FlaskClient):
     """A test client that reads every answer whole and closes it, as a browser does: a file sent
     with ``send_file`` is then closed at once instead of by the garbage collector."""
@@ -63,6 +62,7 @@ class ClosingClient(FlaskClient):
 
 
 Flask.test_client_class = ClosingClient
+
 
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:

@@ -14,7 +14,15 @@ from .entries import entry_row_values, preview_row, upsert_entry
 from .mirror import refresh, sync
 from .publish import IndexOutcome, PublishResult, publish, update_index
 from .report import SyncReport
-from .state import SCHEMA_KEY, SCHEMA_VERSION, bump_generation, catalog_tables, generation, upgrade_schema
+from .state import (
+    SCHEMA_KEY,
+    SCHEMA_VERSION,
+    bump_generation,
+    catalog_tables,
+    generation,
+    schema_is_current,
+    upgrade_schema,
+)
 from .sync import BATCH
 
 refresh_file = refresh
@@ -35,6 +43,7 @@ __all__ = [
     "publish",
     "refresh",
     "refresh_file",
+    "schema_is_current",
     "sync",
     "update_index",
     "upgrade_schema",

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Literal
 
 from .. import indexing
+from ..crashpoints import crash_point
 from ..db import DbSession as Session
+from ..diskspace import DISK_FULL, is_disk_full
 from ..progress import Progress
 from ..search import IndexBusy, SearchIndex
 from .mirror import sync
@@ -24,6 +26,10 @@ from .report import SyncReport
 from .sync import BATCH
 
 logger = logging.getLogger(__name__)
+
+WAITING_IN_REQUEST = 20
+"""Keys a killed process left unindexed that a staff save's index step takes along (the rest wait
+for the next sync, or for later saves): a save's reply must not wait for a whole sync's worth."""
 
 IndexStep = Literal["unchanged", "updated", "rebuilt", "queued", "failed"]
 
@@ -103,6 +109,7 @@ def publish(
     it here (None: rebuild in place, as the CLI and the job itself do)."""
     report = sync(session, root, progress, batch=batch)
     session.commit()
+    crash_point("after-catalog-commit")
     outcome = update_index(
         session, index, root, report.changed | report.gone, queue_rebuild=queue_rebuild, progress=index_progress
     )
@@ -119,32 +126,33 @@ def update_index(
     wait: float | None = None,
     progress: Progress | None = None,
 ) -> IndexOutcome:
-    """After a commit: rebuild when needed (or queue it), else (re)index ``keys``; failures are returned.
+    """After a commit: rebuild when needed (or queue it), else (re)index ``keys`` and the keys left
+    waiting by a process killed before its index step (``catalog.state.UNINDEXED``); failures are returned.
 
-    With ``queue_rebuild`` (inside a request) only ``keys`` are ever indexed here, waiting at most
-    ``wait`` seconds for another writer; a whole rebuild goes to the job runner and searches answer
-    from the old index meanwhile."""
+    With ``queue_rebuild`` (inside a request) only ``keys`` and at most ``WAITING_IN_REQUEST`` waiting
+    ones are ever indexed here, waiting at most ``wait`` seconds for another writer; a whole rebuild
+    goes to the job runner and searches answer from the old index meanwhile."""
     keys = set(keys)
     try:
         if queue_rebuild is None:
             if indexing.needs_rebuild(index, root):
                 return IndexOutcome("rebuilt", count=indexing.rebuild(session, index, root, progress))
-            if not keys:
-                return IndexOutcome("unchanged")
-            indexing.update(session, index, root, keys, wait=wait)
-            return IndexOutcome("updated")
+            done = indexing.update(session, index, root, keys, wait=wait)
+            return IndexOutcome("updated" if done else "unchanged")
         usable = index.usable()
-        if usable and keys:
-            indexing.update(session, index, root, keys, wait=wait)
+        done = indexing.update(session, index, root, keys, wait=wait, waiting=WAITING_IN_REQUEST) if usable else 0
         if not usable or indexing.needs_rebuild(index, root):
             queue_rebuild()
             return IndexOutcome("queued", usable=usable)
-        return IndexOutcome("updated" if keys else "unchanged")
+        return IndexOutcome("updated" if done else "unchanged")
     except IndexBusy as exc:  # a rebuild holds the index and may have read these rows already: one more after it
         if queue_rebuild is None:
             return IndexOutcome("failed", error=str(exc))
         queue_rebuild()
         return IndexOutcome("queued", error=str(exc))
     except Exception as exc:  # the catalog is committed: an index hiccup is reported, never raised
+        if is_disk_full(exc):
+            logger.error("search index update failed for %d keys: disk full (%s)", len(keys), exc)
+            return IndexOutcome("failed", error=DISK_FULL)
         logger.exception("search index update failed for %d keys", len(keys))
         return IndexOutcome("failed", error=str(exc).strip() or type(exc).__name__)

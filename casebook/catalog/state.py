@@ -1,4 +1,5 @@
-"""The catalog's own bookkeeping in the ``setting`` table: layout version, generation, fingerprints.
+"""The catalog's own bookkeeping in the ``setting`` table: layout version, generation, fingerprints,
+and the rows the search index does not reflect yet.
 
 Services flush; the caller commits.
 """
@@ -6,6 +7,8 @@ Services flush; the caller commits.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import Table, delete, select
@@ -35,6 +38,12 @@ def catalog_tables() -> list[Table]:
     return [model.__table__ for model in models]
 
 
+def schema_is_current(session: Session) -> bool:
+    """Whether the catalog tables have this code's layout (``upgrade_schema`` would do nothing)."""
+    stored = session.get(Setting, SCHEMA_KEY)
+    return stored is not None and stored.value == SCHEMA_VERSION
+
+
 def upgrade_schema(session: Session) -> bool:
     """Recreate the catalog tables when their stored layout is not this code's; True if it did.
 
@@ -42,9 +51,9 @@ def upgrade_schema(session: Session) -> bool:
     created anew and filled by the full sync that follows. Staff accounts, revisions, the audit log,
     view counts, search misses and the catalog generation (pages cached by other processes) stay.
     """
-    stored = session.get(Setting, SCHEMA_KEY)
-    if stored is not None and stored.value == SCHEMA_VERSION:
+    if schema_is_current(session):
         return False
+    stored = session.get(Setting, SCHEMA_KEY)
     logger.info(
         "catalog schema %s → %s: rebuilding the catalog tables from the content folder",
         stored.value if stored else 1,
@@ -81,6 +90,35 @@ def bump_generation(session: Session) -> None:
         session.add(Setting(key=GENERATION_KEY, value=1))
     else:
         row.value = int(row.value) + 1
+
+
+UNINDEXED = "unindexed:"
+"""Prefix of the settings that say "this key's row changed and the search index may not show it yet".
+
+The search index follows the catalog after its commit, so a process killed between the two (a
+``sync`` or a staff save) would leave search stale with nothing left to redo it: the next sync
+finds every file unchanged. So each change of a row writes one marker, ``unindexed:<random>`` →
+the key, in the same transaction as the row; the index step reads the markers before it reads the
+rows, and deletes exactly the markers it read once the index has committed. A marker written
+meanwhile (a save beside a sync) stays for the next index step. Any later sync, staff save or
+start-up (``serve`` syncs first) finishes what a killed process left."""
+
+
+def mark_unindexed(session: Session, keys: Iterable[str]) -> None:
+    """Record that the index does not show these keys' rows as they now are (one marker each)."""
+    session.add_all(Setting(key=f"{UNINDEXED}{uuid.uuid4().hex}", value=key) for key in keys)
+
+
+def unindexed(session: Session, limit: int | None = None) -> dict[str, str]:
+    """The waiting markers (at most ``limit``): marker → key."""
+    query = select(Setting.key, Setting.value).where(Setting.key.startswith(UNINDEXED, autoescape=True))
+    return {marker: str(key) for marker, key in session.execute(query.limit(limit))}
+
+
+def clear_unindexed(session: Session, markers: Collection[str]) -> None:
+    """Forget markers the index now reflects (those read before it read the rows); flushes only."""
+    if markers:
+        session.execute(delete(Setting).where(Setting.key.in_(list(markers))))
 
 
 _GENERATION = select(Setting.value).where(Setting.key == GENERATION_KEY)  # built once: every page reads it

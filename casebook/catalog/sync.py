@@ -20,6 +20,7 @@ from ..models import ProblemRow, SourceFile
 from ..progress import Progress
 from .adapter import KindAdapter, Prepared
 from .report import SyncReport
+from .state import mark_unindexed
 
 BATCH = 50
 """Files applied per transaction by a long sync: SQLite has one writer, and a staff save waiting
@@ -110,6 +111,7 @@ def settle(
         report.invalid += 1
         if existing is not None:
             report.gone.add(existing.key)
+            mark_unindexed(session, [existing.key])
             session.delete(existing)
             session.flush()
             report.removed += 1
@@ -118,7 +120,9 @@ def settle(
         report.added += 1
     else:
         report.updated += 1
-    report.changed.add(adapter.upsert(session, prepared, rel))
+    key = adapter.upsert(session, prepared, rel)
+    report.changed.add(key)
+    mark_unindexed(session, [key])  # in the row's own transaction: see ``state.UNINDEXED``
     session.flush()
 
 
@@ -129,6 +133,7 @@ def _forget(session: Session, adapter: KindAdapter, rel: str, report: SyncReport
     row = adapter.row_at(session, rel)
     if row is not None:
         report.gone.add(row.key)
+        mark_unindexed(session, [row.key])
         session.delete(row)
         report.removed += 1
 

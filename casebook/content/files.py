@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,8 @@ from .project_model import Project
 from .projects import load_projects
 from .schema import Field, fields_of, is_default
 from .validate import validate_entry
+from .writes import replacing as replacing  # re-exported: the one place content is written
+from .writes import write_atomic as write_atomic
 
 
 def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> tuple[Entry | None, list[Problem]]:
@@ -35,9 +35,11 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
     if found is None:
         return None, problems
     doc, meta, body = found
-    entry, more = validate_entry(kind, slug, meta, body.strip("\n") + "\n", rules=rules, path=path, lines=doc.lines)
+    first = body_first_line(text, body)
+    body = body.strip("\n") + "\n"
+    entry, more = validate_entry(kind, slug, meta, body, rules=rules, path=path, lines=doc.lines, body_line=first)
     if entry is not None:
-        more += lint_body(entry.body, path, body_first_line(text, body))
+        more += lint_body(entry.body, path, first)
         more += lint_video(entry.video, path, doc.lines.get("video", 1))
         more += lint_chapters(entry, path, doc.lines.get("chapters", 1))
     return entry, problems + more
@@ -185,36 +187,6 @@ def serialize(entry: Entry) -> str:
     """Markdown text of an entry: front matter with only meaningful keys, then the body."""
     front = yaml.safe_dump(entry_meta(entry), sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
     return f"---\n{front}---\n{entry.body.strip(chr(10))}\n"
-
-
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (UTF-8) or bytes so readers see the old file or the new one, never half of either.
-
-    The file keeps the mode of the one it replaces; a new file gets its folder's read/write bits
-    (0644 in a 0755 folder), not the temporary file's 0600 — a backup or git run by another user
-    must read what the editor wrote as it reads the rest of ``content/``.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = path.parent.stat().st_mode & 0o666
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode() if isinstance(text, str) else text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 SECTION_HINTS: dict[str, tuple[tuple[str, str], ...]] = {

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .limits import control_character, control_message
 from .model import Problem
 
 
@@ -78,6 +79,10 @@ def read_yaml(
             return None, [Problem(path, line, "YAML 格式错误：不支持锚点和别名（& 与 *），请把内容直接写出来")]
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
+        control = control_character(text)
+        if control is not None:  # YAML refuses most of them, with a position rather than a line
+            line = first_line + text.count("\n", 0, control)
+            return None, [Problem(path, line, control_message(text, control))]
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         last_line = first_line + max(0, text.count("\n") - 1)
         line = min(first_line + (mark.line if mark is not None else 0), last_line)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..render import video_embed
+from .limits import body_too_long
 from .model import Entry, Problem
 
 WARNING = "warning"
@@ -49,6 +50,8 @@ def lint_body(body: str, path: Path, first_line: int = 1) -> list[Problem]:
     def warn(n: int, message: str) -> None:
         found.append(warning(path, first_line + n, message))
 
+    if too_long := body_too_long(body):
+        found.append(warning(path, first_line, too_long, field="body"))
     lines = body.split("\n")
     in_fence = False
     block: str | None = None  # what the current block started as: para, list, table, other

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .frontmatter import body_first_line, read_front_matter
+from .limits import body_problems
 from .lint import lint_body
 from .model import SLUG_RE, Problem
 from .project_model import PROJECTS_DIR, Project
@@ -35,7 +36,7 @@ from .project_write import project_meta as project_meta  # re-exported: the edit
 from .project_write import serialize_project as serialize_project
 from .schema import PROJECT_FIELDS as SCHEMA_FIELDS
 from .schema import ProjectField
-from .values import as_bool, as_text, one_of
+from .values import as_bool, as_text, limited, one_of
 
 _PLAIN: dict[str, Callable[[Any], Any]] = {"text": as_text, "year": as_year, "number": as_positive, "bool": as_bool}
 
@@ -43,7 +44,8 @@ _PLAIN: dict[str, Callable[[Any], Any]] = {"text": as_text, "year": as_year, "nu
 def _normalizer(spec: ProjectField) -> Callable[[Any], Any] | None:
     if spec.type == "choice":
         return one_of(spec.choices)
-    return _PLAIN.get(spec.type)  # None: a structure, read by its own reader below
+    normalize = _PLAIN.get(spec.type)  # None: a structure, read by its own reader below
+    return limited(normalize, spec.limit, spec.label) if normalize and spec.limit else normalize
 
 
 PROJECT_FIELDS: dict[str, tuple[Callable[[Any], Any] | None, bool]] = {
@@ -63,9 +65,12 @@ def validate_project(
     path: Path,
     lines: Mapping[Where, int] | None = None,
     known: Collection[str] | None = None,
+    body_line: int = 1,
 ) -> tuple[Project | None, list[Problem]]:
-    """Validate a project's front matter; ``known`` are the entry keys ``related`` may name (None: unchecked)."""
+    """Validate a project's front matter and body (its first line in the file: ``body_line``);
+    ``known`` are the entry keys ``related`` may name (None: unchecked)."""
     r = Reader(path, lines or {}, known)
+    body, body_found = body_problems(body, path, body_line)  # control characters dropped, the rest kept
     usable = True
     values: dict[str, Any] = {}
     for key, raw in meta.items():
@@ -113,6 +118,7 @@ def validate_project(
             related.append(found)
     vote = read_vote(r, meta["vote"]) if meta.get("vote") is not None else None
     evaluation = read_evaluation(r, meta["evaluation"]) if meta.get("evaluation") is not None else None
+    r.problems += body_found
     if not usable:
         return None, r.problems
     return (
@@ -139,11 +145,13 @@ def parse_project_text(
         return None, problems
     doc, meta, body = found
     lines = key_lines(doc.node, 2, problems, path)
+    first = body_first_line(text, body)
+    body = body.strip("\n") + "\n"
     project, more = validate_project(
-        slug, folder_year, meta, body.strip("\n") + "\n", path=path, lines=lines, known=known
+        slug, folder_year, meta, body, path=path, lines=lines, known=known, body_line=first
     )
     if project is not None:
-        more += lint_body(project.body, path, body_first_line(text, body))
+        more += lint_body(project.body, path, first)
     return project, problems + sorted(more, key=lambda p: p.line)
 
 

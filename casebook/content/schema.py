@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .limits import MAX_TITLE
 from .model import KINDS, SCOPES, STATUSES
 from .project_model import PROJECT_KIND, STAGES
 
@@ -81,6 +82,8 @@ class Field:
     """The editor's input when not the type's own (see ``WIDGETS``)."""
     hint: str = ""
     """Shown under the input in the editor."""
+    limit: int = 0
+    """The most characters a text value may have (0: no limit of its own)."""
 
     @property
     def input(self) -> str:
@@ -93,7 +96,7 @@ class Field:
 # Tables laid out by hand (a field a line where it fits): the formatter leaves them as they are.
 # fmt: off
 ENTRY_FIELDS: tuple[Field, ...] = (
-    Field("title", "标题", "text", required=True, index="title", catalog="column"),
+    Field("title", "标题", "text", required=True, index="title", catalog="column", limit=MAX_TITLE),
     Field("topic", "主题", "text", required=True, filter="topic", index="facet", catalog="column", widget="topic"),
     Field("date", "日期", "date", required=True, filter="year", index="facet", catalog="column"),
     Field(
@@ -191,11 +194,13 @@ class ProjectField:
     parts: tuple[tuple[str, str], ...] = ()
     """``(key, label)`` of each part of a structured value or of each list item."""
     default: Any = None
+    limit: int = 0
+    """The most characters a text value may have (0: no limit of its own)."""
 
 
 # fmt: off
 PROJECT_FIELDS: tuple[ProjectField, ...] = (
-    ProjectField("title", "项目名称", "text", required=True, fatal=True),
+    ProjectField("title", "项目名称", "text", required=True, fatal=True, limit=MAX_TITLE),
     ProjectField("year", "年度", "year", required=True, fatal=True),
     ProjectField("number", "序号", "number"),
     ProjectField("lead", "牵头单位", "text", required=True, fatal=True),

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..video import parse_time
+from .limits import body_problems
 from .model import ENTRY_ATTRIBUTES, KINDS, SLUG_RE, Chapter, Entry, Problem, Rules
 from .schema import ENTRY_FIELD, ENTRY_FIELDS, Field, FieldType
 from .values import (
@@ -25,6 +26,7 @@ from .values import (
     as_string_list,
     as_text,
     as_url,
+    limited,
     one_of,
 )
 
@@ -91,12 +93,11 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
 
 
 def _normalizer(spec: Field) -> Callable[[Any], Any]:
-    """The normalizer of a declared field: its type's, with the field's choices and required-ness."""
+    """The normalizer of a declared field: its type's, with the field's choices, required-ness and limit."""
     if spec.type == "choice":
         return one_of(spec.choices)
-    if spec.type == "text" and spec.required:
-        return as_required_text
-    return _BY_TYPE[spec.type]
+    normalize = as_required_text if spec.type == "text" and spec.required else _BY_TYPE[spec.type]
+    return limited(normalize, spec.limit, spec.label) if spec.limit else normalize
 
 
 _BY_TYPE: dict[FieldType, Callable[[Any], Any]] = {
@@ -132,10 +133,13 @@ def validate_entry(
     rules: Rules,
     path: Path,
     lines: Mapping[str, int] | None = None,
+    body_line: int = 1,
 ) -> tuple[Entry | None, list[Problem]]:
-    """Validate one entry's front matter; return the entry (None if unusable) and all problems."""
+    """Validate one entry's front matter and body (whose first line in the file is ``body_line``);
+    return the entry (None if unusable) and all problems."""
     lines = lines or {}
     problems: list[Problem] = []
+    body, body_found = body_problems(body, path, body_line)  # control characters dropped, the rest kept
     usable = True
 
     def report(key: str | None, message: str) -> None:
@@ -187,6 +191,7 @@ def validate_entry(
         if spec.applies_to(kind) and spec.key not in values and spec.default is not None:
             values[spec.key] = spec.default
 
+    problems += body_found
     if not usable:
         return None, problems
     extra = tuple((key, values.pop(key)) for key in FIELDS if key in values and key not in ENTRY_ATTRIBUTES)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from .limits import check_length, control_character, control_message
+
 
 class Invalid(ValueError):
     """A value that cannot be used; the message is shown to the user."""
@@ -26,7 +28,30 @@ def as_text(value: Any) -> str:
         raise Invalid("应为一段文字")
     if value is None:
         return ""
-    return str(value).strip()
+    return _visible(str(value)).strip()
+
+
+def _visible(text: str) -> str:
+    """``text``, unless it holds a control character no content may hold (``limits``)."""
+    index = control_character(text)
+    if index is not None:
+        raise Invalid(control_message(text, index))
+    return text
+
+
+def limited(normalize: Callable[[Any], Any], limit: int, label: str) -> Callable[[Any], Any]:
+    """``normalize``, refusing text longer than ``limit`` characters (a field's declared ``limit``)."""
+
+    def check(value: Any) -> Any:
+        clean = normalize(value)
+        if isinstance(clean, str):
+            try:
+                check_length(clean, limit, label)
+            except ValueError as exc:
+                raise Invalid(str(exc)) from None
+        return clean
+
+    return check
 
 
 def as_required_text(value: Any) -> str:
@@ -65,7 +90,7 @@ def as_string_list(value: Any) -> tuple[str, ...]:
     for item in value:
         if isinstance(item, (dict, list)) or item is None:
             raise Invalid("列表中的每一项都应是一段文字")
-        text = str(item).strip()
+        text = _visible(str(item)).strip()
         if text and text not in items:
             items.append(text)
     return tuple(items)

@@ -23,6 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
+from .. import private
 from ..progress import Progress
 from . import runs
 from .bodies import FILE_NAME as BODIES_FILE
@@ -109,9 +110,9 @@ class SearchIndex:
 
     @contextlib.contextmanager
     def _write_lock(self, wait: float | None = None) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
+        private.folder(self.root)
         wait = self.write_timeout if wait is None else wait
-        with open(self.root / "write.lock", "a+b") as handle:
+        with private.lock_file(self.root / "write.lock") as handle:
             deadline = time.monotonic() + wait
             while True:
                 try:
@@ -134,7 +135,7 @@ class SearchIndex:
         words = tuple(user_words)
         with self._write_lock(), runs.chunked_pool():  # casebook's own build: its faster spill runs
             fresh = self.root / f"gen-{time.time_ns()}"
-            fresh.mkdir(parents=True)
+            private.folder(fresh)
             ix = whoosh_index.create_in(str(fresh), make_schema())
             count = 0
             # Large builds index in two worker processes (this one prepares the documents).
@@ -157,6 +158,7 @@ class SearchIndex:
                 shutil.rmtree(fresh, ignore_errors=True)
                 raise
             (fresh / f"v{SCHEMA_VERSION}").touch()
+            private.restrict(fresh, self.root)  # Whoosh creates its files with the umask's mode
             old = self._live_dir()
             temp_link = self.root / f".current-{os.getpid()}"
             temp_link.unlink(missing_ok=True)
@@ -198,6 +200,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
+            private.restrict(live)
 
     # -- reading ---------------------------------------------------------------------------
     def view(self) -> View:

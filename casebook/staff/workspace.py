@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import private
 from ..search import SearchIndex
 
 
@@ -43,8 +44,7 @@ class Workspace:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a") as handle:
+        with private.lock_file(self.lock_path) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield

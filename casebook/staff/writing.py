@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from .. import content
 from ..catalog.publish import update_index
+from ..crashpoints import crash_point
 from ..db import DbSession
 from .kinds import kind_of
 from .models import Revision, audit
@@ -57,25 +58,22 @@ def write(
     A pending edit is superseded by the written text, unless ``keep_pending`` (a status change
     that leaves the edit waiting for review).
     """
-    before = path.read_bytes() if path.is_file() else None
-    content.write_atomic(path, text)
     try:
-        kind_of(kind).refresh(session, ws.root, path)
-        if not keep_pending:
-            supersede(session, kind, slug)
-        written = revision(kind, slug, text, entry, "written", action, user)
-        written.note = note
-        session.add(written)
-        audit(session, user, action, f"{kind}/{slug}", note)
-        session.commit()
+        # the database refused (locked, gone, its disk full): the file is put back — with no free
+        # space needed — so file, catalog and history agree
+        with content.replacing(path, text):
+            kind_of(kind).refresh(session, ws.root, path)
+            if not keep_pending:
+                supersede(session, kind, slug)
+            written = revision(kind, slug, text, entry, "written", action, user)
+            written.note = note
+            session.add(written)
+            audit(session, user, action, f"{kind}/{slug}", note)
+            session.commit()
     except Exception:
         session.rollback()
-        # the database refused (locked, gone): put the file back, so file, catalog and history agree
-        if before is None:
-            path.unlink(missing_ok=True)
-        else:
-            content.write_atomic(path, before)
         raise
+    crash_point("after-save-commit")
     if action in GIT_ACTIONS:
         git_commit(ws.root, path, f"{GIT_ACTIONS[action]} {kind}/{slug}: {entry.title}", user)
 

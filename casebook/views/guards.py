@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import db
+from ..diskspace import DISK_FULL, is_disk_full
 from ..staff import accounts
 from ..staff.models import User
 
@@ -187,7 +188,10 @@ def csrf_guard() -> ResponseReturnValue | None:
 
 def busy(exc: OperationalError) -> ResponseReturnValue:
     """The database stayed locked past its timeout: a form comes back filled in, nothing is half-saved
-    (services roll back and put files back); anything else gets a plain 503 page."""
+    (services roll back and put files back); a full disk gets 507 (``disk_full``); anything else
+    gets a plain 503 page."""
+    if is_disk_full(exc):
+        return disk_full(exc)
     if not _locked(exc):
         raise exc  # a real fault (a missing table, a lost server): the usual 500 page
     db.session.rollback()
@@ -200,6 +204,27 @@ def busy(exc: OperationalError) -> ResponseReturnValue:
     if _wants_json():
         return {"error": "数据库正忙，请稍后重试"}, 503
     return render_template("errors/error.html", code=503, busy=True), 503
+
+
+DISK_FULL_FORM = (
+    f"{DISK_FULL}，内容尚未保存（文件保持原样）。您填写的内容都在下面；请联系管理员清理服务器磁盘空间后再次提交。"
+)
+INSUFFICIENT_STORAGE = 507
+
+
+def disk_full(exc: BaseException) -> ResponseReturnValue:
+    """The reply to a request that found the disk full (507): services leave nothing half-written,
+    so a staff form comes back filled in with the message — for a user the view's role check admits."""
+    db.session.rollback()
+    current_app.logger.error("disk full at %s: %s", request.path, exc)
+    recover = _recover_for(_view())
+    if recover is not None and request.method == "POST":
+        response = current_app.make_response(recover(DISK_FULL_FORM))
+        response.status_code = INSUFFICIENT_STORAGE
+        return response
+    if _wants_json():
+        return {"error": f"{DISK_FULL}，未能保存；请联系管理员清理服务器磁盘空间"}, INSUFFICIENT_STORAGE
+    return render_template("errors/error.html", code=INSUFFICIENT_STORAGE, disk_full=True), INSUFFICIENT_STORAGE
 
 
 def _locked(exc: OperationalError) -> bool:
