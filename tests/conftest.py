@@ -64,6 +64,13 @@ class ClosingClient(FlaskClient):
 Flask.test_client_class = ClosingClient
 
 
+@pytest.fixture(autouse=True)
+def _close_search_views() -> Iterator[None]:
+    """Every app a test builds opens search views: close their files when the test ends."""
+    yield
+    SearchIndex.close_all()
+
+
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     root = tmp_path / "content"

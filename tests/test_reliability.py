@@ -188,6 +188,8 @@ def test_the_turn_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
     _take_within(path, 5, [])  # free again: nothing was left behind
 
 

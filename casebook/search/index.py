@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
@@ -49,6 +49,15 @@ class IndexBusy(TimeoutError):
 class SearchIndex:
     """The index under ``root`` (``DATA_DIR/search``)."""
 
+    _with_views: ClassVar[set[SearchIndex]] = set()
+    """Indexes of this process that have open views (for ``close_all``; an app has one)."""
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Close the open views of every index in this process (at its end, or a test's)."""
+        while cls._with_views:
+            cls._with_views.pop().close()
+
     def __init__(self, root: Path, write_timeout: float = 120.0, parallel_from: int = PARALLEL_FROM) -> None:
         self.root = root
         self.write_timeout = write_timeout
@@ -73,6 +82,7 @@ class SearchIndex:
         with self._views_lock:
             views, self._views = list(self._views.values()), {}
             self._local = threading.local()
+            SearchIndex._with_views.discard(self)
         for view in views:
             view.searcher.close()
 
@@ -244,6 +254,7 @@ class SearchIndex:
             alive = {thread.ident for thread in threading.enumerate()}
             done = [self._views.pop(ident) for ident in list(self._views) if ident not in alive or ident == me]
             self._views[me] = view
+            SearchIndex._with_views.add(self)
         for old in done:
             old.searcher.close()
 
