@@ -80,6 +80,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_settings_bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(meta.bp)
+    meta.init_verify_file(app)  # /MP_verify_*.txt when CASEBOOK_WECHAT_VERIFY_FILE names one
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(projects.bp)
