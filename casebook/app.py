@@ -65,7 +65,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
-    from . import pagecache, web
+    from . import headers, pagecache, web
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
@@ -74,6 +74,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     auth.init_app(app)
     pagecache.init_app(app)
+    headers.init_app(app)  # after the page cache: its hook then runs first, so cached pages keep their headers
     app.register_blueprint(staff.bp)
     from .views.staff_settings import bp as staff_settings_bp
 

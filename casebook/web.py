@@ -1,4 +1,4 @@
-"""Shared delivery helpers: absolute URLs, template filters and globals, error pages, headers."""
+"""Shared delivery helpers: absolute URLs, template filters and globals, error pages, the query limit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, current_app, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from flask import url_for as flask_url_for
 from werkzeug.exceptions import HTTPException
 
@@ -151,15 +151,8 @@ def _refuse_long_query() -> None:
         abort(414)
 
 
-def _headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    return response
-
-
 def init_app(app: Flask) -> None:
-    """Register filters, globals, error pages and response headers."""
+    """Register filters, globals, error pages and the query limit (security headers: ``headers.py``)."""
     app.jinja_env.filters["cndate"] = chinese_date
     app.jinja_env.filters["localtime"] = local_time
     app.extensions["casebook.urls"] = {}
@@ -188,7 +181,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_long_query)  # registered first: before the page cache or a session is looked at
     app.register_error_handler(HTTPException, _error)
     app.register_error_handler(Exception, _error)
-    app.after_request(_headers)
 
     @app.context_processor
     def _site() -> dict[str, Any]:
