@@ -70,7 +70,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
-    from . import pagecache, web
+    from . import headers, pagecache, web
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, diskfull, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
@@ -80,12 +80,14 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     diskfull.init_app(app)
     pagecache.init_app(app)
+    headers.init_app(app)  # after the page cache: its hook then runs first, so cached pages keep their headers
     app.register_blueprint(staff.bp)
     from .views.staff_settings import bp as staff_settings_bp
 
     app.register_blueprint(staff_settings_bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(meta.bp)
+    meta.init_verify_file(app)  # /MP_verify_*.txt when CASEBOOK_WECHAT_VERIFY_FILE names one
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(projects.bp)

@@ -34,7 +34,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps
 
 from .content import write_atomic
-from .media import MAX_EDGE, PHONE_WIDTH, metadata_path, upload_paths
+from .media import MAX_EDGE, PHONE_WIDTH, mentioned_uploads, metadata_path, upload_key, upload_paths
 
 logger = logging.getLogger(__name__)
 
@@ -149,26 +149,18 @@ def list_uploads(media_dir: Path) -> list[StoredImage]:
     return sorted(found, key=lambda s: (s.uploaded_at, s.path), reverse=True)
 
 
-_MENTION = re.compile(r"uploads/(\d{4})/([0-9a-f]{16})")
-
-
-def mentioned_uploads(texts: Iterable[str]) -> set[str]:
-    """``"<year>/<16 hex>"`` of every upload the texts mention: in Markdown, a cover, anywhere."""
-    return {f"{m[1]}/{m[2]}" for text in texts for m in _MENTION.finditer(text)}
-
-
 def unused_uploads(media_dir: Path, texts: Iterable[str], uploaded_before: dt.datetime) -> list[StoredImage]:
     """Uploads that none of ``texts`` mentions, uploaded before ``uploaded_before`` (UTC)."""
     used = mentioned_uploads(texts)
     cutoff = uploaded_before.astimezone(dt.UTC)
     unused = []
     for stored in list_uploads(media_dir):
-        match = _MENTION.match(stored.path)
+        key = upload_key(stored.path)
         try:
             moment = dt.datetime.fromisoformat(stored.uploaded_at).astimezone(dt.UTC)
         except ValueError:
             continue  # a time we cannot read: keep it
-        if match and f"{match[1]}/{match[2]}" not in used and moment < cutoff:
+        if key is not None and key not in used and moment < cutoff:
             unused.append(stored)
     return unused
 

@@ -9,6 +9,7 @@ holds its metadata. Because the width is in the name, ``srcset`` follows from a 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 MAX_EDGE = 2560
@@ -28,6 +29,7 @@ MEDIA_TYPES = {
 """What ``/media/`` serves, by extension; anything else under ``content/media/`` is not served."""
 
 _UPLOAD_RE = re.compile(r"uploads/(\d{4})/([0-9a-f]{16})-([1-9]\d{0,4})w\.(jpg|png|webp)")
+_MENTION = re.compile(r"uploads/(\d{4})/([0-9a-f]{16})")
 
 
 def upload_paths(year: int, stem: str, width: int, ext: str) -> tuple[str, str | None, str]:
@@ -63,3 +65,14 @@ def srcset_for(path: str, base: str = "/media/") -> str | None:
 def media_type_for(path: str) -> str | None:
     """The exact Content-Type ``/media/`` sends for a file name (by extension only), or None: not served."""
     return MEDIA_TYPES.get(PurePosixPath(path).suffix.lower())
+
+
+def upload_key(path: str) -> str | None:
+    """``"<year>/<16 hex>"`` of an uploaded picture's path (picture, phone copy or sidecar), else None."""
+    match = _MENTION.match(path)
+    return f"{match[1]}/{match[2]}" if match else None
+
+
+def mentioned_uploads(texts: Iterable[str]) -> set[str]:
+    """``"<year>/<16 hex>"`` of every upload the texts mention: in Markdown, a cover, anywhere."""
+    return {f"{m[1]}/{m[2]}" for text in texts for m in _MENTION.finditer(text)}

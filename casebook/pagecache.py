@@ -6,7 +6,8 @@ rendered for that generation. Nothing here is shared state: a process that never
 simply renders it, and all processes agree because the generation lives in the database.
 
 The entry map of ``entry_graph`` (what topic, share, home and entry pages compute from every
-published entry) is kept here too, per process and generation, whether or not pages are cached.
+published entry) and the set of uploads published texts use (``catalog.uploads``, which ``/media/``
+checks) are kept here too, per process and generation, whether or not pages are cached.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from .catalog import generation
+from .catalog.uploads import PublishedUploads
 from .db import db
 from .entry_graph import EntryGraph, GraphCache
 
@@ -92,11 +94,18 @@ def entry_graph() -> EntryGraph:
     return graphs.get(db.session, current_generation())
 
 
+def published_uploads() -> frozenset[str]:
+    """``"<year>/<16 hex>"`` of the uploads a published text uses, for this request's catalog generation."""
+    uploads: PublishedUploads = current_app.extensions["casebook.published_uploads"]
+    return uploads.get(db.session, current_generation())
+
+
 def init_app(app: Flask) -> None:
     """Serve cached copies of public GET pages; store fresh ones; keep the entry map."""
     cache = PageCache()
     app.extensions["casebook.pagecache"] = cache
     app.extensions["casebook.entry_graph"] = GraphCache()
+    app.extensions["casebook.published_uploads"] = PublishedUploads()
 
     @app.before_request
     def _serve_cached() -> ResponseReturnValue | None:

@@ -50,6 +50,9 @@ def run(options: dict[str, Any]) -> None:
         "accesslog": "-",
         "timeout": 60,
         "graceful_timeout": 10,
+        # gunicorn's maximum (its default, 4094 bytes, is ~450 percent-encoded Chinese characters): a
+        # pasted paragraph reaches the app, which answers it with its own Chinese 414 page (web.py)
+        "limit_request_line": 8190,
         "post_worker_init": _start_jobs,
         "worker_exit": _stop_jobs,
     }

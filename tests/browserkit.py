@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,3 +147,18 @@ def open_at_font_scale(page: Any, url: str, font_scale: int) -> None:
 def sideways_scroll(page: Any) -> int:
     """How many pixels the page scrolls sideways (0 or less: it fits)."""
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+def wait_until(page: Any, expression: str, timeout: float = 30_000) -> Any:
+    """Wait until ``expression`` (JavaScript) is truthy in ``page`` and return its value; fail after
+    ``timeout`` ms. Playwright's ``wait_for_function`` runs the expression through the page's own
+    ``eval``, which the site's Content-Security-Policy refuses (no 'unsafe-eval'); ``page.evaluate``
+    goes through the DevTools protocol, which the policy does not govern, so this polls with it."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(25)

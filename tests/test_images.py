@@ -454,9 +454,17 @@ def media(content_dir: Path) -> Path:
     [("JPEG", "a.jpg", "image/jpeg"), ("PNG", "a.png", "image/png"), ("WEBP", "a.webp", "image/webp")],
 )
 def test_media_is_served_with_its_exact_type_and_nosniff(
-    fmt: str, name: str, media_type: str, media: Path, client: FlaskClient
+    fmt: str,
+    name: str,
+    media_type: str,
+    media: Path,
+    client: FlaskClient,
+    write_entry: WriteEntry,
+    resync: Callable[[], Any],
 ) -> None:
     stored = store(encode(halves((1000, 600)), fmt), name, media)
+    write_entry("case", "yard", cover=stored.path)  # published: served to anyone (drafts' pictures are not)
+    resync()
     for path in (stored.path, stored.phone_path):
         response = client.get(f"/media/{path}")
         assert response.status_code == 200

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -99,6 +101,11 @@ def test_serve_syncs_then_serves_with_gunicorn(tmp_path: Path, content_dir: Path
         with urllib.request.urlopen(f"{base}/cases/served", timeout=5) as response:
             assert "真实服务器" in response.read().decode("utf-8")
         assert response.headers["Server"].startswith("gunicorn")
+        # a pasted paragraph (~6,800 bytes encoded) passes gunicorn and gets the app's Chinese 414 page
+        pasted = urllib.parse.quote("老旧楼院没有物业，居民自发成立议事会。" * 40)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/search?q={pasted}", timeout=5)
+        assert refused.value.code == 414 and "链接太长" in refused.value.read().decode("utf-8")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode("utf-8", "replace")

@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, write_content
+from .browserkit import (
+    SHOTS,
+    launched_chromium,
+    login_page,
+    prepare_app,
+    serving,
+    sideways_scroll,
+    wait_until,
+    write_content,
+)
 from .convertkit import interview_docx, png
 
 PASSWORD = "粘贴 测试 用的密码"
@@ -66,7 +75,7 @@ def test_pasting_word_html_inserts_markdown(page: Any, server: str) -> None:
     page.goto(server + "/staff/new/case?topic=louyuan")
     page.fill("textarea[name=body]", "前面写好的一段。")
     assert page.evaluate(PASTE, {"text/html": WORD_HTML, "text/plain": "一、背景\n楼院没人管。"}) is True
-    page.wait_for_function("document.querySelector('textarea[name=body]').value.includes('2. 选出楼长')")
+    wait_until(page, "document.querySelector('textarea[name=body]').value.includes('2. 选出楼长')")
     assert body_value(page) == (
         "前面写好的一段。\n\n## 一、背景\n\n楼院没人管。\n\n1. 成立党小组\n2. 选出楼长\n\n"
         "| 楼院 | 做法 |\n| --- | --- |\n| 386号院 | 装路灯 |"
@@ -80,12 +89,12 @@ def test_pasting_word_html_inserts_markdown(page: Any, server: str) -> None:
 def test_pasting_plain_lines_and_tidying(page: Any, server: str) -> None:
     page.goto(server + "/staff/new/interview?topic=louyuan")
     page.evaluate(PASTE, {"text/plain": "问：楼院怎么管？\n答：先把人组织起来。"})
-    page.wait_for_function("document.querySelector('textarea[name=body]').value.includes('**答：**')")
+    wait_until(page, "document.querySelector('textarea[name=body]').value.includes('**答：**')")
     assert body_value(page) == "**问：**楼院怎么管？\n\n**答：**先把人组织起来。"
 
     page.fill("textarea[name=body]", "一、做法\n\u3000\u3000先摸底。\n1.成立党小组\n2.选楼长")
     page.click("button.tidy-body")
-    page.wait_for_function("document.querySelector('textarea[name=body]').value.startsWith('## ')")
+    wait_until(page, "document.querySelector('textarea[name=body]').value.startsWith('## ')")
     assert body_value(page) == "## 一、做法\n\n先摸底。\n\n1. 成立党小组\n2. 选楼长\n"
     assert "已整理格式" in page.inner_text(".upload-status")
 
@@ -96,7 +105,7 @@ def test_a_failed_conversion_falls_back_to_the_plain_text(page: Any, server: str
     page.route("**/staff/convert", lambda route: route.abort())
     page.fill("textarea[name=body]", "开头。")
     page.evaluate(PASTE, {"text/html": WORD_HTML, "text/plain": "纯文本第一行\n纯文本第二行"})
-    page.wait_for_function("document.querySelector('textarea[name=body]').value.includes('纯文本第二行')")
+    wait_until(page, "document.querySelector('textarea[name=body]').value.includes('纯文本第二行')")
     assert body_value(page) == "开头。纯文本第一行\n纯文本第二行"
     assert "网络连接失败，已按纯文本粘贴" in page.inner_text(".upload-status")  # in Chinese, not the browser's
 
@@ -117,14 +126,14 @@ def test_typing_while_a_paste_converts_cannot_move_where_it_lands(page: Any, ser
     }""",
         "<p>新内容</p>",
     )
-    page.wait_for_function("document.querySelector('textarea[name=body]').readOnly === true")
+    wait_until(page, "document.querySelector('textarea[name=body]').readOnly === true")
     page.evaluate("() => document.querySelector('textarea[name=body]').setSelectionRange(0, 0)")
     page.keyboard.type("XYZ")  # ignored while the conversion is on its way
     assert body_value(page) == "AAAA BBBB CCCC" and "暂不能编辑" in page.inner_text(".upload-status")
     page.wait_for_timeout(50)
     assert len(held) == 1
     held[0].continue_()
-    page.wait_for_function("document.querySelector('textarea[name=body]').value.includes('新内容')")
+    wait_until(page, "document.querySelector('textarea[name=body]').value.includes('新内容')")
     assert body_value(page) == "AAAA 新内容 CCCC"
     assert page.evaluate("document.querySelector('textarea[name=body]').readOnly") is False
 

@@ -19,6 +19,8 @@ PURE = (
     "casebook.video",
     "casebook.wordout",
     "casebook.wechat",
+    "casebook.csp",
+    "casebook.media",
 )
 
 

@@ -20,6 +20,7 @@ from .browserkit import (
     running,
     serving,
     sideways_scroll,
+    wait_until,
 )
 from .conftest import DEMO
 from .test_wechat import APP_ID, SECRET, FakeWeChat
@@ -90,7 +91,7 @@ def test_share_page_fits_360px(chromium: Any, share_server: str, font_scale: int
         page.click("details.share-qr summary")  # the opened QR must fit too
         overflow = sideways_scroll(page)
         assert overflow <= 0, f"share page scrolls sideways by {overflow}px at {font_scale}%"
-        page.wait_for_function("document.querySelector('.share-qr img').naturalWidth > 0")  # the QR loads
+        wait_until(page, "document.querySelector('.share-qr img').naturalWidth > 0")  # the QR loads
     finally:
         context.close()
 
@@ -104,11 +105,11 @@ def test_copy_link_and_share_card(chromium: Any, share_server: str) -> None:
         link = share_server + TOPIC
         assert page.locator(".share-copy").get_attribute("data-share-copy") == link
         page.click(".share-copy")
-        page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+        wait_until(page, "document.querySelector('.share-status').textContent.length > 0")
         assert "链接已复制" in page.inner_text(".share-status")
         assert page.evaluate("navigator.clipboard.readText()") == link
         # The JS-SDK card: signed config from our endpoint, share data from the page.
-        page.wait_for_function("document.documentElement.getAttribute('data-wechat-card') === 'ready'")
+        wait_until(page, "document.documentElement.getAttribute('data-wechat-card') === 'ready'")
         wx = page.evaluate("window.__wx")
         assert wx["config"]["appId"] == APP_ID and len(wx["config"]["signature"]) == 40
         assert wx["config"]["jsApiList"] == ["updateAppMessageShareData", "updateTimelineShareData"]
@@ -140,7 +141,7 @@ def test_copy_link_without_the_clipboard_api(chromium: Any, share_server: str) -
             " window.__copied.push([c, f.value.substring(f.selectionStart, f.selectionEnd)]); return exec(c); }; null;"
         )
         page.click(".share-copy")
-        page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+        wait_until(page, "document.querySelector('.share-status').textContent.length > 0")
         assert "链接已复制" in page.inner_text(".share-status")
         assert page.evaluate("window.__copied") == [["copy", share_server + TOPIC]]
     finally:
@@ -156,7 +157,7 @@ def test_copy_link_last_resort_shows_the_link_selected(chromium: Any, share_serv
         field = page.locator(".share-url")
         assert not field.is_visible()
         page.click(".share-copy")
-        page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+        wait_until(page, "document.querySelector('.share-status').textContent.length > 0")
         assert "长按" in page.inner_text(".share-status")
         assert field.is_visible()
         selected = field.evaluate("f => f.value.substring(f.selectionStart, f.selectionEnd)")

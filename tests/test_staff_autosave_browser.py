@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .browserkit import launched_chromium, login_page, prepare_app, serving, write_content
+from .browserkit import launched_chromium, login_page, prepare_app, serving, wait_until, write_content
 
 PASSWORD = "浏览器 测试 密码"
 
@@ -49,7 +49,7 @@ def test_restored_autosave_conflicts_with_a_save_made_meanwhile(chromium: Any, s
     # 编辑甲 keeps typing; the copy is autosaved, then the browser crashes before saving
     first.goto(edit_url)
     first.fill("textarea[name=body]", "第一段。\n\n甲的补充。")
-    first.wait_for_function("(localStorage.getItem('casebook:case/louyuan-zidong') || '').includes('甲的补充')")
+    wait_until(first, "(localStorage.getItem('casebook:case/louyuan-zidong') || '').includes('甲的补充')")
 
     # meanwhile 编辑乙 saves a change of their own
     second = chromium.new_context().new_page()

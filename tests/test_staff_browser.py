@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll
+from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, wait_until
 from .conftest import DEMO
 
 PASSWORD = "浏览器 测试 密码"
@@ -53,7 +53,7 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     assert page.inner_html(".preview h2") == "做法"
 
     # the autosaved copy survives leaving the page without saving (a crash, a lost connection)
-    page.wait_for_function("(localStorage.getItem('casebook:case/new') || '').includes('每月开一次')", timeout=5000)
+    wait_until(page, "(localStorage.getItem('casebook:case/new') || '').includes('每月开一次')", timeout=5000)
     page.goto(staff_server + "/staff/new/case?topic=dianti-jiazhuang")
     page.wait_for_selector(".restore-banner:not([hidden])", timeout=5000)
     page.click(".restore-yes")
@@ -65,8 +65,8 @@ def test_write_preview_upload_submit_publish(chromium: Any, staff_server: str, t
     with page.expect_file_chooser() as chooser:
         page.click(".upload-image")
     chooser.value.set_files(str(photo))
-    page.wait_for_function(
-        "document.querySelector('textarea[name=body]').value.includes('![楼院议事会现场](media/')", timeout=10000
+    wait_until(
+        page, "document.querySelector('textarea[name=body]').value.includes('![楼院议事会现场](media/')", timeout=10000
     )
     page.wait_for_selector(".preview img", timeout=5000)
     assert sideways_scroll(page) <= 0

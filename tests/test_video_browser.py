@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from .browserkit import SHOTS, launched_chromium, login_page, prepare_app, serving, sideways_scroll, write_content
+from .browserkit import (
+    SHOTS,
+    launched_chromium,
+    login_page,
+    prepare_app,
+    serving,
+    sideways_scroll,
+    wait_until,
+    write_content,
+)
 
 ENTRY = """\
 ---
@@ -85,11 +94,11 @@ def test_chapter_click_seeks_the_video(phone: Any, video_server: str) -> None:
     assert video.get_attribute("poster") == "/media/yard.png"  # the cover is the poster
     assert phone.evaluate("document.querySelector('video').currentTime") == 0
     phone.click(".chapters a.chapter:has-text('楼院党小组怎么建')")
-    phone.wait_for_function("document.querySelector('video').currentTime === 195", timeout=5000)
+    wait_until(phone, "document.querySelector('video').currentTime === 195", timeout=5000)
     assert phone.url.endswith("/interviews/file")  # the click seeked; it did not follow the link
     assert phone.get_attribute(".chapters a.chapter:has-text('楼院党小组怎么建')", "aria-current") == "true"
     phone.click(".chapters a.chapter:has-text('物业退出以后')")
-    phone.wait_for_function("document.querySelector('video').currentTime === 3723", timeout=5000)
+    wait_until(phone, "document.querySelector('video').currentTime === 3723", timeout=5000)
 
 
 @pytest.mark.browser
@@ -98,7 +107,7 @@ def test_link_card_keeps_the_cover(phone: Any, video_server: str) -> None:
     card = phone.locator("a.video-card")
     assert card.get_attribute("href") == "https://b23.tv/AbCdEf1"
     cover = card.locator("img.video-card-cover")
-    phone.wait_for_function("document.querySelector('img.video-card-cover').complete")
+    wait_until(phone, "document.querySelector('img.video-card-cover').complete")
     assert cover.get_attribute("src") == "/media/yard.png"
     assert phone.evaluate("document.querySelector('img.video-card-cover').naturalWidth") == 640
     text = card.inner_text()

@@ -1,10 +1,13 @@
-"""Machine-facing pages: Atom feed, sitemap, robots.txt, health check."""
+"""Machine-facing pages: Atom feed, sitemap, robots.txt, health check, the 公众号 domain check file."""
 
 from __future__ import annotations
 
+import logging
+import re
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +16,7 @@ from ..content import KINDS
 from ..db import db
 from ..web import absolute, site_url
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("meta", __name__)
 
 FEED_SIZE = 30
@@ -62,3 +66,40 @@ def healthz() -> ResponseReturnValue:
         db.session.rollback()
         return jsonify(status="error", message="database unreachable"), 503
     return jsonify(status="ok", entries={k: counts.get(k, 0) for k in KINDS}, problems=problems)
+
+
+VERIFY_NAME = re.compile(r"MP_verify_[A-Za-z0-9]{1,64}\.txt")
+"""The name the 公众号 platform gives its domain check file (JS接口安全域名, 网页授权域名)."""
+
+
+def init_verify_file(app: Flask) -> None:
+    """Serve ``CASEBOOK_WECHAT_VERIFY_FILE`` at ``/<its name>``: only that name, only a file named like
+    ``MP_verify_*.txt`` (a mistyped setting must not publish some other file). A missing or unreadable
+    file is a warning here and a 404 until it can be read; the file is read on each request, so a new
+    download replaces it without a restart."""
+    configured = app.config.get("CASEBOOK_WECHAT_VERIFY_FILE")
+    if not configured:
+        return
+    path = Path(str(configured)).expanduser().resolve()
+    if not VERIFY_NAME.fullmatch(path.name):
+        logger.warning(
+            "CASEBOOK_WECHAT_VERIFY_FILE=%s is not served: the 公众号 check file is named MP_verify_<letters>.txt",
+            configured,
+        )
+        return
+    try:
+        path.read_bytes()
+    except OSError as exc:
+        logger.warning(
+            "CASEBOOK_WECHAT_VERIFY_FILE=%s cannot be read (%s): /%s answers 404 until it can", path, exc, path.name
+        )
+
+    def wechat_verify() -> ResponseReturnValue:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            logger.warning("CASEBOOK_WECHAT_VERIFY_FILE=%s cannot be read (%s)", path, exc)
+            abort(404)
+        return Response(data, mimetype="text/plain")
+
+    app.add_url_rule(f"/{path.name}", "wechat_verify", wechat_verify, methods=["GET"])

@@ -9,8 +9,9 @@ from .. import media as media_files
 from .. import queries
 from ..db import db
 from ..models import EntryRow
-from ..pagecache import entry_graph
+from ..pagecache import entry_graph, published_uploads
 from ..web import KIND_NAMES, page_title
+from .auth import current_user
 
 bp = Blueprint("public", __name__)
 
@@ -148,6 +149,14 @@ def media(path: str) -> ResponseReturnValue:
     hidden = any(part.startswith(".") for part in path.split("/"))
     if media_type is None or hidden or not target.is_relative_to(folder) or not target.is_file():
         abort(404)
+    # an uploaded picture is public once a published text uses it; before that, staff only (404 for others)
+    upload = media_files.upload_key(path)
+    staff = upload is not None and current_user() is not None
+    if upload is not None and not staff and upload not in published_uploads():
+        abort(404)
     response = send_file(target, mimetype=media_type, max_age=86400, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if staff:  # it may be a draft's picture: no shared cache (proxy, CDN) may keep it for others
+        response.cache_control.public = False
+        response.cache_control.private = True
     return response
