@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from casebook import create_app, indexing
 from casebook.catalog import sync
@@ -121,12 +122,46 @@ def running(server: BaseServer) -> Iterator[BaseServer]:
         server.server_close()
 
 
+class _Answers:
+    """WSGI middleware remembering unclosed answers: Werkzeug's development server skips closing
+    one when the browser drops the connection (a cancelled picture or favicon), leaving its file
+    open; ``close`` closes them when the server stops."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.open: set[Any] = set()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        answer = self.app(environ, start_response)
+        with self.lock:
+            self.open.add(answer)
+        return ClosingIterator(answer, [lambda: self._done(answer)])
+
+    def _done(self, answer: Any) -> None:
+        with self.lock:
+            self.open.discard(answer)
+        if hasattr(answer, "close"):
+            answer.close()
+
+    def close(self) -> None:
+        with self.lock:
+            left, self.open = list(self.open), set()
+        for answer in left:
+            if hasattr(answer, "close"):
+                answer.close()
+
+
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
     """``app`` served on 127.0.0.1 at a free port; yields the base URL (no trailing slash)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    with running(server):
-        yield f"{LOCAL_URL}:{server.server_port}"
+    answers = _Answers(app)
+    server = make_server("127.0.0.1", 0, answers, threaded=True)
+    try:
+        with running(server):
+            yield f"{LOCAL_URL}:{server.server_port}"
+    finally:
+        answers.close()
 
 
 def login_page(page: Any, base: str, name: str, password: str) -> None:
