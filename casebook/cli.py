@@ -1,4 +1,4 @@
-"""The ``casebook`` command line: serve, sync, reindex, check, new, unused-uploads, user.
+"""The ``casebook`` command line: serve, sync, reindex, check, new, unused-uploads, user, backup.
 
 The same commands are available as ``flask --app casebook <command>``.
 """
@@ -186,3 +186,6 @@ main.add_command(import_)
 from .cli_db import db_group  # noqa: E402
 
 main.add_command(db_group)
+from .cli_backup import backup  # noqa: E402
+
+main.add_command(backup)
