@@ -1,4 +1,4 @@
-"""``casebook backup FILE.zip`` (see docs/operations.md).
+"""``casebook backup FILE.zip`` and ``casebook restore FILE.zip`` (see docs/operations.md).
 
 Neither builds the app before its work is done: building it would upgrade and write the database
 (backup must change nothing) or create an empty one (restore wants the folders empty).
@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from flask import has_app_context
 
 from . import backup as backups
 from . import config as settings
+from . import migrate
 
 
 def _fail(message: str) -> NoReturn:
@@ -87,3 +89,76 @@ def backup(file: Path, force: bool) -> None:
         click.echo(f"  未备份：{skipped}（符号链接、特殊文件、非 UTF-8 名字，或备份时被删除）", err=True)
     if counts["secret_key"]:
         click.echo("  注意：备份里有会话密钥（secret_key），文件权限为 0600；请只存放在可信的地方。", err=True)
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(file: Path) -> None:
+    """Restore FILE.zip into an empty or missing content and data folder, then migrate and rebuild search."""
+    content_dir, data_dir, database, url = _locations()
+    try:
+        backups.check_target(content_dir, data_dir, database)
+        manifest = backups.verify(file, _Progress("校验中"))
+        backups.check_space(manifest, content_dir, database)
+    except backups.RestoreRefused as exc:
+        _fail(f"未恢复：{exc}")
+    counts = manifest.counts()
+    click.echo(
+        f"备份已校验：{file}（{manifest.created_at} 由 casebook {manifest.casebook_version} 写成，"
+        f"{len(manifest.files)} 个文件，{_megabytes(manifest.total_bytes)}，校验和全部一致）"
+    )
+    if has_app_context():  # under ``flask --app casebook``: let go of the empty database the app opened
+        from .db import db
+
+        db.session.remove()
+        db.engine.dispose()
+    try:
+        result = backups.restore(
+            file, manifest, content_dir=content_dir, data_dir=data_dir, database=database, progress=_Progress("恢复中")
+        )
+    except backups.RestoreRefused as exc:
+        _fail(f"未恢复：{exc}")
+    except OSError as exc:
+        _fail(f"恢复失败：{exc}（临时文件已删除；清空目标文件夹后可重试）")
+    click.echo(f"已恢复内容文件夹 {content_dir}：内容文件 {counts['content']} 个，上传和媒体图片 {counts['media']} 个")
+    if result.secret_key:
+        click.echo(f"已恢复会话密钥 {result.secret_key}")
+    click.echo(f"已恢复数据库 {database}（备份时版本 {manifest.database_revision or '未标记'}）")
+    _migrate(url, data_dir)
+    _publish()
+    click.echo("恢复完成。")
+
+
+def _migrate(url: str, data_dir: Path) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        done = migrate.prepare(engine, lock_path=data_dir / "migrate.lock")
+    except migrate.DatabaseTooNew as exc:
+        _fail(str(exc))
+    finally:
+        engine.dispose()
+    said = {"current": "已是最新", "created": "已新建"}.get(done, done.replace("upgraded from", "已从") + " 升级")
+    click.echo(f"数据库版本 {migrate.head()}：{said}")
+
+
+def _publish() -> None:
+    """Sync the catalog with the restored files and build the search index, in a fresh app."""
+    from .app import build_app
+    from .catalog import publish
+    from .cli_app import progress_line
+    from .db import db
+
+    app = build_app()
+    with app.app_context():
+        result = publish(
+            db.session,
+            Path(app.config["CASEBOOK_CONTENT_DIR"]),
+            app.extensions["casebook.search"],
+            progress=progress_line("同步中"),
+            index_progress=progress_line("索引中"),
+        )
+        click.echo(result.summary())
+    if not result.ok:
+        _fail("搜索索引没有建成：请运行 casebook reindex。")

@@ -1,5 +1,5 @@
 """Backup and restore of a whole library: ``manifest.py`` (the zip's format), ``write.py`` (a
-consistent backup while the server runs), ``restore.py`` (to come).
+consistent backup while the server runs), ``restore.py`` (checks, then unpacking into empty folders).
 
 The command line is ``cli_backup.py``; docs/operations.md is the guide. No Flask in this package.
 """
@@ -7,6 +7,7 @@ The command line is ``cli_backup.py``; docs/operations.md is the guide. No Flask
 from __future__ import annotations
 
 from .manifest import DATABASE, MANIFEST, SECRET, FileRecord, Manifest, unsafe_name
+from .restore import RestoreRefused, RestoreResult, check_space, check_target, has_data, restore, verify
 from .write import BackupError, BackupResult, create_backup, sqlite_path
 
 __all__ = [
@@ -17,7 +18,14 @@ __all__ = [
     "BackupResult",
     "FileRecord",
     "Manifest",
+    "RestoreRefused",
+    "RestoreResult",
+    "check_space",
+    "check_target",
     "create_backup",
+    "has_data",
+    "restore",
     "sqlite_path",
     "unsafe_name",
+    "verify",
 ]
