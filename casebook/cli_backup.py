@@ -144,21 +144,25 @@ def _migrate(url: str, data_dir: Path) -> None:
 
 
 def _publish() -> None:
-    """Sync the catalog with the restored files and build the search index, in a fresh app."""
+    """Sync the catalog with the restored files, then make sure the search index is built from it,
+    in a fresh app (an index a first start left in the data folder is empty: never kept)."""
     from .app import build_app
     from .catalog import publish
     from .cli_app import progress_line
     from .db import db
+    from .indexing import rebuild
 
     app = build_app()
+    root = Path(app.config["CASEBOOK_CONTENT_DIR"])
+    index = app.extensions["casebook.search"]
     with app.app_context():
-        result = publish(
-            db.session,
-            Path(app.config["CASEBOOK_CONTENT_DIR"]),
-            app.extensions["casebook.search"],
-            progress=progress_line("同步中"),
-            index_progress=progress_line("索引中"),
-        )
+        progress, index_progress = progress_line("同步中"), progress_line("索引中")
+        result = publish(db.session, root, index, progress=progress, index_progress=index_progress)
         click.echo(result.summary())
-    if not result.ok:
-        _fail("搜索索引没有建成：请运行 casebook reindex。")
+        if result.index.step == "rebuilt":
+            return
+        try:
+            count = rebuild(db.session, index, root, progress_line("索引中"))
+        except Exception as exc:  # the library is restored; only the derived index is missing
+            _fail(f"搜索索引没有建成（{exc}）：请运行 casebook reindex。")
+        click.echo(f"搜索索引已重建：{count} 篇")

@@ -257,13 +257,18 @@ def test_restore_fills_folders_where_casebook_was_started_once(library: Library,
     content, data = _fresh(tmp_path)
     content.mkdir(parents=True)
     first = _app(content, data)
+    _publish(first)  # as `casebook serve` does: an empty catalog and an empty search index
     with first.app_context():
         db.engine.dispose()  # the server is stopped before a restore
-    assert (data / "casebook.sqlite3").is_file() and (data / "secret_key").is_file()
+    assert (data / "casebook.sqlite3").is_file() and (data / "secret_key").is_file() and (data / "search").is_dir()
+    assert not any(content.iterdir())
     done = _cli(["restore", str(library.archive)], content, data)
     assert done.exit_code == 0, done.output
     assert (data / "secret_key").read_bytes() == (library.data / "secret_key").read_bytes()
-    assert _rows(_app(content, data))["users"] == library.rows["users"]
+    restored = _app(content, data)
+    assert _rows(restored)["users"] == library.rows["users"]
+    found = restored.test_client().get("/api/search", query_string={"q": MARKER}).get_json()
+    assert [hit["slug"] for hit in found["results"]] == [SLUG]  # the empty index was not kept
 
 
 # --- backups of a library in use ---------------------------------------------------------------------

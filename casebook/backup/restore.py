@@ -2,7 +2,7 @@
 folder and data folder.
 
 Nothing is written until three checks pass: the targets hold no library (no file in the content
-folder, no row in the database beyond the bookkeeping any start of casebook writes), every name in
+folder, no row in the database beyond what a casebook started on empty folders writes by itself), every name in
 the zip is a plain relative path inside the parts a backup has (no ``..``, absolute or drive names,
 backslashes, symbolic links; nothing the manifest does not list), and every file's size and SHA-256
 match the manifest. The content is then unpacked into a hidden folder beside the target and renamed
@@ -39,8 +39,13 @@ from .manifest import (
 
 MANIFEST_LIMIT = 64 << 20
 """A manifest is ~200 bytes a file: 64 MB is over 300,000 files, and far below what could exhaust memory."""
-BOOKKEEPING_TABLES = frozenset({"alembic_version", "setting"})
-"""Rows any start of casebook writes into a new database (its revision, the catalog's layout stamp)."""
+EMPTY_SITE_TABLES = frozenset(
+    {"alembic_version", "setting", "problem", "job", "view_count", "search_miss", "login_attempt", "login_lock"}
+)
+"""Tables a casebook started on empty folders fills by itself: its bookkeeping, the problems of an
+empty content folder, queued jobs, and what visitors of the empty site leave (counts, searches,
+failed logins). A row in any other table — an account, a revision, a comment, an audit event, an
+entry, topic or project — means a library is there (a table added later counts too)."""
 
 
 class RestoreRefused(Exception):
@@ -75,7 +80,7 @@ def check_target(content_dir: Path, data_dir: Path, database: Path) -> None:
 
 
 def has_data(database: Path) -> bool:
-    """Whether an SQLite file has a row outside the bookkeeping tables (a file SQLite cannot read counts)."""
+    """Whether an SQLite file has a row outside ``EMPTY_SITE_TABLES`` (a file SQLite cannot read counts)."""
     if not database.exists():
         return False
     if database.stat().st_size == 0 and not Path(f"{database}-wal").exists():
@@ -85,7 +90,7 @@ def has_data(database: Path) -> bool:
         try:
             names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             for name in names:
-                if name in BOOKKEEPING_TABLES or name.startswith("sqlite_"):
+                if name in EMPTY_SITE_TABLES or name.startswith("sqlite_"):
                     continue
                 quoted = name.replace('"', '""')
                 if connection.execute(f'SELECT 1 FROM "{quoted}" LIMIT 1').fetchone():
