@@ -35,7 +35,7 @@ from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
 from casebook import create_app, migrate
-from casebook.backup import DATABASE, MANIFEST, SECRET, unsafe_name
+from casebook.backup import DATABASE, MANIFEST, SECRET, create_backup, unsafe_name
 from casebook.catalog import publish
 from casebook.cli import main
 from casebook.db import db
@@ -644,3 +644,18 @@ def test_the_commands_and_the_operations_guide_are_documented() -> None:
     assert "backup" in helped.output and "restore" in helped.output
     for command in ("backup", "restore"):
         assert CliRunner().invoke(main, [command, "--help"]).exit_code == 0
+
+
+def test_a_backup_reports_its_progress_in_bytes(library: Library, tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    database = library.data / "casebook.sqlite3"
+    result = create_backup(
+        tmp_path / "progress.zip",
+        content_dir=library.content,
+        data_dir=library.data,
+        database=database,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and {t for _, t in calls} == {result.manifest.total_bytes}
+    assert calls[-1][0] == result.manifest.total_bytes  # every byte of every file, the key included

@@ -179,6 +179,8 @@ def create_backup(
     if target.resolve().is_relative_to(content_dir.resolve()):
         raise BackupError(f"备份文件不能放在内容文件夹 {content_dir} 里。")
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    secret = data_dir / SECRET_FILE
+    key = [SECRET_FILE] if secret.is_file() and not secret.is_symlink() else []
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")  # 0600
     tmp = Path(tmp_name)
     try:
@@ -195,16 +197,15 @@ def create_backup(
                     files, skipped = content_files(content_dir)
                     media = [rel for rel in files if (CONTENT + rel).startswith(MEDIA)]
                     texts = [rel for rel in files if not (CONTENT + rel).startswith(MEDIA)]
-                    writer.expect(copy.stat().st_size + _sizes(content_dir, files))
+                    writer.expect(copy.stat().st_size + _sizes(content_dir, files) + _sizes(data_dir, key))
                     for rel in texts:
                         writer.add(CONTENT + rel, content_dir / rel, skipped)
                     locked = time.monotonic() - started
                 writer.add(DATABASE, copy)
             for rel in media:  # pictures are written once, under new names: read after the lock
                 writer.add(CONTENT + rel, content_dir / rel, skipped)
-            secret = data_dir / SECRET_FILE
-            if secret.is_file() and not secret.is_symlink():
-                writer.add(SECRET, secret)
+            for name in key:
+                writer.add(SECRET, data_dir / name)
             manifest = Manifest(
                 casebook_version=casebook_version(),
                 migration_head=migrate.head(),
