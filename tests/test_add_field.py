@@ -23,7 +23,7 @@ TEMPLATE_LINE = (
     "      {% if entry.value('funding') %}<dt>资金来源</dt><dd>{{ entry.value('funding') }}</dd>{% endif %}\n"
 )
 GUIDE_ROW = "| `funding` | all | | where the money came from |\n"
-PAGE_TEST = '''
+PAGE_TEST = """
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -38,7 +38,7 @@ def test_the_new_field_reaches_the_page(client: FlaskClient, content_dir: Path, 
     assert entry["funding"] == "街道党建经费"
     found = client.get("/api/search", query_string={"q": "党建经费"}).get_json()
     assert [hit["slug"] for hit in found["results"]] == ["with-funding"]
-'''
+"""
 
 
 def _insert_after(path: Path, marker: str, text: str) -> None:

@@ -63,9 +63,7 @@ def test_impossible_years_and_paths_are_not_found(client: FlaskClient, url: str)
 def test_the_preview_ignores_a_body_that_is_not_a_form(app: Flask) -> None:
     editor = staff_client(app, "预览编辑", "editor")
     for body in (["x"], "x", 3, None):
-        response = editor.post(
-            "/staff/preview", json=body, headers={"X-CSRFToken": token(editor, "/staff/new/case")}
-        )
+        response = editor.post("/staff/preview", json=body, headers={"X-CSRFToken": token(editor, "/staff/new/case")})
         assert response.status_code == 200 and "html" in response.get_json(), body
 
 
@@ -81,7 +79,7 @@ def test_staff_pages_are_not_stored_by_any_cache(app: Flask, client: FlaskClient
 @pytest.mark.parametrize(
     ("value", "written"),
     [
-        ("=HYPERLINK(\"https://evil.example\",\"点我\")", "'=HYPERLINK(\"https://evil.example\",\"点我\")"),
+        ('=HYPERLINK("https://evil.example","点我")', '\'=HYPERLINK("https://evil.example","点我")'),
         ("+1+2", "'+1+2"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -104,7 +102,7 @@ def test_the_board_csv_writes_a_formula_name_as_text(
     path.parent.mkdir(parents=True)
     front = (
         "title: =cmd|' /C calc'!A0\nyear: 2024\nlead: 区民政局\nstage: 实施\n"
-        "indicators:\n  - name: =HYPERLINK(\"https://evil.example\",\"点我\")\n    planned: 10\n    achieved: 12\n"
+        'indicators:\n  - name: =HYPERLINK("https://evil.example","点我")\n    planned: 10\n    achieved: 12\n'
     )
     path.write_text(f"---\n{front}---\n说明。\n", "utf-8")
     resync()
@@ -112,7 +110,7 @@ def test_the_board_csv_writes_a_formula_name_as_text(
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
-    assert rows[1][3] == "'=HYPERLINK(\"https://evil.example\",\"点我\")"
+    assert rows[1][3] == '\'=HYPERLINK("https://evil.example","点我")'
     assert rows[1][5:] == ["10", "12", "120%"]  # numbers stay numbers
 
 

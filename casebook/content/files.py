@@ -183,9 +183,7 @@ def entry_meta(entry: Entry) -> dict[str, Any]:
 
 def serialize(entry: Entry) -> str:
     """Markdown text of an entry: front matter with only meaningful keys, then the body."""
-    front = yaml.safe_dump(
-        entry_meta(entry), sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False
-    )
+    front = yaml.safe_dump(entry_meta(entry), sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
     return f"---\n{front}---\n{entry.body.strip(chr(10))}\n"
 
 

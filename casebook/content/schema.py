@@ -90,6 +90,8 @@ class Field:
         return kind in self.kinds
 
 
+# the declarations keep their hand-made layout, one compact group of lines per field
+# fmt: off
 ENTRY_FIELDS: tuple[Field, ...] = (
     Field("title", "标题", "text", required=True, index="title", catalog="column"),
     Field("topic", "主题", "text", required=True, filter="topic", index="facet", catalog="column", widget="topic"),
@@ -136,6 +138,7 @@ ENTRY_FIELDS: tuple[Field, ...] = (
     ),
 )
 """Every entry field, in the order files are written and the editor shows them."""
+# fmt: on
 
 ENTRY_FIELD: Mapping[str, Field] = {f.key: f for f in ENTRY_FIELDS}
 
@@ -169,8 +172,9 @@ def is_default(spec: Field, value: Any) -> bool:
 
 # -- 民生实事 projects ---------------------------------------------------------------------------
 
-ProjectType = Literal["text", "year", "number", "choice", "bool", "vote", "indicators", "milestones", "evaluation",
-                      "related"]
+ProjectType = Literal[
+    "text", "year", "number", "choice", "bool", "vote", "indicators", "milestones", "evaluation", "related"
+]
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,8 @@ class ProjectField:
     default: Any = None
 
 
+# the declarations keep their hand-made layout, one compact group of lines per field
+# fmt: off
 PROJECT_FIELDS: tuple[ProjectField, ...] = (
     ProjectField("title", "项目名称", "text", required=True, fatal=True),
     ProjectField("year", "年度", "year", required=True, fatal=True),
@@ -207,6 +213,7 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
     ProjectField("sample", "示例内容", "bool", default=False),
 )
 """Every project field, in the order files are written."""
+# fmt: on
 
 PROJECT_FIELD: Mapping[str, ProjectField] = {f.key: f for f in PROJECT_FIELDS}
 PROJECT_PARTS: Mapping[str, tuple[str, ...]] = {f.key: tuple(k for k, _ in f.parts) for f in PROJECT_FIELDS if f.parts}
