@@ -1,4 +1,4 @@
-"""The ``casebook`` command line: serve, sync, reindex, check, new, unused-uploads, user.
+"""The ``casebook`` command line: serve, sync, reindex, check, new, unused-uploads, user, backup, restore.
 
 The same commands are available as ``flask --app casebook <command>``.
 """
@@ -203,3 +203,7 @@ main.add_command(import_)
 from .cli_db import db_group  # noqa: E402
 
 main.add_command(db_group)
+from .cli_backup import backup, restore  # noqa: E402
+
+main.add_command(backup)
+main.add_command(restore)
