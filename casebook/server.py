@@ -21,7 +21,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # a setting this gunicorn release does not know is left out
+                self.cfg.set(key, value)
 
     def load(self) -> Flask:
         from .app import build_app
@@ -53,6 +54,9 @@ def run(options: dict[str, Any]) -> None:
         # gunicorn's maximum (its default, 4094 bytes, is ~450 percent-encoded Chinese characters): a
         # pasted paragraph reaches the app, which answers it with its own Chinese 414 page (web.py)
         "limit_request_line": 8190,
+        # gunicorn ≥ 25 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a
+        # second casebook on the machine would take it from the first. casebook does not use it.
+        "control_socket_disable": True,
         "post_worker_init": _start_jobs,
         "worker_exit": _stop_jobs,
     }

@@ -64,7 +64,9 @@ def test_wheel_ships_templates_and_static_and_they_work(tmp_path: Path, content_
 def test_serve_syncs_then_serves_with_gunicorn(tmp_path: Path, content_dir: Path, write_entry: WriteEntry) -> None:
     write_entry("case", "served", title="真实服务器")
     port = free_port()
+    home = tmp_path / "home"
     env = {**os.environ, "CASEBOOK_CONTENT_DIR": str(content_dir), "CASEBOOK_DATA_DIR": str(tmp_path / "data")}
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(home / "run"))
     server = subprocess.Popen(
         [
             sys.executable,
@@ -101,6 +103,8 @@ def test_serve_syncs_then_serves_with_gunicorn(tmp_path: Path, content_dir: Path
         with urllib.request.urlopen(f"{base}/cases/served", timeout=5) as response:
             assert "真实服务器" in response.read().decode("utf-8")
         assert response.headers["Server"].startswith("gunicorn")
+        # no per-user gunicorn control socket: a second casebook on the machine would take it over
+        assert not list(home.rglob("*.ctl"))
         # a pasted paragraph (~6,800 bytes encoded) passes gunicorn and gets the app's Chinese 414 page
         pasted = urllib.parse.quote("老旧楼院没有物业，居民自发成立议事会。" * 40)
         with pytest.raises(urllib.error.HTTPError) as refused:
