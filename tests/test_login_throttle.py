@@ -187,3 +187,31 @@ def test_refusals_by_address_are_one_event_per_minute_whatever_the_names(app: Fl
     refused = _events(app, "login-throttled")
     assert [(e.user, e.times) for e in refused] == [(throttle.MANY_NAMES, 20), ("other0", 1)]
     assert {e.detail for e in refused} == {f"来源地址 {ELSEWHERE}；该地址失败次数过多"}
+
+
+def test_a_guesser_relocking_at_every_lock_end_does_not_lock_the_owner_out(app: Flask, clock: Clock) -> None:
+    """The review's case: 6 guesses from one address as each lock ends (18 per 15 minutes, under the
+    address limit) kept the only admin locked; a lock now holds the name at the guesser's address."""
+    add_user(app, "admin", "admin")
+    for _ in range(4):
+        assert [_attempt(app, "admin", address=ELSEWHERE) for _ in range(6)][-1] == 429
+        clock.advance(10)
+        assert _attempt(app, "admin", PASSWORD, OFFICE) == 302  # the owner, from the office
+        assert _attempt(app, "admin", PASSWORD, ELSEWHERE) == 429  # the guesser's address stays locked
+        clock.advance(throttle.LOCKOUT - 10 + 1)
+
+
+def test_guessing_spread_over_many_addresses_locks_the_name_everywhere(app: Flask, clock: Clock) -> None:
+    add_user(app, "admin", "admin")
+    guessers = [f"192.0.2.{n}" for n in range(1, 20)]
+    per_address = throttle.NAME_LIMIT - 1  # each address stays under its own limit
+    failures = 0
+    for address in guessers:
+        for _ in range(per_address):
+            if failures < throttle.NAME_TOTAL_LIMIT:
+                assert _attempt(app, "admin", address=address) == 200
+                failures += 1
+    locked = _post(app, "admin", PASSWORD, OFFICE, None)  # the right password, from a new address
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= throttle.LOCKOUT
+    clock.advance(throttle.LOCKOUT + 1)
+    assert _attempt(app, "admin", PASSWORD, OFFICE) == 302

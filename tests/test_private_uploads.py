@@ -176,3 +176,19 @@ def test_the_public_path_reads_the_published_set_once_per_catalog_change(
     for p in pictures:
         assert statuses(anonymous, p["urls"]) == [200, 200]
     assert len(reads) <= 2
+
+
+def test_another_spelling_of_a_draft_picture_path_is_not_served(editor: FlaskClient, app: Flask) -> None:
+    """The privacy check reads the file's own path, not the URL's: ``//`` or ``%2F`` in it change nothing."""
+    anonymous = app.test_client()
+    path = wide_picture(editor)["path"]  # uploads/<year>/<name>
+    year, name = path.split("/")[1:]
+    spellings = [
+        f"/media/uploads//{year}/{name}",
+        f"/media/uploads/%2F{year}/{name}",
+        f"/media/uploads/{year}//{name}",
+        f"/media/uploads/./{year}/{name}",
+        f"/media/uploads/{year}/../{year}/{name}",
+    ]
+    assert statuses(anonymous, spellings) == [404] * len(spellings)
+    assert statuses(editor, [f"/media/{path}"]) == [200]

@@ -164,7 +164,7 @@ def login(session: DbSession, name: str, password: str, address: str = "", now: 
         throttle.failed(session, key, address, now)
         throttle.audit_failed(session, name, address, now)
         return LoginResult()
-    throttle.succeeded(session, key, now)
+    throttle.succeeded(session, key, address, now)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login = utcnow()

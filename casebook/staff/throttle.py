@@ -2,10 +2,13 @@
 server process through the database, and the audit of each failed or refused attempt.
 
 Only failures are recorded (``login_attempt``: name, address, time); a success does not count and
-starts the name's count afresh. A name with ``NAME_LIMIT`` failures within ``NAME_WINDOW`` is locked
-for ``LOCKOUT``: the next attempt is refused and starts the lock. Attempts while a lock holds are
-refused without being recorded, so they neither extend it nor count toward the next one — an
-attacker cannot keep an account locked by guessing during its lock.
+starts the name's count afresh. A name with ``NAME_LIMIT`` failures within ``NAME_WINDOW`` from one
+address is locked *at that address* for ``LOCKOUT``: the next attempt from there is refused and
+starts the lock; the account's owner elsewhere still logs in, so a guesser cannot keep an account
+(the only admin) locked by guessing again whenever a lock ends. Attempts while a lock holds are
+refused without being recorded, so they neither extend it nor count toward the next one. A name
+with ``NAME_TOTAL_LIMIT`` failures within ``NAME_TOTAL_WINDOW`` from all addresses together is
+locked everywhere (guessing spread over many addresses).
 
 An address with ``ADDRESS_LIMIT`` failures within ``ADDRESS_WINDOW``, over all names, is refused
 until the oldest of them is older than the window. Community offices share one NAT address, so the
@@ -18,6 +21,7 @@ No Flask: the caller passes the address (``request.remote_addr``) and commits.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -27,16 +31,21 @@ from ..db import DbSession
 from .models import AuditEvent, LoginAttempt, LoginLock
 
 NAME_WINDOW = 60.0
-"""Failures of a name are counted over this many seconds …"""
+"""Failures of a name from one address are counted over this many seconds …"""
 NAME_LIMIT = 5
 """… and the attempt after this many within the window is refused …"""
 LOCKOUT = 300.0
-"""… as is every attempt for this many seconds after it."""
+"""… as is every attempt for this name from that address for this many seconds after it."""
+NAME_TOTAL_WINDOW = 900.0
+"""Failures of a name from all addresses are counted over 15 minutes …"""
+NAME_TOTAL_LIMIT = 30
+"""… and from this many on, the name is locked for everyone for ``LOCKOUT`` (guessing spread over
+many addresses)."""
 ADDRESS_WINDOW = 900.0
 """Failures from one address are counted over 15 minutes …"""
 ADDRESS_LIMIT = 30
 """… and from this many on, every attempt from it is refused until the oldest ages out."""
-KEEP = max(NAME_WINDOW, ADDRESS_WINDOW)
+KEEP = max(NAME_WINDOW + LOCKOUT, NAME_TOTAL_WINDOW, ADDRESS_WINDOW)
 AUDIT_MERGE = dt.timedelta(minutes=1)
 """Refused attempts from one address within this time are one audit event, counted (``times``)."""
 MANY_NAMES = "（多个用户名）"
@@ -57,21 +66,26 @@ def refused(session: DbSession, key: str, address: str, now: float) -> Refusal |
     caller's commit, so two processes cannot both slip under a limit.
     """
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP))
-    session.execute(delete(LoginLock).where(LoginLock.until < now - NAME_WINDOW))  # counts nothing any more
-    lock = session.get(LoginLock, key)
-    if lock is not None and lock.until > now:
-        return Refusal(_seconds(lock.until - now), "name")
-    counted = select(func.count()).select_from(LoginAttempt)
-    counted = counted.where(LoginAttempt.name_key == key, LoginAttempt.at > now - NAME_WINDOW)
-    if lock is not None:  # the end of the last lock, or the last success: nothing before it counts
-        counted = counted.where(LoginAttempt.at >= lock.until)
-    failures = session.scalar(counted)
-    if (failures or 0) >= NAME_LIMIT:
-        if lock is None:
-            session.add(LoginLock(name_key=key, until=now + LOCKOUT))
-        else:
-            lock.until = now + LOCKOUT
-        return Refusal(_seconds(LOCKOUT), "name")
+    session.execute(delete(LoginLock).where(LoginLock.until < now - KEEP))  # counts nothing any more
+    for lock_key, window, limit, from_address in (
+        (_pair(key, address), NAME_WINDOW, NAME_LIMIT, True),  # this name from this address
+        (key, NAME_TOTAL_WINDOW, NAME_TOTAL_LIMIT, False),  # this name from everywhere
+    ):
+        lock = session.get(LoginLock, lock_key)
+        if lock is not None and lock.until > now:
+            return Refusal(_seconds(lock.until - now), "name")
+        counted = select(func.count()).select_from(LoginAttempt)
+        counted = counted.where(LoginAttempt.name_key == key, LoginAttempt.at > now - window)
+        if from_address:
+            counted = counted.where(LoginAttempt.address == address)
+        if lock is not None:  # the end of the last lock, or the last success: nothing before it counts
+            counted = counted.where(LoginAttempt.at >= lock.until)
+        if (session.scalar(counted) or 0) >= limit:
+            if lock is None:
+                session.add(LoginLock(name_key=lock_key, until=now + LOCKOUT))
+            else:
+                lock.until = now + LOCKOUT
+            return Refusal(_seconds(LOCKOUT), "name")
     recent = list(
         session.scalars(
             select(LoginAttempt.at)
@@ -89,13 +103,19 @@ def failed(session: DbSession, key: str, address: str, now: float) -> None:
     session.add(LoginAttempt(name_key=key, address=address, at=now))
 
 
-def succeeded(session: DbSession, key: str, now: float) -> None:
-    """A successful login: the name's failures so far no longer count."""
-    lock = session.get(LoginLock, key)
-    if lock is None:
-        session.add(LoginLock(name_key=key, until=now))
-    elif lock.until < now:
-        lock.until = now
+def succeeded(session: DbSession, key: str, address: str, now: float) -> None:
+    """A successful login: the name's failures so far no longer count, from this address or at all."""
+    for lock_key in (key, _pair(key, address)):
+        lock = session.get(LoginLock, lock_key)
+        if lock is None:
+            session.add(LoginLock(name_key=lock_key, until=now))
+        elif lock.until < now:
+            lock.until = now
+
+
+def _pair(key: str, address: str) -> str:
+    """The lock row of a name at one address (a digest: the column holds a name's length)."""
+    return "@" + hashlib.sha256(f"{key}\n{address}".encode()).hexdigest()[:40]
 
 
 def audit_failed(session: DbSession, name: str, address: str, now: float) -> None:

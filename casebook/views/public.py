@@ -141,7 +141,7 @@ def street(street: str) -> ResponseReturnValue:
 @bp.get("/media/<path:path>")
 def media(path: str) -> ResponseReturnValue:
     """A picture under content/media, typed by its extension only (never sniffed); nothing else."""
-    if "\x00" in path:  # no file name holds a NUL (resolving one raises)
+    if "\x00" in path or "" in path.split("/"):  # no NUL (resolving one raises), no empty segment (a//b)
         abort(404)
     folder = (current_app.config["CASEBOOK_CONTENT_DIR"] / "media").resolve()
     media_type = media_files.media_type_for(path)
@@ -150,7 +150,7 @@ def media(path: str) -> ResponseReturnValue:
     if media_type is None or hidden or not target.is_relative_to(folder) or not target.is_file():
         abort(404)
     # an uploaded picture is public once a published text uses it; before that, staff only (404 for others)
-    upload = media_files.upload_key(path)
+    upload = media_files.upload_key(target.relative_to(folder).as_posix())  # the file's own path, not the URL's
     staff = upload is not None and current_user() is not None
     if upload is not None and not staff and upload not in published_uploads():
         abort(404)
