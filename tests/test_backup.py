@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -258,6 +259,12 @@ def test_restore_fills_folders_where_casebook_was_started_once(library: Library,
     content.mkdir(parents=True)
     first = _app(content, data)
     _publish(first)  # as `casebook serve` does: an empty catalog and an empty search index
+    visitor = first.test_client()  # what visitors of the empty site leave: a search, a bot at /login
+    visitor.get("/search", query_string={"q": "没有的词"})
+    login_page = visitor.get("/login").get_data(as_text=True)
+    tok = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+    assert tok is not None
+    assert visitor.post("/login", data={"name": "admin", "password": "x", "csrf_token": tok[1]}).status_code == 200
     with first.app_context():
         db.engine.dispose()  # the server is stopped before a restore
     assert (data / "casebook.sqlite3").is_file() and (data / "secret_key").is_file() and (data / "search").is_dir()

@@ -83,7 +83,7 @@ def test_a_c290105_database_is_upgraded_with_nothing_lost(
         views = db.session.execute(text("SELECT count FROM view_count")).scalar_one()
         assert views == 42
         misses = db.session.execute(text("SELECT day, query, count FROM search_miss_day")).all()
-        assert [tuple(m) for m in misses] == [("2026-11-28", "没找到的词", 7)]  # counted on the day last seen
+        assert [tuple(m) for m in misses] == [("2026-11-29", "没找到的词", 7)]  # on the Beijing day last seen
         assert jobs.enqueue(db.engine, "sync").state == "queued"  # the new tables work
     # the content is read again by the next sync; the account, its pending edit and the counts are there
     monkeypatch.setenv("CASEBOOK_CONTENT_DIR", str(content_dir))

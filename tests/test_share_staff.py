@@ -186,6 +186,8 @@ NESTED = """\
     - 每月一次
 """
 
+ODD_START = '<ul><li>甲<ol start="²"><li>乙</li></ol></li><li>丙<ol start="{huge}"><li>丁</li></ol></li></ul>'
+
 
 def test_a_list_inside_a_list_item_becomes_indented_lines(
     client: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any]
@@ -204,3 +206,12 @@ def test_a_list_inside_a_list_item_becomes_indented_lines(
     numbered = page.find("ol")
     assert numbered is not None and numbered.get("start") == "3"
     assert [s.get_text() for s in numbered.find_all("section")] == ["◦ 每月一次"]
+
+
+def test_an_odd_list_start_in_a_nested_list_counts_from_one(
+    client: FlaskClient, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    write_entry("case", "qishi", title="奇怪的编号", body=ODD_START.format(huge="9" * 5000), scope="local")
+    resync()
+    page = BeautifulSoup(_raw(client, "/cases/qishi/gzh"), "html.parser")
+    assert [s.get_text() for s in page.find_all("section") if s.get_text()[1:3] == ") "] == ["1) 乙", "1) 丁"]

@@ -40,8 +40,20 @@ from .manifest import (
 MANIFEST_LIMIT = 64 << 20
 """A manifest is ~200 bytes a file: 64 MB is over 300,000 files, and far below what could exhaust memory."""
 EMPTY_SITE_TABLES = frozenset(
-    {"alembic_version", "setting", "problem", "job", "view_count", "search_miss", "login_attempt", "login_lock"}
+    {
+        "alembic_version",
+        "setting",
+        "problem",
+        "job",
+        "view_count",
+        "search_miss",  # before migration 0004
+        "search_miss_day",
+        "login_attempt",
+        "login_lock",
+    }
 )
+VISITOR_AUDIT = ("login-failed", "login-throttled")
+"""Audit events a visitor of an empty site leaves (a bot trying ``/login``): not a library either."""
 """Tables a casebook started on empty folders fills by itself: its bookkeeping, the problems of an
 empty content folder, queued jobs, and what visitors of the empty site leave (counts, searches,
 failed logins). A row in any other table — an account, a revision, a comment, an audit event, an
@@ -93,7 +105,12 @@ def has_data(database: Path) -> bool:
                 if name in EMPTY_SITE_TABLES or name.startswith("sqlite_"):
                     continue
                 quoted = name.replace('"', '""')
-                if connection.execute(f'SELECT 1 FROM "{quoted}" LIMIT 1').fetchone():
+                query = f'SELECT 1 FROM "{quoted}"'
+                if name == "audit_event":
+                    query += " WHERE action NOT IN ({})".format(", ".join("?" * len(VISITOR_AUDIT)))
+                    if connection.execute(query + " LIMIT 1", VISITOR_AUDIT).fetchone():
+                        return True
+                elif connection.execute(query + " LIMIT 1").fetchone():
                     return True
         finally:
             connection.close()

@@ -80,7 +80,7 @@ def flatten_nested_lists(fragment: str) -> str:
 def _lines(soup: BeautifulSoup, listing: Tag, level: int) -> list[Tag]:
     lines: list[Tag] = []
     start = str(listing.get("start") or "1")
-    number = int(start) if start.isdigit() else 1
+    number = int(start) if start.isascii() and start.isdigit() and len(start) < 10 else 1  # not ², not 10⁴³⁰⁰
     for item in listing.find_all("li", recursive=False):
         deeper = [inner.extract() for inner in item.find_all(["ul", "ol"], recursive=False)]
         for paragraph in item.find_all("p", recursive=False):

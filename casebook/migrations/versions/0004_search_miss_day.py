@@ -1,7 +1,8 @@
 """Hardening: zero-result searches counted per query and day (``search_miss_day``), kept 180 days.
 
 The old ``search_miss`` kept one row per distinct query for ever, so anonymous queries could grow it
-without bound. Its counts move to the day they were last seen.
+without bound. Its counts move to the day they were last seen, in ``CASEBOOK_TIMEZONE`` (read from
+the environment, as the app does; Beijing time by default) like the days counted from now on.
 
 Revision ID: 0004
 Revises: 0003
@@ -11,6 +12,8 @@ Create Date: 2026-12-04
 from __future__ import annotations
 
 import datetime as dt
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from alembic import op
@@ -52,11 +55,16 @@ def upgrade() -> None:
 
 
 def _day(seen: dt.datetime | str | None) -> dt.date:
-    if isinstance(seen, dt.datetime):
-        return seen.date()
+    """The local day of a stored naive-UTC time."""
+    try:
+        zone = ZoneInfo(os.environ.get("CASEBOOK_TIMEZONE") or "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Asia/Shanghai")
     if isinstance(seen, str) and seen:
-        return dt.date.fromisoformat(seen[:10])
-    return dt.datetime.now(dt.UTC).date()
+        seen = dt.datetime.fromisoformat(seen)
+    if not isinstance(seen, dt.datetime):
+        return dt.datetime.now(zone).date()
+    return seen.replace(tzinfo=dt.UTC).astimezone(zone).date()
 
 
 def downgrade() -> None:
