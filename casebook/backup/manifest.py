@@ -11,10 +11,12 @@ no database.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata
+from pathlib import Path
 
 FORMAT = "casebook-backup"
 FORMAT_VERSION = 1
@@ -133,3 +135,12 @@ def casebook_version() -> str:
         return metadata.version("casebook")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in the folder ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -34,6 +34,7 @@ from .manifest import (
     ByteProgress,
     FileRecord,
     Manifest,
+    fsync_dir,
     unsafe_name,
 )
 
@@ -267,7 +268,7 @@ def restore(
             if member in unpacked:
                 os.replace(*unpacked[member])
         for folder in {content_dir.parent, data_dir, database.parent}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         for tmp, _ in unpacked.values():
@@ -316,11 +317,3 @@ def _place_folder(staging: Path, target: Path) -> None:
             raise
     for child in sorted(staging.iterdir()):  # e.g. the target is a mount point
         shutil.move(child, target / child.name)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -42,6 +42,7 @@ from .manifest import (
     FileRecord,
     Manifest,
     casebook_version,
+    fsync_dir,
 )
 
 logger = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def create_backup(
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -284,11 +285,3 @@ def _zip_time(mtime: float) -> tuple[int, int, int, int, int, int]:
     """A zip entry's time (local, 1980 at the earliest: the format has no earlier date)."""
     moment = time.localtime(max(mtime, 315532800.0 + 86400))
     return moment[0], moment[1], moment[2], moment[3], moment[4], moment[5]
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
