@@ -139,6 +139,46 @@ def test_index_markers_are_cleared_by_the_index_step_and_a_later_one_survives(
         assert list(state.unindexed(db.session).values()) == ["case/a"]  # only what was read is forgotten
 
 
+KILLED_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from casebook import content
+os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # killed with the new text half on disk
+content.write_atomic(Path(sys.argv[1]), "---\\ntitle: 写了一半\\n")
+"""
+
+
+def test_what_a_writer_killed_mid_write_leaves_is_removed_by_the_next_sync(
+    content_dir: Path, write_entry: WriteEntry, tmp_path: Path
+) -> None:
+    """Found by the server-kill proof (tests/test_proofs.py): a server killed between the temporary
+    file's creation and its rename left ``.c1.md.<random>.tmp`` in content/ for good."""
+    data_dir = tmp_path / "data"
+    path = write_entry("case", "c1", body="原来的正文。", scope="local")
+    before = path.read_bytes()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(path)], capture_output=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left = [p.name for p in path.parent.iterdir() if p != path]
+    assert len(left) == 1 and left[0].startswith(f".c1.md.{killed_pid(left[0])}.") and left[0].endswith(".tmp")
+    assert path.read_bytes() == before  # the file itself is whole: the old text
+    folder = path.parent
+    mine = folder / f".c2.md.{os.getpid()}.abcd1234.tmp"  # a write under way in a running process
+    old_unnamed, new_unnamed = folder / ".c3.md.k2j4h5g6.tmp", folder / ".c4.md.a1b2c3d4.tmp"
+    dead_keep = folder / f".c1.md.{killed_pid(left[0])}.keep"
+    for leftover in (mine, old_unnamed, new_unnamed, dead_keep):
+        leftover.write_text("x", "utf-8")
+    os.utime(old_unnamed, (0, 0))  # from a release that named no process: removed once an hour old
+
+    done = _casebook(content_dir, data_dir, "sync")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".c4.md.a1b2c3d4.tmp", mine.name, "c1.md"])
+    assert _found(content_dir, data_dir, "原来的正文") == ["case/c1"]
+
+
+def killed_pid(name: str) -> int:
+    return int(name.split(".")[3])
+
+
 # --- 18: processes starting together on a fresh data folder take turns ----------------------------
 
 
