@@ -30,7 +30,7 @@ from casebook.catalog import state
 from casebook.cli import main
 from casebook.crashpoints import ENV as CRASH_AT
 from casebook.db import db
-from casebook.search import SearchIndex
+from casebook.search import IndexDoc, SearchIndex, search
 
 from .conftest import WriteEntry
 from .staffkit import entry_form, form_of, staff_client
@@ -359,6 +359,33 @@ def test_sync_whose_index_write_finds_the_disk_full_says_so_and_the_next_sync_fi
     assert result.exit_code == 1 and "磁盘空间不足" in result.output, result.output
     assert runner.invoke(main, ["sync"]).exit_code == 0
     assert _found(content_dir, tmp_path / "instance", "子丑") == ["case/a"]
+
+
+def test_an_index_update_the_full_disk_stops_at_its_start_gives_the_index_back(
+    new_index: Callable[..., SearchIndex], tmp_path: Path
+) -> None:
+    """Found with the full-disk proof (tests/test_proofs.py): Whoosh's writer takes the index's lock,
+    then makes a temporary folder, which a full ext4 or xfs disk refuses; the half-made writer kept
+    the lock until the garbage collector freed it, and meanwhile every update — a sync, another
+    server's save — failed with ``LockError``."""
+    index = new_index(tmp_path / "search")
+    doc = IndexDoc(key="case/a", kind="case", slug="a", title="标题", topic="louyuan", date="2023-05-01", body="正文")
+    index.rebuild([doc])
+    real = os.makedirs
+
+    def makedirs(name: Any, *args: Any, **kwargs: Any) -> None:
+        if str(name).endswith(".tmp"):  # the writer's temporary folder: a new folder needs a block
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(name, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as full:
+        full.setattr(os, "makedirs", makedirs)
+        with pytest.raises(OSError) as failed:  # kept, as a logged error's traceback may be kept
+            index.update([doc])
+    assert failed.value.errno == errno.ENOSPC
+    index.update([IndexDoc(**{**doc.__dict__, "body": "空间又有了"})])  # was: whoosh.index.LockError
+    index.update([IndexDoc(**{**doc.__dict__, "body": "空间又有了，再写一次"})])  # its commit gave the lock back
+    assert [hit.key for hit in search(index, "再写").hits] == ["case/a"]
 
 
 # --- 6: the data folder is private: 0700, its files 0600, a warning when it is not ----------------
