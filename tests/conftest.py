@@ -48,6 +48,17 @@ KIND_DIRS = {"interview": "interviews", "salon": "salons", "case": "cases"}
 
 WriteEntry = Callable[..., Path]
 
+PROOF_FIGURES = pytest.StashKey[list[str]]()
+"""Lines of figures the proofs (``tests/test_proofs.py``) report, printed at the end of the run."""
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    lines = config.stash.get(PROOF_FIGURES, [])
+    if lines:
+        terminalreporter.section("proof figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
 
 class ClosingClient(FlaskClient):
     """A test client that reads every answer whole and closes it, as a browser does: a file sent

@@ -30,7 +30,7 @@ from casebook.catalog import state
 from casebook.cli import main
 from casebook.crashpoints import ENV as CRASH_AT
 from casebook.db import db
-from casebook.search import SearchIndex
+from casebook.search import IndexDoc, SearchIndex, search
 
 from .conftest import WriteEntry
 from .staffkit import entry_form, form_of, staff_client
@@ -137,6 +137,46 @@ def test_index_markers_are_cleared_by_the_index_step_and_a_later_one_survives(
         state.clear_unindexed(db.session, seen)
         db.session.commit()
         assert list(state.unindexed(db.session).values()) == ["case/a"]  # only what was read is forgotten
+
+
+KILLED_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from casebook import content
+os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # killed with the new text half on disk
+content.write_atomic(Path(sys.argv[1]), "---\\ntitle: 写了一半\\n")
+"""
+
+
+def test_what_a_writer_killed_mid_write_leaves_is_removed_by_the_next_sync(
+    content_dir: Path, write_entry: WriteEntry, tmp_path: Path
+) -> None:
+    """Found by the server-kill proof (tests/test_proofs.py): a server killed between the temporary
+    file's creation and its rename left ``.c1.md.<random>.tmp`` in content/ for good."""
+    data_dir = tmp_path / "data"
+    path = write_entry("case", "c1", body="原来的正文。", scope="local")
+    before = path.read_bytes()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(path)], capture_output=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left = [p.name for p in path.parent.iterdir() if p != path]
+    assert len(left) == 1 and left[0].startswith(f".c1.md.{killed_pid(left[0])}.") and left[0].endswith(".tmp")
+    assert path.read_bytes() == before  # the file itself is whole: the old text
+    folder = path.parent
+    mine = folder / f".c2.md.{os.getpid()}.abcd1234.tmp"  # a write under way in a running process
+    old_unnamed, new_unnamed = folder / ".c3.md.k2j4h5g6.tmp", folder / ".c4.md.a1b2c3d4.tmp"
+    dead_keep = folder / f".c1.md.{killed_pid(left[0])}.keep"
+    for leftover in (mine, old_unnamed, new_unnamed, dead_keep):
+        leftover.write_text("x", "utf-8")
+    os.utime(old_unnamed, (0, 0))  # from a release that named no process: removed once an hour old
+
+    done = _casebook(content_dir, data_dir, "sync")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".c4.md.a1b2c3d4.tmp", mine.name, "c1.md"])
+    assert _found(content_dir, data_dir, "原来的正文") == ["case/c1"]
+
+
+def killed_pid(name: str) -> int:
+    return int(name.split(".")[3])
 
 
 # --- 18: processes starting together on a fresh data folder take turns ----------------------------
@@ -319,6 +359,33 @@ def test_sync_whose_index_write_finds_the_disk_full_says_so_and_the_next_sync_fi
     assert result.exit_code == 1 and "磁盘空间不足" in result.output, result.output
     assert runner.invoke(main, ["sync"]).exit_code == 0
     assert _found(content_dir, tmp_path / "instance", "子丑") == ["case/a"]
+
+
+def test_an_index_update_the_full_disk_stops_at_its_start_gives_the_index_back(
+    new_index: Callable[..., SearchIndex], tmp_path: Path
+) -> None:
+    """Found with the full-disk proof (tests/test_proofs.py): Whoosh's writer takes the index's lock,
+    then makes a temporary folder, which a full ext4 or xfs disk refuses; the half-made writer kept
+    the lock until the garbage collector freed it, and meanwhile every update — a sync, another
+    server's save — failed with ``LockError``."""
+    index = new_index(tmp_path / "search")
+    doc = IndexDoc(key="case/a", kind="case", slug="a", title="标题", topic="louyuan", date="2023-05-01", body="正文")
+    index.rebuild([doc])
+    real = os.makedirs
+
+    def makedirs(name: Any, *args: Any, **kwargs: Any) -> None:
+        if str(name).endswith(".tmp"):  # the writer's temporary folder: a new folder needs a block
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(name, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as full:
+        full.setattr(os, "makedirs", makedirs)
+        with pytest.raises(OSError) as failed:  # kept, as a logged error's traceback may be kept
+            index.update([doc])
+    assert failed.value.errno == errno.ENOSPC
+    index.update([IndexDoc(**{**doc.__dict__, "body": "空间又有了"})])  # was: whoosh.index.LockError
+    index.update([IndexDoc(**{**doc.__dict__, "body": "空间又有了，再写一次"})])  # its commit gave the lock back
+    assert [hit.key for hit in search(index, "再写").hits] == ["case/a"]
 
 
 # --- 6: the data folder is private: 0700, its files 0600, a warning when it is not ----------------

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from .. import indexing
+from ..content import sweep_leftovers
 from ..crashpoints import crash_point
 from ..db import DbSession as Session
 from ..diskspace import DISK_FULL, is_disk_full
@@ -106,7 +107,9 @@ def publish(
 
     ``batch``: commit every that many files, so saves beside a long sync get their turn (None: one
     transaction). ``queue_rebuild``: hand a whole-index rebuild to the job runner instead of doing
-    it here (None: rebuild in place, as the CLI and the job itself do)."""
+    it here (None: rebuild in place, as the CLI and the job itself do). Files a killed writer left
+    in the content folder (its temporary file or kept copy) are removed first."""
+    sweep_leftovers(root)
     report = sync(session, root, progress, batch=batch)
     session.commit()
     crash_point("after-catalog-commit")

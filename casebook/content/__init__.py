@@ -32,6 +32,7 @@ from .model import (
 from .schema import ENTRY_FIELDS, KIND_LABELS
 from .slugs import slugify
 from .validate import FIELDS, validate_entry
+from .writes import sweep_leftovers
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -63,6 +64,7 @@ __all__ = [
     "serialize",
     "skeleton",
     "slugify",
+    "sweep_leftovers",
     "validate_entry",
     "write_atomic",
 ]

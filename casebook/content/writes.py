@@ -2,15 +2,21 @@
 
 ``write_atomic``: temporary file in the same folder, fsync, rename. ``replacing``: the same, and the
 previous file put back if the database's part of the save then fails — on a full disk too.
+``sweep_leftovers``: what a killed writer left (its temporary file or kept copy) removed by the next sync.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
@@ -25,7 +31,8 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = path.parent.stat().st_mode & 0o666
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # the writer's process id in the name: a file left by a killed writer is told from one being written
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
@@ -96,3 +103,60 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+LEFTOVER_RE = re.compile(r"\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.(?:[a-z0-9_]+\.tmp|keep)|[a-z0-9_]{8}\.tmp)")
+"""``.<name>.<pid>.<random>.tmp`` (``write_atomic``), ``.<name>.<pid>.keep`` (``replacing``), and
+``.<name>.<random>.tmp`` as releases before the process id wrote it."""
+UNNAMED_AGE = 3600.0
+"""Seconds after which a temporary file without a process id is surely its killed writer's."""
+
+
+def sweep_leftovers(root: Path) -> list[Path]:
+    """Remove the temporary files and kept copies that writers killed mid-write left under ``root``
+    (a server killed during a save, a power cut): those whose process no longer runs, and old ones
+    without a process id. Each is only a copy — the file it was for is whole, old or new. Returns
+    what was removed."""
+    removed = []
+    for path in _hidden_files(root):
+        match = LEFTOVER_RE.fullmatch(path.name)
+        if match is None:
+            continue
+        pid = match.group("pid")
+        try:
+            stale = not _running(int(pid)) if pid else time.time() - path.stat().st_mtime > UNNAMED_AGE
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: left alone
+    if removed:
+        logger.info("removed %d file(s) left by interrupted writes: %s", len(removed), ", ".join(map(str, removed)))
+    return removed
+
+
+def _hidden_files(root: Path) -> Iterator[Path]:
+    """Regular files whose name starts with a dot, outside hidden folders (``.git`` is not walked)."""
+    for folder, folders, files in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            path = Path(folder, name)
+            if name.startswith(".") and path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a zombie, killed and not yet reaped, does not)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text("ascii", "replace").rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return True
+    return fields[0] not in ("Z", "X")

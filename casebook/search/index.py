@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from .. import private
@@ -198,7 +199,7 @@ class SearchIndex:
             live = self._live_dir()
             if live is None:
                 raise IndexMissing("no search index yet")
-            writer = whoosh_index.open_dir(str(live)).writer()
+            writer = _writer(whoosh_index.open_dir(str(live)))
             try:
                 for key in remove:
                     writer.delete_by_term("key", key)
@@ -335,3 +336,25 @@ def _placed(prepared: Prepared, bodies: BodyAppender) -> dict[str, Any]:
     fields = prepared.fields
     fields["body_at"] = bodies.add(prepared.body_f)
     return fields
+
+
+def _writer(ix: Any) -> Any:
+    """``ix.writer()``, whose lock is given back when the writer cannot be set up.
+
+    Whoosh's ``SegmentWriter`` takes the index's ``WRITELOCK``, then makes its temporary folder and
+    segment files; when that fails (a full ext4 or xfs disk refuses a new folder) the lock stays
+    with the half-made writer until the garbage collector frees it, and meanwhile every other
+    process's update fails with ``LockError``. So the lock is taken here, as Whoosh would take it,
+    and released on such a failure; a writer that was made releases it on commit or cancel as its
+    own. Relies on ``SegmentWriter``'s ``_lk`` argument and ``writelock`` attribute (whoosh3 is
+    pinned; ``tests/test_reliability.py`` fails if either changes)."""
+    lock = ix.lock("WRITELOCK")
+    if not lock.acquire():
+        raise LockError
+    try:
+        writer = ix.writer(_lk=False)
+    except BaseException:
+        lock.release()
+        raise
+    writer.writelock = lock
+    return writer
