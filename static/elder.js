@@ -3,13 +3,15 @@
  * Loaded without defer in <head>, so the class is on <html> before the first paint (no flash of the
  * standard page). The choice comes from the address (?mode=elder / ?mode=normal, which is also
  * remembered) or else from localStorage; the server never varies a page by cookie, so cached pages
- * stay shared. The header's toggle button (hidden until this script shows it) switches and remembers.
+ * stay shared. The header's toggle button switches and remembers; the class "has-mode-switch", set
+ * here at once, shows it from the first paint (without scripts it stays hidden: it could not work).
  */
 (function () {
   "use strict";
   var KEY = "casebook-mode";
   var CLASS = "elder";
   var root = document.documentElement;
+  root.classList.add("has-mode-switch");
 
   function stored() {
     try { return window.localStorage.getItem(KEY); } catch (e) { return null; }
@@ -33,7 +35,6 @@
     var buttons = document.querySelectorAll("button.mode-toggle");
     Array.prototype.forEach.call(buttons, function (button) {
       show(button);
-      button.hidden = false;
       button.addEventListener("click", function () {
         var on = !root.classList.contains(CLASS);
         root.classList.toggle(CLASS, on);
