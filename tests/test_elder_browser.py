@@ -107,14 +107,23 @@ def tabs(chromium: Any, server: str) -> Iterator[dict[bool, Any]]:
     staff.close()
 
 
+class Phone:
+    """A 360 px page under the site's own Content-Security-Policy, recording console errors about it."""
+
+    def __init__(self, context: Any) -> None:
+        self.page = context.new_page()
+        self.csp_errors: list[str] = []
+        self.page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_errors.append(message.text)
+
+
 @pytest.fixture
-def phone(chromium: Any) -> Iterator[Any]:
-    """A fresh 360 px page under the site's own Content-Security-Policy, recording policy errors."""
+def phone(chromium: Any) -> Iterator[Phone]:
     context = chromium.new_context(viewport=PHONE, locale="zh-CN")
-    page = context.new_page()
-    page.csp_errors = []
-    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text))
-    yield page
+    yield Phone(context)
     context.close()
 
 
@@ -131,45 +140,48 @@ def toggle(page: Any) -> Any:
 
 
 @pytest.mark.browser
-def test_the_switch_turns_elder_mode_on_and_is_remembered(phone: Any, server: str) -> None:
-    phone.goto(server + "/")
-    assert not is_elder(phone) and body_font(phone) < 18
-    button = toggle(phone)
+def test_the_switch_turns_elder_mode_on_and_is_remembered(phone: Phone, server: str) -> None:
+    tab = phone.page
+    tab.goto(server + "/")
+    assert not is_elder(tab) and body_font(tab) < 18
+    button = toggle(tab)
     assert button.is_visible() and button.get_attribute("aria-pressed") == "false"
     box = button.bounding_box()
     assert box is not None and box["height"] >= 24 and box["width"] >= 44
     button.click()
-    assert is_elder(phone) and button.get_attribute("aria-pressed") == "true"
-    assert body_font(phone) >= 18
-    phone.goto(server + "/topics/dianti-jiazhuang")  # another page: still on
-    assert is_elder(phone) and toggle(phone).get_attribute("aria-pressed") == "true"
-    phone.reload()
-    assert is_elder(phone) and body_font(phone) >= 18
-    toggle(phone).click()
-    assert not is_elder(phone) and toggle(phone).get_attribute("aria-pressed") == "false"
-    phone.goto(server + "/cases/")
-    assert not is_elder(phone) and body_font(phone) < 18
+    assert is_elder(tab) and button.get_attribute("aria-pressed") == "true"
+    assert body_font(tab) >= 18
+    tab.goto(server + "/topics/dianti-jiazhuang")  # another page: still on
+    assert is_elder(tab) and toggle(tab).get_attribute("aria-pressed") == "true"
+    tab.reload()
+    assert is_elder(tab) and body_font(tab) >= 18
+    toggle(tab).click()
+    assert not is_elder(tab) and toggle(tab).get_attribute("aria-pressed") == "false"
+    tab.goto(server + "/cases/")
+    assert not is_elder(tab) and body_font(tab) < 18
     assert phone.csp_errors == []
 
 
 @pytest.mark.browser
-def test_the_address_turns_it_on_and_off(phone: Any, server: str) -> None:
-    phone.goto(server + "/?mode=elder")
-    assert is_elder(phone) and toggle(phone).get_attribute("aria-pressed") == "true"
-    phone.goto(server + "/projects/2023")  # remembered without the parameter
-    assert is_elder(phone) and body_font(phone) >= 18
-    phone.goto(server + "/projects/2023?mode=normal")
-    assert not is_elder(phone)
-    phone.goto(server + "/")
-    assert not is_elder(phone)
+def test_the_address_turns_it_on_and_off(phone: Phone, server: str) -> None:
+    tab = phone.page
+    tab.goto(server + "/?mode=elder")
+    assert is_elder(tab) and toggle(tab).get_attribute("aria-pressed") == "true"
+    tab.goto(server + "/projects/2023")  # remembered without the parameter
+    assert is_elder(tab) and body_font(tab) >= 18
+    tab.goto(server + "/projects/2023?mode=normal")
+    assert not is_elder(tab)
+    tab.goto(server + "/")
+    assert not is_elder(tab)
     assert phone.csp_errors == []
 
 
 @pytest.mark.browser
-def test_the_class_is_set_before_the_page_body_appears(phone: Any, server: str) -> None:
+def test_the_class_is_set_before_the_page_body_appears(phone: Phone, server: str) -> None:
+    tab = phone.page
     # Record whether <html> has the class at the moment <body> is first inserted: a script run later
     # (deferred, or at the end of the page) would let the standard page paint first.
-    phone.add_init_script(
+    tab.add_init_script(
         """
         window.__elderAtBody = null;
         new MutationObserver(function (records, observer) {
@@ -180,10 +192,10 @@ def test_the_class_is_set_before_the_page_body_appears(phone: Any, server: str) 
         }).observe(document, {childList: true, subtree: true});
         """
     )
-    phone.goto(server + "/")
-    toggle(phone).click()
-    phone.goto(server + "/topics/dianti-jiazhuang")
-    assert phone.evaluate("window.__elderAtBody") is True
+    tab.goto(server + "/")
+    toggle(tab).click()
+    tab.goto(server + "/topics/dianti-jiazhuang")
+    assert tab.evaluate("window.__elderAtBody") is True
 
 
 @pytest.mark.browser
