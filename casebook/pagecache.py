@@ -44,6 +44,8 @@ CACHEABLE = frozenset(
         "projects.project",
         "share.topic_share",  # the page a 公众号 post links to: the busiest page right after a post
         "share.topic_card",
+        "share.topic_card_pdf",  # a PDF renders in seconds: once per catalog generation and URL
+        "share.topic_booklet_pdf",
     }
 )
 _Key = tuple[int, str, str]
