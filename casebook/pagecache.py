@@ -42,6 +42,7 @@ CACHEABLE = frozenset(
         "projects.board",
         "projects.board_csv",
         "projects.project",
+        "communities.community",
         "share.topic_share",  # the page a 公众号 post links to: the busiest page right after a post
         "share.topic_card",
     }
