@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask.typing import ResponseReturnValue
 
 from .. import media as media_files
-from .. import queries
+from .. import project_board, queries
 from ..db import db
 from ..models import EntryRow
 from ..pagecache import entry_graph, published_uploads
@@ -26,6 +26,7 @@ def home() -> ResponseReturnValue:
         progress=graph.progress(),
         latest=graph.latest(),
         targets=queries.PART_TARGET,
+        projects=project_board.latest_year(db.session),
         title=page_title(),
     )
 
@@ -40,6 +41,7 @@ def topic(slug: str) -> ResponseReturnValue:
         parts=graph.topic_parts(slug, queries.PART_LIMIT),
         part_list=queries.PARTS,
         targets=queries.PART_TARGET,
+        projects=project_board.topic_projects(db.session, slug),
         title=page_title(row.label),
     )
 
