@@ -90,7 +90,9 @@ def waiting(session: DbSession) -> list[Item]:
     """Submitted entries and pending edits of published ones, oldest first (曾退回: returned since last published)."""
     items: list[Item] = []
     for row in session.scalars(select(EntryRow).where(EntryRow.status == "submitted").order_by(EntryRow.id)):
-        items.append({"kind": row.kind, "slug": row.slug, "title": row.title, "what": "新内容待发布"})
+        items.append(
+            {"kind": row.kind, "slug": row.slug, "scope": row.scope, "title": row.title, "what": "新内容待发布"}
+        )
     for project in session.scalars(select(ProjectRow).where(ProjectRow.status == "submitted").order_by(ProjectRow.id)):
         items.append({"kind": "project", "slug": project.slug, "title": project.title, "what": "新项目待发布"})
     pending = session.scalars(select(Revision).where(Revision.state == "pending").order_by(Revision.id))
