@@ -89,8 +89,14 @@ def test_entry_topic_feed_and_sitemap_say_weifenxiang(
     assert "<loc>https://cases.example.org/cases/</loc>" in sitemap
 
 
-def test_staff_lists_and_the_gzh_export_say_weifenxiang(app: Flask, cases: None) -> None:
-    staff = staff_client(app, "shares-editor", "editor")
+def test_staff_lists_and_the_gzh_export_say_weifenxiang(
+    app: Flask, cases: None, write_entry: WriteEntry, resync: Resync
+) -> None:
+    write_entry("case", "daishen", title="待审的外地做法", scope="national", region="示例省", status="submitted")
+    resync()
+    staff = staff_client(app, "shares-editor", "reviewer")
+    waiting = page(staff, "/staff/review")
+    assert "待审的外地做法</a> <small>微分享 ·" in waiting
     listing = page(staff, "/staff/entries")
     row = next(line for line in listing.splitlines() if "外地楼院的做法" in line)
     assert "<small>微分享 ·" in row
