@@ -30,6 +30,7 @@ CACHEABLE = frozenset(
         "public.interviews",
         "public.salons",
         "public.cases",
+        "public.shares",
         "public.interview",
         "public.salon",
         "public.case",

@@ -32,6 +32,8 @@ PAGES = [
     "/topics/dianti-jiazhuang",
     "/interviews/dianti-liuan",
     "/cases/?topic=dianti-jiazhuang",
+    "/shares/?topic=dianti-jiazhuang",
+    "/search?q=电梯%20食堂",
     "/cases/haizhou-dianti",
     "/communities/柳岸社区",
     "/projects/2023/jiazhuang-dianti",
