@@ -72,7 +72,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from . import headers, pagecache, web
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
-    from .views import api, auth, diskfull, meta, projects, public, search, share, share_staff, staff
+    from .views import api, auth, communities, diskfull, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
 
@@ -91,6 +91,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(projects.bp)
+    app.register_blueprint(communities.bp)
     share.init_app(app)
     app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
     from .views import staff_import, word

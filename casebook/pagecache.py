@@ -30,6 +30,7 @@ CACHEABLE = frozenset(
         "public.interviews",
         "public.salons",
         "public.cases",
+        "public.shares",
         "public.interview",
         "public.salon",
         "public.case",
@@ -42,8 +43,11 @@ CACHEABLE = frozenset(
         "projects.board",
         "projects.board_csv",
         "projects.project",
+        "communities.community",
         "share.topic_share",  # the page a 公众号 post links to: the busiest page right after a post
         "share.topic_card",
+        "share.topic_card_pdf",  # a PDF renders in seconds: once per catalog generation and URL
+        "share.topic_booklet_pdf",
     }
 )
 _Key = tuple[int, str, str]

@@ -10,13 +10,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import undefer
 
 from . import spreadsheet
 from .content.project_model import FINISHED, STAGES, reaches
 from .db import DbSession as Session
-from .models import EntryRow
+from .models import EntryRow, TopicRow
 from .project_rows import ProjectRow
 from .queries import public
 
@@ -108,6 +108,43 @@ def csv_text(result: Board) -> str:
         for i in project.indicators:
             rows.append([*head, i.name, i.unit, i.planned_text, i.achieved_text, i.rate_text])
     return spreadsheet.csv_text(CSV_HEADER, rows)
+
+
+@dataclass
+class YearStages:
+    """The newest year's projects counted by stage, for the home page (counts only)."""
+
+    year: int
+    total: int
+    stages: list[tuple[str, int]]
+    """(stage, how many) in the stages' order, stages with none left out."""
+
+
+def latest_year(session: Session) -> YearStages | None:
+    """The newest year with published projects and its projects per stage; None without any."""
+    year = session.scalar(select(func.max(ProjectRow.year)).where(ProjectRow.status == "published"))
+    if year is None:
+        return None
+    rows = session.execute(
+        select(ProjectRow.stage, func.count())
+        .where(ProjectRow.status == "published", ProjectRow.year == year)
+        .group_by(ProjectRow.stage)
+    )
+    counts: dict[str, int] = {stage: count for stage, count in rows}
+    stages = [(stage, counts[stage]) for stage in STAGES if counts.get(stage)]
+    return YearStages(year, sum(counts.values()), stages)
+
+
+def topic_projects(session: Session, topic: str) -> list[ProjectRow]:
+    """Published projects whose ``topics`` name this topic, newest year first (a handful per year:
+    the JSON list is read here rather than in SQL)."""
+    return [row for row in session.scalars(published()) if topic in (row.topics or ())]
+
+
+def project_topics(session: Session, row: ProjectRow) -> list[TopicRow]:
+    """The topics a project names, in its own order (a topic gone from topics.yml is left out)."""
+    found = {t.slug: t for t in session.scalars(select(TopicRow).where(TopicRow.slug.in_(row.topics or [])))}
+    return [found[slug] for slug in row.topics or () if slug in found]
 
 
 def get_project(session: Session, slug: str) -> ProjectRow | None:

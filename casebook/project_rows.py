@@ -67,6 +67,8 @@ class ProjectRow(Base):
     milestones_json: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     evaluation_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     related: Mapped[list[str]] = mapped_column(JSON, default=list)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Slugs of the topics the project names (``topics:``; added in migration 0006)."""
     body: Mapped[str] = deferred(mapped_column(Text, default=""))
     body_html: Mapped[str] = deferred(mapped_column(Text, default=""))
 
@@ -75,7 +77,7 @@ class ProjectRow(Base):
     )
 
     kind = PROJECT_KIND
-    topic = ""
+    topic = ""  # an entry's single topic; a project names its topics in ``topics``
 
     @property
     def key(self) -> str:

@@ -215,3 +215,17 @@ def sitemap_entries(session: Session) -> list[Row[str, str, dt.date]]:
 def problem_count(session: Session) -> int:
     """Content problems recorded by the last sync (for the health check)."""
     return session.scalar(select(func.count()).select_from(ProblemRow)) or 0
+
+
+def topic_articles(session: Session, slug: str) -> dict[str, list[EntryRow]]:
+    """Every published entry of a topic with its article, per loop part (oldest first): the booklet's pages."""
+    stmt = (
+        public(cards=False)
+        .where(EntryRow.topic == slug)
+        .options(undefer(EntryRow.body_html))
+        .order_by(EntryRow.part, EntryRow.date, EntryRow.slug)
+    )
+    grouped: dict[str, list[EntryRow]] = {part: [] for part in LOOP_PARTS}
+    for row in session.scalars(stmt):
+        grouped[LOOP_PARTS[row.part]].append(row)
+    return grouped

@@ -61,12 +61,24 @@ def bounded_int(value: str | None, default: int, low: int, high: int) -> int:
     return max(low, min(high, number))
 
 
-def run(index: SearchIndex, args: Mapping[str, str], content_dir: Path) -> SearchResult:
-    """Search with the request's ``q``, filters, ``page`` and ``per_page`` (all forgiving)."""
+def run(index: SearchIndex, args: Mapping[str, str], content_dir: Path, any_words: bool = False) -> SearchResult:
+    """Search with the request's ``q``, filters, ``page`` and ``per_page`` (all forgiving);
+    ``any_words``: entries holding some of the words, most first (see ``search.query``)."""
     filters = {name: args.get(name, "").strip()[:100] for name in FACETS if args.get(name, "").strip()}
     page = bounded_int(args.get("page"), 1, 1, 10_000)
     per_page = bounded_int(args.get("per_page"), 20, 1, MAX_PER_PAGE)
-    return search(index, args.get("q", ""), filters, page, per_page, glossary_for(content_dir))
+    glossary = glossary_for(content_dir)
+    return search(index, args.get("q", ""), filters, page, per_page, glossary, any_words=any_words)
+
+
+def fallback(
+    index: SearchIndex, result: SearchResult, args: Mapping[str, str], content_dir: Path
+) -> SearchResult | None:
+    """When several words together found nothing: the entries holding some of them, with each
+    word's count (``None`` when the exact answer is not empty or has fewer than two words)."""
+    if result.total or len(result.query.positive) < 2:
+        return None
+    return run(index, args, content_dir, any_words=True)
 
 
 def suggestions(index: SearchIndex, result: SearchResult, content_dir: Path) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from .content.schema import (
     PART_LABELS,
     PROJECT_LABELS,
     PROJECT_PART_LABELS,
+    SCOPE_LABELS,
     STATUS_LABELS,
     VALUE_LABELS,
 )
@@ -30,6 +32,13 @@ KIND_ENDPOINT = {kind: f"public.{kind}" for kind in KIND_DIRS}
 KIND_NAMES = {kind: KIND_HEADINGS[kind] for kind in KIND_DIRS}
 """List-page heading of each entry kind (from the one label table, ``content/schema.py``)."""
 PART_NAMES = PART_LABELS
+LIST_ENDPOINT = {
+    "interview": "public.interviews",
+    "salon": "public.salons",
+    "local": "public.cases",
+    "national": "public.shares",
+}
+"""The list page of each loop part: 微案例 (local cases) at ``/cases/``, 微分享 (national) at ``/shares/``."""
 _warned: set[str] = set()
 URL_MEMO_SIZE = 20_000
 """Built URLs remembered per process: a page builds ~30, and building one costs more than a lookup."""
@@ -89,9 +98,25 @@ def entry_url(entry: Any, external: bool = False) -> str:
     return site_url() + url if external else url
 
 
+def part_key(entry: Any) -> str:
+    """interview / salon / local / national: the loop part an entry row fills."""
+    part: int = entry.part
+    return LOOP_PARTS[part]
+
+
 def part_name(entry: Any) -> str:
     """一谈 / 微沙龙 / 微案例 / 微分享: the loop part an entry row fills."""
     return PART_NAMES[LOOP_PARTS[entry.part]]
+
+
+def kind_label(item: Any, names: Mapping[str, str] = KIND_LABELS) -> str:
+    """What an entry (row, search hit or staff item dict) is called: 微分享 for a national case,
+    else its kind's name in ``names`` (default the short names: 一谈, 微沙龙, 微案例, 民生实事)."""
+    if isinstance(item, Mapping):
+        kind, scope = item["kind"], item.get("scope")
+    else:
+        kind, scope = item.kind, getattr(item, "scope", None)
+    return PART_LABELS["national"] if kind == "case" and scope == "national" else names[kind]
 
 
 def media_url(path: str | None) -> str | None:
@@ -171,6 +196,9 @@ def init_app(app: Flask) -> None:
         KIND_ENDPOINT=KIND_ENDPOINT,
         KIND_NAMES=KIND_NAMES,
         PART_NAMES=PART_NAMES,
+        SCOPE_NAMES=SCOPE_LABELS,
+        LIST_ENDPOINT=LIST_ENDPOINT,
+        kind_label=kind_label,
         STATUS_LABELS=STATUS_LABELS,
         VALUE_LABELS=VALUE_LABELS,
         PROJECT_LABELS=PROJECT_LABELS,
@@ -180,6 +208,7 @@ def init_app(app: Flask) -> None:
         media_srcset=media_srcset,
         MEDIA_SIZES=SIZES,
         part_name=part_name,
+        part_key=part_key,
         page_title=page_title,
         with_query=with_query,
         video_embed=video_embed,

@@ -32,7 +32,11 @@ PAGES = [
     "/topics/dianti-jiazhuang",
     "/interviews/dianti-liuan",
     "/cases/?topic=dianti-jiazhuang",
+    "/shares/?topic=dianti-jiazhuang",
+    "/search?q=电梯%20食堂",
     "/cases/haizhou-dianti",
+    "/communities/柳岸社区",
+    "/projects/2023/jiazhuang-dianti",
     "/no-such-page",
 ]
 
@@ -64,5 +68,22 @@ def test_sample_notice_is_visible(browser: Any, live_server: str) -> None:
         assert notice.is_visible() and "示例内容" in notice.inner_text()
         box = notice.bounding_box()
         assert box is not None and box["y"] < 640  # on the first screen, not buried below the text
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_topic_card_chips_are_links_large_enough_to_tap(browser: Any, live_server: str) -> None:
+    page = browser.new_page(viewport={"width": 360, "height": 640})
+    try:
+        page.goto(live_server + "/")
+        chips = page.locator("ul.loop a.loop-chip")
+        assert chips.count() >= 4
+        for n in range(chips.count()):
+            box = chips.nth(n).bounding_box()
+            assert box is not None and box["width"] >= 24 and box["height"] >= 24, (n, box)
+        chips.first.click()
+        page.wait_for_url("**/topics/*#part-interview")
+        assert page.locator("#part-interview").is_visible()
     finally:
         page.close()

@@ -51,6 +51,7 @@ def pages() -> list[Page]:
         "/interviews/",
         "/salons/",
         "/cases/",
+        "/shares/",
         "/interviews/dianti-liuan",  # a table and a picture in the text
         "/cases/haizhou-dianti",
         "/search?q=电梯",
@@ -135,6 +136,10 @@ def body_font(page: Any) -> float:
     return float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)"))
 
 
+SHOWN_NAV = """[...document.querySelectorAll('.site-nav a')]
+  .filter(a => a.getClientRects().length).map(a => a.textContent.trim())"""
+
+
 def toggle(page: Any) -> Any:
     return page.get_by_role("button", name="长辈模式")
 
@@ -151,6 +156,7 @@ def test_the_switch_turns_elder_mode_on_and_is_remembered(phone: Phone, server: 
     button.click()
     assert is_elder(tab) and button.get_attribute("aria-pressed") == "true"
     assert body_font(tab) >= 18
+    assert tab.evaluate(SHOWN_NAV) == ["主题", "民生实事", "搜索"]  # the simpler header
     tab.goto(server + "/topics/dianti-jiazhuang")  # another page: still on
     assert is_elder(tab) and toggle(tab).get_attribute("aria-pressed") == "true"
     tab.reload()

@@ -10,7 +10,7 @@ import pytest
 from .browserkit import SHOTS, open_at_font_scale
 from .test_browser import browser, live_server  # noqa: F401  (module-scoped fixtures)
 
-NAV = ["主题", "一谈", "微沙龙", "微案例", "民生实事", "搜索"]
+NAV = ["主题", "一谈", "微沙龙", "微案例", "微分享", "民生实事", "搜索"]
 
 
 def _header(browser: Any, url: str, font_scale: int, width: int = 360) -> dict[str, Any]:  # noqa: F811

@@ -21,6 +21,7 @@ PURE = (
     "casebook.wechat",
     "casebook.csp",
     "casebook.media",
+    "casebook.pdf",
 )
 
 

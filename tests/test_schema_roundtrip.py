@@ -273,6 +273,7 @@ PROJECT_SAMPLES: dict[str, Callable[[ProjectField], Any]] = {
     "milestones": lambda f: [{"date": "2024-03", "text": "完成选址并开工", "evidence": ["https://example.org/a"]}],
     "evaluation": lambda f: {"date": "2024-12-01", "verdict": "满意", "score": 95.5, "text": "群众评价好"},
     "related": lambda f: ["case/round-trip-case"],
+    "topics": lambda f: ["yiqing", "louyuan"],  # not in topics.yml's order: the editor keeps the file's
 }
 """A file value of each declared project type."""
 
@@ -287,6 +288,7 @@ PROJECT_PAGE_TEXTS: dict[str, Callable[[Any], list[str]]] = {
     "milestones": lambda v: [m["text"] for m in v],
     "evaluation": lambda v: [v["verdict"], v["text"]],
     "related": lambda v: ["标题case甲乙"],  # the related case's title (``_write``)
+    "topics": lambda v: ["第2期·疫情防控", "第1期·无主管楼院治理"],  # the conftest topics, linked
 }
 """What the project's public page shows of a file value of each type."""
 

@@ -41,6 +41,7 @@ def upsert_project(
     row.status, row.sample, row.date = project.status, project.sample, project.updated
     row.body, row.body_html, row.excerpt = project.body, body_html, excerpt(plain_text(body_html))
     row.related = list(project.related)
+    row.topics = list(project.topics)
     vote = project.vote
     row.vote_json = (
         None
@@ -74,19 +75,21 @@ def upsert_project(
 
 
 class ProjectsAdapter:
-    """Projects as the generic sync sees them; ``known`` are the entry keys ``related`` may name."""
+    """Projects as the generic sync sees them; ``known`` are the entry keys ``related`` may name,
+    ``topics`` the topic slugs ``topics`` may name (a change to topics.yml re-reads every file)."""
 
     name = "projects"
 
-    def __init__(self, known: set[str]) -> None:
+    def __init__(self, known: set[str], topics: set[str] | None = None) -> None:
         self.known = known
+        self.topics = topics
 
     @classmethod
     def open(cls, session: Session, rules: content.Rules) -> tuple[ProjectsAdapter, dict[str, str]]:
         """The adapter for one run (after the entries), and its stamp: the set of entry keys."""
         session.flush()
         known = {f"{kind}/{slug}" for kind, slug in session.execute(select(EntryRow.kind, EntryRow.slug))}
-        return cls(known), {KNOWN_KEY: hashlib.sha256("\n".join(sorted(known)).encode()).hexdigest()}
+        return cls(known, set(rules.topics)), {KNOWN_KEY: hashlib.sha256("\n".join(sorted(known)).encode()).hexdigest()}
 
     @staticmethod
     def owns(rel: str) -> bool:
@@ -102,7 +105,7 @@ class ProjectsAdapter:
         return content.Problem(path, 1, f"重复的项目 slug：{key} 已由 {first} 使用（不同年份也不能重复）")
 
     def prepare(self, root: Path, rel: str, path: Path) -> Prepared:
-        project, problems = parse_project_file(root, path, self.known)
+        project, problems = parse_project_file(root, path, self.known, self.topics)
         html = render_markdown(project.body, "/media/") if project is not None else None
         return Prepared(project, problems, html)
 

@@ -156,7 +156,7 @@ def load(root: Path) -> Library:
         library.problems.extend(found)
         if entry is not None:
             library.entries[entry.key] = entry
-    library.projects, found = load_projects(root, known=set(library.entries))
+    library.projects, found = load_projects(root, known=set(library.entries), topics=set(rules.topics))
     library.problems.extend(found)
     return library
 

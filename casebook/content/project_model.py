@@ -102,6 +102,8 @@ class Project:
     milestones: tuple[Milestone, ...] = ()
     evaluation: Evaluation | None = None
     related: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    """Slugs of the topics (``topics.yml``) this project and those topics' entries share."""
     status: str = "published"
     sample: bool = False
 

@@ -137,8 +137,14 @@ def _link(value: Any) -> str:
 class Reader:
     """Validation of one file: values by path, problems with the line of the offending key."""
 
-    def __init__(self, path: Path, lines: Mapping[Where, int], known: Collection[str] | None) -> None:
-        self.path, self.lines, self.known = path, lines, known
+    def __init__(
+        self,
+        path: Path,
+        lines: Mapping[Where, int],
+        known: Collection[str] | None,
+        topics: Collection[str] | None = None,
+    ) -> None:
+        self.path, self.lines, self.known, self.topics = path, lines, known, topics
         self.problems: list[Problem] = []
 
     def line(self, where: Where) -> int:
@@ -187,6 +193,20 @@ class Reader:
             return None
         if self.known is not None and text not in self.known:
             self.report(where, f"{label}：没有条目“{text}”，已忽略")
+            return None
+        return str(text)
+
+    def topic_slug(self, where: Where, raw: Any) -> str | None:
+        """A topic slug from ``topics.yml`` (unchecked when the reader knows no topics)."""
+        text = self.value(where, raw, as_text, "topics")
+        if not text:
+            return None
+        if not SLUG_RE.match(text):
+            self.report(where, f"topics：“{text}”应为 topics.yml 中主题的 slug，例如 jujia-yanglao")
+            return None
+        if self.topics is not None and text not in self.topics:
+            listed = "、".join(sorted(self.topics)) or "（topics.yml 中没有主题）"
+            self.report(where, f"topics：没有主题“{text}”，已忽略（topics.yml 中的主题：{listed}）")
             return None
         return str(text)
 

@@ -48,6 +48,7 @@ _WRITERS: dict[str, Callable[[Any], Any]] = {
     "milestones": lambda items: [_milestone(m) for m in items],
     "evaluation": _evaluation,
     "related": list,
+    "topics": list,
 }
 """How each structured type is written; plain values are written as they are."""
 

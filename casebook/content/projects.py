@@ -65,11 +65,13 @@ def validate_project(
     path: Path,
     lines: Mapping[Where, int] | None = None,
     known: Collection[str] | None = None,
+    topics: Collection[str] | None = None,
     body_line: int = 1,
 ) -> tuple[Project | None, list[Problem]]:
     """Validate a project's front matter and body (its first line in the file: ``body_line``);
-    ``known`` are the entry keys ``related`` may name (None: unchecked)."""
-    r = Reader(path, lines or {}, known)
+    ``known`` are the entry keys ``related`` may name, ``topics`` the topic slugs ``topics`` may
+    name (None: unchecked)."""
+    r = Reader(path, lines or {}, known, topics)
     body, body_found = body_problems(body, path, body_line)  # control characters dropped, the rest kept
     usable = True
     values: dict[str, Any] = {}
@@ -116,6 +118,11 @@ def validate_project(
         found = r.related_key(at, raw, "related")
         if found and found not in related:
             related.append(found)
+    topic_slugs: list[str] = []
+    for at, raw in r.items(("topics",), meta.get("topics"), "topics"):
+        slug_found = r.topic_slug(at, raw)
+        if slug_found and slug_found not in topic_slugs:
+            topic_slugs.append(slug_found)
     vote = read_vote(r, meta["vote"]) if meta.get("vote") is not None else None
     evaluation = read_evaluation(r, meta["evaluation"]) if meta.get("evaluation") is not None else None
     r.problems += body_found
@@ -128,6 +135,7 @@ def validate_project(
             indicators=tuple(i for i in indicators if i is not None),
             milestones=tuple(sorted((m for m in milestones if m is not None), key=lambda m: m.date)),
             related=tuple(related),
+            topics=tuple(topic_slugs),
             vote=vote,
             evaluation=evaluation,
             **values,
@@ -137,7 +145,13 @@ def validate_project(
 
 
 def parse_project_text(
-    text: str, slug: str, folder_year: str | None, *, path: Path, known: Collection[str] | None = None
+    text: str,
+    slug: str,
+    folder_year: str | None,
+    *,
+    path: Path,
+    known: Collection[str] | None = None,
+    topics: Collection[str] | None = None,
 ) -> tuple[Project | None, list[Problem]]:
     """Parse and validate one project's Markdown text (front matter + body)."""
     found, problems = read_front_matter(text, path, loader_class=ExactLoader)
@@ -148,7 +162,7 @@ def parse_project_text(
     first = body_first_line(text, body)
     body = body.strip("\n") + "\n"
     project, more = validate_project(
-        slug, folder_year, meta, body, path=path, lines=lines, known=known, body_line=first
+        slug, folder_year, meta, body, path=path, lines=lines, known=known, topics=topics, body_line=first
     )
     if project is not None:
         more += lint_body(project.body, path, first)
@@ -162,7 +176,7 @@ def folder_year(root: Path, path: Path) -> str | None:
 
 
 def parse_project_file(
-    root: Path, path: Path, known: Collection[str] | None = None
+    root: Path, path: Path, known: Collection[str] | None = None, topics: Collection[str] | None = None
 ) -> tuple[Project | None, list[Problem]]:
     """Read, parse and validate one project file under ``root`` (the content folder)."""
     try:
@@ -171,7 +185,7 @@ def parse_project_file(
         return None, [Problem(path, path.read_bytes()[: exc.start].count(b"\n") + 1, "文件不是 UTF-8 编码")]
     except OSError as exc:
         return None, [Problem(path, 1, f"无法读取：{exc.strerror}")]
-    return parse_project_text(text, path.stem, folder_year(root, path), path=path, known=known)
+    return parse_project_text(text, path.stem, folder_year(root, path), path=path, known=known, topics=topics)
 
 
 def iter_project_files(root: Path) -> Iterator[Path]:
@@ -183,7 +197,9 @@ def iter_project_files(root: Path) -> Iterator[Path]:
                 yield path
 
 
-def load_projects(root: Path, known: Collection[str] | None = None) -> tuple[dict[str, Project], list[Problem]]:
+def load_projects(
+    root: Path, known: Collection[str] | None = None, topics: Collection[str] | None = None
+) -> tuple[dict[str, Project], list[Problem]]:
     """Every usable project (by slug) and every problem; a slug is unique across years."""
     projects: dict[str, Project] = {}
     problems: list[Problem] = []
@@ -194,7 +210,7 @@ def load_projects(root: Path, known: Collection[str] | None = None) -> tuple[dic
             problems.append(Problem(path, 1, f"重复的项目 slug：{path.stem} 已由 {other} 使用（不同年份也不能重复）"))
             continue
         seen[path.stem] = path
-        project, found = parse_project_file(root, path, known)
+        project, found = parse_project_file(root, path, known, topics)
         problems.extend(found)
         if project is not None:
             projects[project.slug] = project

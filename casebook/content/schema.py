@@ -177,7 +177,7 @@ def is_default(spec: Field, value: Any) -> bool:
 
 # fmt: off
 ProjectType = Literal["text", "year", "number", "choice", "bool", "vote", "indicators", "milestones", "evaluation",
-                      "related"]
+                      "related", "topics"]
 # fmt: on
 
 
@@ -214,6 +214,7 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
     ProjectField("evaluation", "评估", "evaluation", parts=(
         ("date", "日期"), ("verdict", "结论"), ("score", "得分"), ("text", "评语"))),
     ProjectField("related", "相关案例与沙龙", "related"),
+    ProjectField("topics", "相关主题", "topics"),
     ProjectField("status", "状态", "choice", fatal=True, choices=STATUSES, default="published"),
     ProjectField("sample", "示例内容", "bool", default=False),
 )

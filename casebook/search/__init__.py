@@ -3,7 +3,8 @@
 from .index import IndexBusy, IndexMissing, SearchIndex
 from .query import FACETS, Hit, SearchResult, search
 from .schema import IndexDoc
-from .text import ParsedQuery, Term, fold, parse_query
+from .text import ParsedQuery, Term, fold, highlight, parse_query, term_query
+from .topics import matching_topics
 
 __all__ = [
     "FACETS",
@@ -16,6 +17,9 @@ __all__ = [
     "SearchResult",
     "Term",
     "fold",
+    "highlight",
+    "matching_topics",
     "parse_query",
     "search",
+    "term_query",
 ]

@@ -8,6 +8,10 @@
 4. Ranking: a phrase of the whole query, then title > summary/tags/people > body, words the
    segmenter found (or whole tag/place values) above accidental substrings, literal terms above
    synonyms; newer first on ties. Snippets are cut from the page's hits only.
+
+With ``any_words`` (the fallback when all words together find nothing) an entry needs only one of
+the words: it ranks first by how many of them it holds, then as above, and each word's count
+under the same filters and exclusions is kept in ``SearchResult.word_counts``.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from ..content.schema import FILTERS
 from .index import SearchIndex, View
 from .postings import term_docs
 from .snapshot import Snapshot
-from .text import ParsedQuery, exact_by_grams, fold, needed_grams, parse_query, snippet
+from .text import ParsedQuery, exact_by_grams, fold, highlight, needed_grams, parse_query, snippet
 
 FACETS: tuple[str, ...] = ("kind", *FILTERS)
 """Every facet of a search: the kind, and the entry fields declared filters in ``content/schema.py``."""
 WEIGHT_TITLE, WEIGHT_META, WEIGHT_BODY = 100, 30, 10
 WORD_BONUS, PHRASE_BONUS = 5, 1000
+COUNT_BONUS = 100_000  # any_words: each word held outweighs every place and phrase score (< 3,000)
 SYNONYM_FACTOR = 0.05  # a synonym in a title (5) still ranks below the literal term in a body (10)
 FEW = 2000  # up to this many candidates, checking each is cheaper than a pass over every title
 VERIFY_GRAMS = 2  # a verified needle's candidates: documents holding its rarest grams
@@ -48,6 +53,11 @@ class Hit:
     score: float
     sample: bool = False
     year: str = ""
+    scope: str = ""
+    title_html: str = ""
+    """The title as HTML, escaped, with the query's words in ``<mark>``."""
+    words: list[str] = field(default_factory=list)
+    """``any_words`` only: the query's words this entry holds."""
 
 
 @dataclass
@@ -61,6 +71,9 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     synonyms: dict[str, list[str]] = field(default_factory=dict)
+    any_words: bool = False
+    word_counts: dict[str, int] = field(default_factory=dict)
+    """``any_words`` only: each positive word's entries under the same filters and exclusions."""
 
     @property
     def pages(self) -> int:
@@ -145,11 +158,15 @@ def search(
     per_page: int = 20,
     glossary: Glossary | None = None,
     expand: bool = True,
+    any_words: bool = False,
 ) -> SearchResult:
-    """Run one query; every input gives a result (possibly empty), never an error."""
+    """Run one query; every input gives a result (possibly empty), never an error.
+
+    ``any_words``: entries holding at least one positive word, most words first (see above).
+    """
     parsed = parse_query(raw_query)
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
-    result = SearchResult(parsed, 0, max(1, page), max(1, min(per_page, 100)))
+    result = SearchResult(parsed, 0, max(1, page), max(1, min(per_page, 100)), any_words=any_words)
     if not parsed.positive and not filters:
         return result
     for attempt in range(ANSWER_ATTEMPTS):
@@ -162,7 +179,7 @@ def search(
             # index as it is now; a failure on an index that did not change is a real error.
             if attempt == ANSWER_ATTEMPTS - 1 or index.is_current(view):
                 raise
-            result = SearchResult(parsed, 0, result.page, result.per_page)
+            result = SearchResult(parsed, 0, result.page, result.per_page, any_words=any_words)
     raise AssertionError("unreachable")
 
 
@@ -182,7 +199,13 @@ def _answer(
             result.synonyms[term.text] = extra
 
     holders: dict[str, set[int]] = {}
-    if positive:
+    if positive and result.any_words:
+        matched = set()
+        for options in alternatives:
+            for needle in options:
+                holders[needle] = matcher.containing(needle)
+            matched |= set().union(*(holders[n] for n in options))
+    elif positive:
         # Intersect cheap candidate sets first, then verify only what survives.
         pool: set[int] | None = None
         for options in sorted(alternatives, key=len):
@@ -205,8 +228,12 @@ def _answer(
 
     rows = _filter_and_count(snap, matched, filters, result)
     result.total = len(rows)
+    held: list[set[int]] = []  # any_words: each term's holders (any of its needles)
+    if result.any_words:
+        held = [set().union(*(holders[n] for n in options)) for options in alternatives]
+        result.word_counts = {term.text: len(rows & docs) for term, docs in zip(positive, held, strict=True)}
     start = (result.page - 1) * result.per_page
-    classes = _rank(matcher, rows, parsed, alternatives, holders)
+    classes = _rank(matcher, rows, parsed, alternatives, holders, result.any_words)
     needles = [n for options in alternatives for n in options]
     for score, docnum in _page(snap, classes, start, result.per_page):
         body = view.body(docnum, folded=False)
@@ -223,6 +250,11 @@ def _answer(
                 score=score,
                 sample=snap.sample[docnum],
                 year=snap.year[docnum],
+                scope=snap.scope[docnum],
+                title_html=highlight(snap.title[docnum], needles),
+                words=[t.text for t, docs in zip(positive, held, strict=True) if docnum in docs]
+                if result.any_words
+                else [],
             )
         )
     return result
@@ -259,14 +291,17 @@ def _rank(
     parsed: ParsedQuery,
     alternatives: list[list[str]],
     holders: dict[str, set[int]],
+    any_words: bool = False,
 ) -> list[tuple[float, set[int]]]:
     """``rows`` grouped by score, highest first.
 
     Per term, each document scores the best place of any of the term's needles: title > meta >
     body, a segmenter word above an accidental substring, the literal above its synonyms. Scores
     add up over terms, and the whole query as a phrase adds a bonus. Done with sets of documents
-    (a term has at most six places per needle), never document by document.
+    (a term has at most six places per needle), never document by document. With ``any_words`` a
+    document lacking a term keeps its score, and each term held adds ``COUNT_BONUS``.
     """
+    bonus = COUNT_BONUS if any_words else 0
     phrase_docs: set[int] = set()
     if len(parsed.positive) > 1:
         texts = [t.text for t in parsed.positive]
@@ -275,7 +310,7 @@ def _rank(
     groups: dict[float, set[int]] = {PHRASE_BONUS: phrase_docs, 0.0: rows - phrase_docs}
     for options in alternatives:
         places = [
-            (weight if rank == 0 else weight * SYNONYM_FACTOR, docs)
+            ((weight if rank == 0 else weight * SYNONYM_FACTOR) + bonus, docs)
             for rank, needle in enumerate(options)
             for weight, docs in matcher.places(needle, holders[needle] & rows)
         ]
@@ -291,6 +326,8 @@ def _rank(
             for weight, held in best:
                 if both := docs & held:
                     added.setdefault(round(score + weight, 6), set()).update(both)
+            if any_words and (lacking := docs - seen):
+                added.setdefault(score, set()).update(lacking)
         groups = added
     return sorted(((score, docs) for score, docs in groups.items() if docs), key=lambda group: -group[0])
 

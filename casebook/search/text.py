@@ -135,6 +135,20 @@ def parse_query(raw: str) -> ParsedQuery:
     return ParsedQuery(text=text, terms=unique)
 
 
+def term_query(term: Term, negative: list[Term] | None = None) -> str:
+    """A query for one term alone, keeping the exclusions: ``物业 -退出`` (phrases in “…”)."""
+
+    def spelled(t: Term) -> str:
+        return f"“{t.text}”" if t.phrase else t.text
+
+    return " ".join([spelled(term), *("-" + spelled(t) for t in negative or [])])
+
+
+def highlight(original: str, needles: list[str]) -> str:
+    """HTML: all of ``original`` escaped, every occurrence of a (folded) needle in ``<mark>``."""
+    return snippet(original, fold(original), needles, width=max(1, len(original)))
+
+
 def snippet(original: str, folded: str, needles: list[str], width: int = 80) -> str:
     """HTML: a window of ``original`` around the first needle found, every needle in ``<mark>``.
 

@@ -99,13 +99,28 @@ def waiting(session: DbSession) -> list[Item]:
     returned_before = review.reworked_keys(session)
     for item in items:
         item["returned_before"] = (item["kind"], item["slug"]) in returned_before
-    return items
+    return _with_scopes(session, items)
 
 
 def returned(session: DbSession, returns: Iterable[ReviewComment] | None = None) -> list[Item]:
     """Items returned to their editors (需修改) and not reworked yet (default: all), with the return comment."""
     found = review.open_returns(session).values() if returns is None else returns
-    return [{"kind": c.kind, "slug": c.slug, "title": review.title_of(session, c), "comment": c} for c in found]
+    items = [{"kind": c.kind, "slug": c.slug, "title": review.title_of(session, c), "comment": c} for c in found]
+    return _with_scopes(session, items)
+
+
+def _with_scopes(session: DbSession, items: list[Item]) -> list[Item]:
+    """Each case item gets its ``scope`` (national ones are labelled 微分享), read in one query."""
+    slugs = {item["slug"] for item in items if item["kind"] == "case" and "scope" not in item}
+    if slugs:
+        rows = session.execute(
+            select(EntryRow.slug, EntryRow.scope).where(EntryRow.kind == "case", EntryRow.slug.in_(slugs))
+        )
+        scopes: dict[str, str | None] = {slug: scope for slug, scope in rows}
+        for item in items:
+            if item["kind"] == "case":
+                item.setdefault("scope", scopes.get(item["slug"]))
+    return items
 
 
 def all_items(session: DbSession, status: str, needs_changes: set[tuple[str, str]]) -> list[EntryRow | ProjectRow]:

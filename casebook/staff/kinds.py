@@ -21,7 +21,7 @@ from ..content.model import Chapter
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
 from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
-from ..models import EntryRow
+from ..models import EntryRow, TopicRow
 
 Errors = dict[str, list[str]]
 
@@ -215,6 +215,7 @@ class ProjectKind:
             return None, "", {"year": ["请填写四位年份，例如 2021"]}
         meta, inputs = project_meta_from_form(values, status)
         known = {f"{k}/{s}" for k, s in session.execute(select(EntryRow.kind, EntryRow.slug))}
+        topics = set(session.scalars(select(TopicRow.slug)))
         body = (values.get("body") or "").replace("\r\n", "\n")
         project, problems = project_files.validate_project(
             slug,
@@ -223,6 +224,7 @@ class ProjectKind:
             body.strip("\n") + "\n",
             path=path,
             known=known,
+            topics=topics,
         )
         errors = _errors_by_input(problems, inputs)
         if project is None or errors:
@@ -251,6 +253,8 @@ class ProjectKind:
             "related": "\n".join(project.related),
             "body": project.body,
         }
+        values |= {f"{TOPIC_INPUT}{slug}": "1" for slug in project.topics}
+        values[TOPIC_ORDER] = " ".join(project.topics)
         if project.vote is not None:
             v = project.vote
             values |= {
@@ -280,6 +284,12 @@ class ProjectKind:
 
     def blank(self, args: Mapping[str, str], today: str) -> dict[str, str]:
         return {"year": today[:4], "stage": STAGES[0], "body": ""}
+
+
+TOPIC_INPUT = "topics-"
+"""The project form has one checkbox per topic, named ``topics-<slug>``."""
+TOPIC_ORDER = "topic-order"
+"""A hidden input with the topics in the file's order: the checkboxes follow topics.yml's order."""
 
 
 def row_indexes(values: Mapping[str, str], group: str) -> list[int]:
@@ -337,6 +347,12 @@ def project_meta_from_form(values: Mapping[str, str], status: str) -> tuple[dict
     if related:
         meta["related"] = related
         inputs["related"] = "related"
+    topics = [key.removeprefix(TOPIC_INPUT) for key, value in values.items() if key.startswith(TOPIC_INPUT) and value]
+    before = text(TOPIC_ORDER).split()  # the file's order comes back; newly ticked topics follow
+    topics.sort(key=lambda slug: before.index(slug) if slug in before else len(before))
+    if topics:
+        meta["topics"] = topics
+        inputs["topics"] = "topics"
     if values.get("sample"):
         meta["sample"] = True
     meta["status"] = status

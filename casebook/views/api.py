@@ -12,7 +12,7 @@ from ..content import KINDS
 from ..content.schema import Field, api_fields
 from ..db import db
 from ..models import EntryRow, TopicRow
-from ..search import IndexMissing
+from ..search import Hit, IndexMissing
 from ..web import KIND_ENDPOINT, absolute, entry_url, media_url, site_url
 from .openapi import spec
 from .search import search_index
@@ -78,25 +78,40 @@ def search() -> ResponseReturnValue:
         return jsonify(error="search index not built yet"), 503
     if result.total == 0 and result.query.positive:
         searching.record_miss(db.session, result.query.text, current_app.config["CASEBOOK_TIMEZONE"])
-    return jsonify(
-        query=result.query.text,
-        total=result.total,
-        page=result.page,
-        per_page=result.per_page,
-        results=[
-            {
-                "kind": hit.kind,
-                "slug": hit.slug,
-                "title": hit.title,
-                "url": entry_url(hit, external=True),
-                "topic": hit.topic,
-                "date": hit.date.isoformat(),
-                "snippet": hit.snippet,
-            }
-            for hit in result.hits
-        ],
-        facets=result.facets,
-    )
+    answer: dict[str, Any] = {
+        "query": result.query.text,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "results": [_hit_json(hit) for hit in result.hits],
+        "facets": result.facets,
+    }
+    partial = searching.fallback(search_index(), result, request.args, current_app.config["CASEBOOK_CONTENT_DIR"])
+    if partial is not None:  # the exact answer stays as it is (total 0); entries with some of the words beside it
+        answer["partial"] = {
+            "words": partial.word_counts,
+            "total": partial.total,
+            "page": partial.page,
+            "results": [_hit_json(hit) | {"words": hit.words} for hit in partial.hits],
+        }
+    return jsonify(answer)
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    """One search result; a case (``kind`` stays ``case``) also says which: ``scope`` local (微案例)
+    or national (微分享)."""
+    data = {
+        "kind": hit.kind,
+        "slug": hit.slug,
+        "title": hit.title,
+        "url": entry_url(hit, external=True),
+        "topic": hit.topic,
+        "date": hit.date.isoformat(),
+        "snippet": hit.snippet,
+    }
+    if hit.kind == "case":
+        data["scope"] = hit.scope
+    return data
 
 
 @bp.get("/topics")

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_t
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import project_board, queries
+from .. import communities, project_board, queries
 from ..content import KINDS
 from ..db import db
 from ..web import absolute, site_url
@@ -40,6 +40,7 @@ def sitemap() -> ResponseReturnValue:
         topics=queries.topics(db.session),
         projects=project_board.sitemap_rows(db.session),
         project_years=[y.year for y in project_board.years(db.session)],
+        communities=communities.sitemap_names(db.session),
         base=site_url(),
     )
     return Response(body, mimetype="application/xml")

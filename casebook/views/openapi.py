@@ -97,19 +97,38 @@ def _ok(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
 
 def spec(server: str) -> dict[str, Any]:
     """The API description, with ``server`` as the base URL."""
-    search_result = {
+    search_result: dict[str, Any] = {
         "type": "object",
         "required": ["kind", "slug", "title", "url", "topic", "date", "snippet"],
         "properties": {
             **{k: _ENTRY["properties"][k] for k in ("slug", "title", "url", "topic", "date")},
             "kind": {"type": "string", "enum": [*KINDS, "project"]},
+            "scope": {
+                "type": "string",
+                "enum": ["local", "national"],
+                "description": "仅 kind 为 case 时给出：微案例（local）或微分享（national）",
+            },
             "snippet": {"type": "string", "description": "HTML：转义后的文字，命中处包在 <mark> 中"},
         },
     }
+    partial_hit = {**search_result, "required": [*search_result["required"], "words"]}
+    partial_hit["properties"] = {**search_result["properties"], "words": {"type": "array", "items": {"type": "string"}}}
     search = _list_of(search_result)
     search["properties"] |= {
         "query": {"type": "string"},
         "facets": {"type": "object", "properties": {f: _COUNTS for f in _FILTERS}},
+        "partial": {
+            "type": "object",
+            "description": "仅当多个词同时出现的结果为 0 时给出：包含部分词语的内容（含词多的在前），"
+            "words 为每个词单独的篇数；total、results、facets 仍是精确结果",
+            "required": ["words", "total", "page", "results"],
+            "properties": {
+                "words": _COUNTS,
+                "total": {"type": "integer"},
+                "page": {"type": "integer"},
+                "results": {"type": "array", "items": partial_hit},
+            },
+        },
     }
     search["required"] = [*search["required"], "query", "facets"]
     topic = {

@@ -79,5 +79,6 @@ def project(year: int, slug: str) -> ResponseReturnValue:
         project=row,
         entries=entries,
         related=[entries[key] for key in row.related if key in entries],
+        topics=project_board.project_topics(db.session, row),
         title=page_title(row.title, f"{row.year}年{PROJECT_LABEL}"),
     )

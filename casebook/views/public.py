@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import media as media_files
-from .. import queries
+from .. import project_board, queries
 from ..db import db
 from ..models import EntryRow
 from ..pagecache import entry_graph, published_uploads
-from ..web import KIND_NAMES, page_title
+from ..web import KIND_NAMES, LIST_ENDPOINT, PART_NAMES, page_title
 from .auth import current_user
 
 bp = Blueprint("public", __name__)
@@ -26,6 +28,7 @@ def home() -> ResponseReturnValue:
         progress=graph.progress(),
         latest=graph.latest(),
         targets=queries.PART_TARGET,
+        projects=project_board.latest_year(db.session),
         title=page_title(),
     )
 
@@ -40,6 +43,7 @@ def topic(slug: str) -> ResponseReturnValue:
         parts=graph.topic_parts(slug, queries.PART_LIMIT),
         part_list=queries.PARTS,
         targets=queries.PART_TARGET,
+        projects=project_board.topic_projects(db.session, slug),
         title=page_title(row.label),
     )
 
@@ -66,20 +70,36 @@ def _show(kind: str, slug: str) -> ResponseReturnValue:
     )
 
 
-def _list(kind: str) -> ResponseReturnValue:
+def _list(kind: str, scope: str | None = None) -> ResponseReturnValue:
+    """A kind's list page; cases are two: 微案例 (``scope`` local) and 微分享 (national)."""
     filters = queries.clean_filters(request.args)
-    facets = queries.FILTERS if kind == "case" else tuple(f for f in queries.FILTERS if f != "scope")
+    if scope is not None:
+        filters["scope"] = scope
+    facets = tuple(f for f in queries.FILTERS if f != "scope")
     result = queries.listing(
         db.session, filters, kind=kind, page=request.args.get("page", 1, type=int) or 1, facet_names=facets
     )
+    heading = PART_NAMES[scope] if scope is not None else KIND_NAMES[kind]
     return render_template(
         "public/list.html",
         listing=result,
         kind=kind,
+        fixed=("scope",) if scope is not None else (),
         topics=queries.topic_map(db.session),
-        heading=KIND_NAMES[kind],
-        title=page_title(KIND_NAMES[kind]),
+        heading=heading,
+        title=page_title(heading),
     )
+
+
+def _other_scope(scope: str) -> ResponseReturnValue | None:
+    """An old link to the other list (``/cases/?scope=national``): a permanent redirect there,
+    with the other arguments kept; ``None`` when the link is for this list."""
+    asked = request.args.get("scope", "").strip()
+    if not asked or asked == scope:
+        return None
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "scope"}
+    target = LIST_ENDPOINT[asked if asked in ("local", "national") else scope]
+    return redirect(url_for(target, **args), 301)
 
 
 @bp.get("/interviews/")
@@ -94,7 +114,14 @@ def salons() -> ResponseReturnValue:
 
 @bp.get("/cases/")
 def cases() -> ResponseReturnValue:
-    return _list("case")
+    """微案例: this district's own cases."""
+    return _other_scope("local") or _list("case", "local")
+
+
+@bp.get("/shares/")
+def shares() -> ResponseReturnValue:
+    """微分享: cases from elsewhere in the country (still ``kind: case`` files, entries at ``/cases/<slug>``)."""
+    return _other_scope("national") or _list("case", "national")
 
 
 @bp.get("/interviews/<slug>")

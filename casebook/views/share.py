@@ -8,8 +8,9 @@ pages served from the page cache are counted too) and the template helpers ``sha
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -20,6 +21,7 @@ from ..db import db
 from ..entry_graph import Topic
 from ..models import EntryRow, TopicRow
 from ..pagecache import entry_graph
+from ..pdf import PdfBusy, html_to_pdf
 from ..project_rows import ProjectRow
 from ..render import shorten
 from ..share.counter import ViewCounter, source_of
@@ -116,6 +118,7 @@ def share_meta(
             "url": url,
             "share_page": None if page == "share" else url_for("share.topic_share", slug=topic.slug),
             "card": url_for("share.topic_card", slug=topic.slug),
+            "booklet": url_for("share.topic_booklet_pdf", slug=topic.slug),
             "qr_svg": url_for("share.topic_qr_svg", slug=topic.slug),
             "qr_png": url_for("share.topic_qr_png", slug=topic.slug),
             "qr_target": topic_share_url(topic.slug, "qr"),
@@ -179,6 +182,58 @@ def topic_card(slug: str) -> ResponseReturnValue:
         qr=qr_svg(topic_share_url(slug, "qr"), "扫码阅读").decode("utf-8"),
         title=page_title(topic.label, "打印卡片"),
     )
+
+
+def _pdf(html: str, filename: str) -> Response:
+    """``html`` as an inline PDF named ``filename`` (Chinese names by RFC 5987); 503 while another renders."""
+    folders = {
+        "/media/": current_app.config["CASEBOOK_CONTENT_DIR"] / "media",
+        "/static/": Path(current_app.static_folder or "static"),
+    }
+    try:
+        body = html_to_pdf(html, site_url(), folders)
+    except PdfBusy:
+        response = Response("正在生成其他 PDF，请稍后再试。", status=503, mimetype="text/plain")
+        response.headers["Retry-After"] = "30"
+        return response
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=\"topic.pdf\"; filename*=UTF-8''{quote(filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/topics/<slug>/card.pdf")
+def topic_card_pdf(slug: str) -> ResponseReturnValue:
+    """The A4 card as a PDF, for browsers (WeChat's among them) that cannot print a page."""
+    graph = entry_graph()
+    topic = graph.topics.get(slug) or abort(404)
+    html = render_template(
+        "share/card.html",
+        topic=topic,
+        parts=graph.topic_parts(slug, queries.PART_LIMIT),
+        part_list=queries.PARTS,
+        meta=share_meta(topic, page="card"),
+        qr=qr_svg(topic_share_url(slug, "qr"), "扫码阅读").decode("utf-8"),
+        title=page_title(topic.label, "打印卡片"),
+        pdf=True,
+    )
+    return _pdf(html, f"第{topic.number}期 {topic.title} 卡片.pdf")
+
+
+@bp.get("/topics/<slug>.pdf")
+def topic_booklet_pdf(slug: str) -> ResponseReturnValue:
+    """The whole loop of a topic as a booklet: cover, contents, every published entry with its pictures."""
+    topic = entry_graph().topics.get(slug) or abort(404)
+    html = render_template(
+        "pdf/booklet.html",
+        topic=topic,
+        parts=queries.topic_articles(db.session, slug),
+        part_list=queries.PARTS,
+        meta=share_meta(topic, page="share"),
+        qr=qr_svg(topic_share_url(slug, "qr"), "扫码阅读").decode("utf-8"),
+        title=page_title(topic.label),
+    )
+    return _pdf(html, f"第{topic.number}期 {topic.title}.pdf")
 
 
 def _image(body: bytes, mimetype: str) -> Response:

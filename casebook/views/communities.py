@@ -1,0 +1,31 @@
+"""Community pages: ``/communities/<社区名>``, named exactly as in places.yml; every entry and
+民生实事 project of the community, its interviews first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template
+from flask.typing import ResponseReturnValue
+
+from .. import communities
+from ..db import db
+from ..pagecache import entry_graph
+from ..web import KIND_NAMES, page_title
+
+bp = Blueprint("communities", __name__, url_prefix="/communities")
+
+
+@bp.get("/<name>")
+def community(name: str) -> ResponseReturnValue:
+    places = communities.read_places_file(Path(current_app.config["CASEBOOK_CONTENT_DIR"]))
+    found = communities.community(db.session, places, name)
+    if found is None:
+        abort(404)
+    return render_template(
+        "public/community.html",
+        community=found,
+        topic_index=entry_graph().topics,
+        kind_names=KIND_NAMES,
+        title=page_title(found.name, found.street),
+    )
