@@ -173,13 +173,18 @@ def heading_anchor(text: str) -> str:
     return words[:80].rstrip("-") or "section"
 
 
+def _inline_text(inner: str) -> str:
+    """The text of a heading's inline HTML: tags dropped without a space (``见<a>文件</a>`` → ``见文件``)."""
+    return _SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub("", inner))).strip()
+
+
 def anchor_headings(fragment: str) -> str:
     """Give every bare ``<h2>``…``<h6>`` of sanitized HTML an ``id`` from its text, unique in ``fragment``."""
     taken: set[str] = set(PAGE_IDS)
 
     def anchored(match: re.Match[str]) -> str:
         level, inner = match.groups()
-        base = heading_anchor(plain_text(inner))
+        base = heading_anchor(_inline_text(inner))
         anchor, n = base, 1
         while anchor in taken:
             n += 1
@@ -195,7 +200,7 @@ def headings(rendered_html: str | None, levels: tuple[int, ...] = (2, 3)) -> lis
     found = []
     for level, anchor, inner in _ANCHORED_HEADING_RE.findall(rendered_html or ""):
         if int(level) in levels:
-            found.append(Heading(int(level), html.unescape(anchor), plain_text(inner)))
+            found.append(Heading(int(level), html.unescape(anchor), _inline_text(inner)))
     return found
 
 

@@ -198,9 +198,7 @@ def test_csv_keeps_the_exact_values(client: FlaskClient, fixture_year: Path) -> 
     assert "万" not in text.replace("万元", "")
 
 
-def test_gzh_table_reads_in_wan_and_never_breaks_a_figure(
-    app: Flask, fixture_year: Path, tmp_path: Path
-) -> None:
+def test_gzh_table_reads_in_wan_and_never_breaks_a_figure(app: Flask, fixture_year: Path, tmp_path: Path) -> None:
     staff = staff_client(app, "figures-editor", "editor")
     html = staff.get(f"/projects/{FIXTURE_YEAR}/lvdi/gzh?raw=1").get_data(as_text=True)
     cells = re.findall(r'<span style="([^"]*)">([^<]*)</span>', html)
