@@ -21,7 +21,7 @@ from casebook.catalog.documents import published_docs
 from casebook.db import db
 from casebook.render import Heading, headings, render_markdown
 
-from .browserkit import launched_chromium, prepare_app, serving, sideways_scroll, write_content
+from .browserkit import launched_chromium, prepare_app, serving, sideways_scroll, wait_until, write_content
 from .conftest import WriteEntry
 from .staffkit import staff_client
 
@@ -178,7 +178,7 @@ def test_toc_is_collapsed_on_a_phone_and_its_links_scroll_to_the_headings(served
         box = link.bounding_box()
         assert box and box["height"] >= 44
         link.click()
-        page.wait_for_function("location.hash.length > 1")
+        wait_until(page, "location.hash.length > 1")
         assert page.evaluate("decodeURIComponent(location.hash)") == "#一议事规则"
         assert -2 <= _heading_top(page, "一议事规则") < 40
         assert sideways_scroll(page) <= 0
