@@ -60,9 +60,8 @@ def main() -> None:
             for kind, url in (("card", f"/topics/{topic}/card.pdf"), ("booklet", f"/topics/{topic}.pdf")):
                 times = [timed(client, url) for _ in range(3)]
                 best = min(t[0] for t in times)
-                print(
-                    f"{name:18} {topic:22} {kind:8} best of 3 {best:6.2f} s  {times[0][1] / 1024:7.0f} KiB {times[0][2]:4} pages"
-                )
+                size, pages = times[0][1] / 1024, times[0][2]
+                print(f"{name:18} {topic:22} {kind:8} best of 3 {best:6.2f} s  {size:7.0f} KiB {pages:4} pages")
         sys.stdout.flush()
 
 
