@@ -28,7 +28,7 @@ from .conftest import DEMO
 from .convertkit import interview_docx
 from .staffkit import entry_form, form_of, login, token
 
-PASSWORD = "无障碍 测试 密码"
+PASSWORD = "无障碍检查 每个页面 2026!"
 ADMIN = "管理员老周"
 EDITOR = "编辑小王"
 STAFF = {ADMIN: "admin", EDITOR: "editor"}
