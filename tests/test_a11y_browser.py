@@ -29,8 +29,8 @@ COUNTS = os.environ.get("CASEBOOK_A11Y_COUNTS")
 
 SECONDARY = (
     "small, figcaption, caption, time, sup, sub, .site-footer, .crumbs, .badge, .count, .chip, .card-meta, "
-    ".card-foot, .loop, .hint, .muted, .secondary, legend, .comment-meta, .share-hint, .share-step, .indicator-figures, "
-    ".indicator-note, .timeline, .gzh-meta, .gzh-note, .gzh-readmore, .gzh-video-link, .footnote-ref, .url, .sample"
+    ".card-foot, .loop, .hint, .muted, .secondary, legend, .comment-meta, .share-hint, .share-step, "
+    ".indicator-figures, .indicator-note, .timeline, .footnote-ref, .url, .sample"
 )
 """Text inside these is secondary (metadata, dates, captions, counts, hints, breadcrumbs, the footer, a
 form's row numbers): >= 14 px. Text inside ``svg[role=img]`` (a chart: a picture with its text
@@ -67,12 +67,14 @@ MEASURE = """([secondary, primary]) => {
   const seen = new Set();
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
-    if (!el || seen.has(el) || !node.textContent.trim() || el.closest('script, style, noscript, textarea, svg[role=img]')) continue;
+    if (!el || seen.has(el) || !node.textContent.trim()) continue;
+    if (el.closest('script, style, noscript, textarea, svg[role=img]')) continue;
     seen.add(el);
     if (!visible(el)) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
     const least = el.closest(secondary) ? 14 : 16;
-    if (size < least - 0.01) problems.push(`text ${size}px < ${least}px: ${path(el)} “${node.textContent.trim().slice(0, 20)}”`);
+    const sample = node.textContent.trim().slice(0, 20);
+    if (size < least - 0.01) problems.push(`text ${size}px < ${least}px: ${path(el)} “${sample}”`);
   }
   const block = 'p, li, dd, td, th, blockquote, figcaption, small, span.snippet, .card-text';
   for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, summary, textarea')) {
@@ -146,7 +148,11 @@ def counts() -> Iterator[dict[str, list[int]]]:
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("name", [page.name for page in PAGES])
 def test_page_is_accessible_in_browser(
-    site: tuple[str, dict[str, Page]], contexts: dict[tuple[str, bool], Any], counts: dict[str, list[int]], name: str, viewport: str
+    site: tuple[str, dict[str, Page]],
+    contexts: dict[tuple[str, bool], Any],
+    counts: dict[str, list[int]],
+    name: str,
+    viewport: str,
 ) -> None:
     base, pages = site
     page_info = pages[name]
