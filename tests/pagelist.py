@@ -72,6 +72,8 @@ NOT_HTML: dict[str, str] = {
     "word.interview": "Word document",
     "word.salon": "Word document",
     "projects.board_csv": "CSV",
+    "share.topic_card_pdf": "PDF",
+    "share.topic_booklet_pdf": "PDF",
     "staff_import.report_json": "JSON",
     "staff_settings.job_json": "JSON job status",
 }
@@ -87,6 +89,8 @@ PAGES: list[Page] = [
     Page("public.cases", "/cases/"),
     Page("public.interviews", "/interviews/"),
     Page("public.salons", "/salons/"),
+    Page("public.shares", "/shares/"),
+    Page("communities.community", "/communities/柳岸社区"),
     Page("public.case", f"/cases/{PUBLIC}"),
     Page("public.case", "/cases/haizhou-dianti"),  # a national case
     Page("public.interview", "/interviews/dianti-liuan"),
@@ -96,6 +100,8 @@ PAGES: list[Page] = [
     Page("search.page", "/search"),
     Page("search.page", "/search?q=电梯"),
     Page("search.page", "/search?q=没有这个词语"),
+    Page("search.page", "/search?q=电梯 没有这个词语"),  # each word's count and the partial matches
+    Page("search.page", "/search?q=电梯&page=99"),  # past the last page
     Page("projects.years", "/projects/"),
     Page("projects.board", "/projects/2023"),
     Page("projects.project", "/projects/2023/jiazhuang-dianti"),

@@ -30,7 +30,8 @@ COUNTS = os.environ.get("CASEBOOK_A11Y_COUNTS")
 SECONDARY = (
     "small, figcaption, caption, time, sup, sub, .site-footer, .crumbs, .badge, .count, .chip, .card-meta, "
     ".card-foot, .loop, .hint, .muted, .secondary, legend, .comment-meta, .share-hint, .share-step, "
-    ".indicator-figures, .indicator-note, .timeline, .footnote-ref, .url, .sample"
+    ".indicator-figures, .indicator-note, .timeline, .footnote-ref, .url, .sample, .link-list-meta, .community-street, "
+    ".search-topic-summary"
 )
 """Text inside these is secondary (metadata, dates, captions, counts, hints, breadcrumbs, the footer, a
 form's row numbers): >= 14 px. Text inside ``svg[role=img]`` (a chart: a picture with its text
