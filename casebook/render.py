@@ -1,8 +1,12 @@
 """Markdown → sanitized HTML, plain-text excerpts, Chinese dates; video embeds (from ``video.py``).
 
-Rendering happens at sync time; pages only show the stored result. Sanitizing is the last
-step, so nothing a content file says (raw HTML, event handlers, ``javascript:`` links)
-reaches a page.
+Rendering happens at sync time; pages only show the stored result. Sanitizing comes before the
+heading anchors, the only attribute added after it, so nothing a content file says (raw HTML,
+event handlers, ``javascript:`` links, its own ``id``) reaches a page.
+
+Heading anchors: every ``<h2>``…``<h6>`` gets an ``id`` made from its text (Chinese kept, so
+``## 一、缘起`` is ``#一缘起``), unique within the body (``-2``, ``-3`` … on a repeat).
+``headings`` reads them back for the table of contents.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import datetime as dt
 import html
 import re
 import threading
+import unicodedata
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -20,7 +26,19 @@ from markdown.treeprocessors import Treeprocessor
 from .media import SIZES, srcset_for
 from .video import VideoEmbed, video_embed
 
-__all__ = ["VideoEmbed", "chinese_date", "excerpt", "plain_text", "render_markdown", "sanitize", "video_embed"]
+__all__ = [
+    "Heading",
+    "VideoEmbed",
+    "anchor_headings",
+    "chinese_date",
+    "excerpt",
+    "heading_anchor",
+    "headings",
+    "plain_text",
+    "render_markdown",
+    "sanitize",
+    "video_embed",
+]
 
 _EXTENSIONS = ["extra", "sane_lists"]
 _local = threading.local()
@@ -123,7 +141,67 @@ def render_markdown(text: str, media_url: str = "/media/") -> str:
         md.treeprocessors.register(_UploadSrcset(md), "upload_srcset", 5)  # after inline (20) made the <img>
     rendered = md.reset().convert(text)
     rendered = re.sub(r"<(/?)h1\b", r"<\1h2", rendered)
-    return sanitize(rendered, media_url)
+    return anchor_headings(sanitize(rendered, media_url))
+
+
+# nh3 writes a heading with no attribute at all (none is allowed), so this matches every heading
+# of sanitized HTML and nothing a content file could have smuggled in.
+_BARE_HEADING_RE = re.compile(r"<h([2-6])>(.*?)</h\1>", re.DOTALL)
+_ANCHORED_HEADING_RE = re.compile(r'<h([2-6]) id="([^"]*)">(.*?)</h\1>', re.DOTALL)
+_ANCHOR_DROP_RE = re.compile(r"[^\w\s-]+")
+_ANCHOR_SPACE_RE = re.compile(r"[\s_-]+")
+PAGE_IDS = frozenset({"main", "content", "top", "toc", "share-data"})
+"""Ids the page around a body uses or may use (skip links, the share data): a heading never takes one."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """One heading of a rendered body: its level (2 for ``<h2>``), anchor (the ``id``) and text."""
+
+    level: int
+    anchor: str
+    text: str
+
+
+def heading_anchor(text: str) -> str:
+    """The anchor of a heading's text: letters (any script) and digits, words joined by ``-``.
+
+    ``一、缘起`` → ``一缘起``; ``Q&A 环节`` → ``qa-环节``; a heading of punctuation only → ``section``.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    words = _ANCHOR_SPACE_RE.sub("-", _ANCHOR_DROP_RE.sub("", text)).strip("-")
+    return words[:80].rstrip("-") or "section"
+
+
+def _inline_text(inner: str) -> str:
+    """The text of a heading's inline HTML: tags dropped without a space (``见<a>文件</a>`` → ``见文件``)."""
+    return _SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub("", inner))).strip()
+
+
+def anchor_headings(fragment: str) -> str:
+    """Give every bare ``<h2>``…``<h6>`` of sanitized HTML an ``id`` from its text, unique in ``fragment``."""
+    taken: set[str] = set(PAGE_IDS)
+
+    def anchored(match: re.Match[str]) -> str:
+        level, inner = match.groups()
+        base = heading_anchor(_inline_text(inner))
+        anchor, n = base, 1
+        while anchor in taken:
+            n += 1
+            anchor = f"{base}-{n}"
+        taken.add(anchor)
+        return f'<h{level} id="{html.escape(anchor)}">{inner}</h{level}>'
+
+    return _BARE_HEADING_RE.sub(anchored, fragment)
+
+
+def headings(rendered_html: str | None, levels: tuple[int, ...] = (2, 3)) -> list[Heading]:
+    """The anchored headings of ``levels`` in a rendered body, in order (the table of contents)."""
+    found = []
+    for level, anchor, inner in _ANCHORED_HEADING_RE.findall(rendered_html or ""):
+        if int(level) in levels:
+            found.append(Heading(int(level), html.unescape(anchor), _inline_text(inner)))
+    return found
 
 
 _TAG_RE = re.compile(r"<[^>]+>")

@@ -24,7 +24,7 @@ from .content.schema import (
     VALUE_LABELS,
 )
 from .media import SIZES, srcset_for
-from .render import chinese_date, shorten, video_embed
+from .render import chinese_date, headings, shorten, video_embed
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +189,7 @@ def init_app(app: Flask) -> None:
     """Register filters, globals, error pages and the query limit (security headers: ``headers.py``)."""
     app.jinja_env.filters["cndate"] = chinese_date
     app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["toc"] = headings
     app.extensions["casebook.urls"] = {}
     app.jinja_env.globals.update(
         url_for=url_for,

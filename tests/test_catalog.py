@@ -34,7 +34,7 @@ def test_first_sync_adds_and_renders(app: Flask, write_entry: WriteEntry, resync
     report = resync()
     assert (report.added, report.full) == (1, True)
     row = rows(app)["interview/one"]
-    assert row.body_html == "<h2>要点</h2>\n<p><strong>加粗</strong></p>"  # rendered at sync time
+    assert row.body_html == '<h2 id="要点">要点</h2>\n<p><strong>加粗</strong></p>'  # rendered at sync time
     assert row.tags == ["楼院", "自治"] and row.year == 2022
     with app.app_context():
         first = db.session.scalars(select(TopicRow).order_by(TopicRow.number)).first()

@@ -231,7 +231,9 @@ def test_a_0005_database_gains_project_topics_and_the_next_sync_fills_them(demo_
     app = create_app({"TESTING": True, "CONTENT_DIR": demo_content, "DATA_DIR": data})
     with app.app_context():
         assert migrate.current(db.engine) == migrate.head()
-        assert db.session.execute(text("SELECT topics FROM project")).scalar_one() == "[]"
+        # the column exists; the old row reads as naming no topic unless start-up cleared a catalog of an
+        # older layout (catalog.state.SCHEMA_VERSION), which the next sync fills again either way
+        assert db.session.execute(text("SELECT topics FROM project")).scalars().all() in ([], ["[]"])
         assert db.session.get(Setting, "projects_known_entries") is None  # the next sync re-reads projects
         sync(db.session, demo_content)
         db.session.commit()

@@ -6,6 +6,7 @@ Read back with pypdf: the text a reader sees, the fonts embedded, the pages. Bui
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from casebook import pdf
-from tests.conftest import WriteEntry
+from tests.browserkit import launched_chromium, prepare_app, serving, sideways_scroll
+from tests.conftest import DEMO, WriteEntry
 
 
 def _text(body: bytes) -> str:
@@ -174,3 +176,34 @@ def test_a_second_render_waits_its_turn_and_gives_up_with_busy(tmp_path: Path) -
     with pdf._render_lock, pytest.raises(pdf.PdfBusy):
         pdf.html_to_pdf("<p>测试</p>", "https://cases.example.org", {}, wait=0.05)
     assert pdf.html_to_pdf("<p>测试</p>", "https://cases.example.org", {}).startswith(b"%PDF")
+
+
+@pytest.mark.browser
+def test_a_phone_finds_the_card_pdf_link_and_it_opens_a_pdf_without_policy_violations(
+    tmp_path: Path,
+) -> None:
+    """In chromium at 360 px: the card page shows 下载 PDF, the strict CSP reports nothing, the link opens a PDF."""
+    content = Path(shutil.copytree(DEMO, tmp_path / "content"))
+    app = prepare_app(content, tmp_path / "data")
+    watch = (
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.effectiveDirective));"
+    )
+    with serving(app) as url, launched_chromium() as browser:
+        context = browser.new_context(viewport={"width": 360, "height": 640}, locale="zh-CN")
+        context.add_init_script(watch)
+        page = context.new_page()
+        response = page.goto(url + "/topics/dianti-jiazhuang/card")
+        assert response is not None and "script-src 'self';" in response.headers["content-security-policy"]
+        link = page.locator("a[href$='/topics/dianti-jiazhuang/card.pdf']")
+        assert link.inner_text().strip() == "下载 PDF"
+        assert link.is_visible()
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= 24 and box["width"] >= 24
+        assert sideways_scroll(page) == 0
+        answer = page.request.get(url + str(link.get_attribute("href")))
+        assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+        assert answer.body().startswith(b"%PDF")
+        page.wait_for_timeout(300)  # violation events arrive as tasks
+        assert page.evaluate("window.__violations") == []
+        context.close()

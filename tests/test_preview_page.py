@@ -153,4 +153,4 @@ def test_live_preview_of_a_half_typed_form(published: None, editor: FlaskClient)
     assert "（未填写标题）" in html and "刚开始写" in html and "<iframe" in html
     assert "第1期" not in html  # no topic chosen yet: none shown
     body_only = editor.post("/staff/preview", json={"body": "## 小节"}, headers={"X-CSRFToken": tok}).get_json()
-    assert body_only["html"].startswith("<h2>") and "<article" not in body_only["html"]
+    assert body_only["html"].startswith('<h2 id="') and "<article" not in body_only["html"]

@@ -182,8 +182,8 @@ def test_project_gzh_export_is_inline_styled_with_figures(staff: FlaskClient, pr
     assert "2021年民生实事" in article and "牵头单位：区民政局" in article
     assert "赞成 <strong" in article and ">190</strong> 票" in article
     assert re.search(
-        r"<td[^>]*>助餐人次</td><td[^>]*>19500人次</td><td[^>]*>24305人次</td>"
-        r"<td[^>]*>124.64%（超额完成）</td>",
+        r"<td[^>]*>助餐人次</td><td[^>]*><span[^>]*>1.95万人次</span></td><td[^>]*><span[^>]*>2.43万人次</span></td>"
+        r"<td[^>]*><span[^>]*>124.64%</span>（超额完成）</td>",
         article,
     )
     assert "选定第一批点位。" in article and "建议周末也开。" in article

@@ -102,8 +102,13 @@ def test_rounding_edge_cases_on_the_board(
         assert f'<span class="indicator-rate">{shown}</span>' in page
     assert "E+" not in page and "e+" not in page
     # the zero plan is dropped: its achieved count is shown without a rate
-    assert '完成 <strong>5</strong>件<span class="muted">（未设计划数）</span>' in page
-    assert "完成 <strong>12345678901234567.1</strong>公里 / 计划 0.1公里" in page  # exact, not via float
+    assert (
+        '完成 <strong><data class="figure" value="5">5件</data></strong><span class="muted">（未设计划数）</span>'
+        in page
+    )
+    # read in 亿, the exact figure (not via float) kept in the value and the title
+    big = '<data class="figure" value="12345678901234567.1" title="12345678901234567.1公里">123456789.01亿公里</data>'
+    assert f'完成 <strong>{big}</strong> / 计划 <data class="figure" value="0.1">0.1公里</data>' in page
     assert page.count('class="bar"') == 5
     assert page.count('class="bar-over"') == 2  # only the two exceeding bars draw a part beyond the 100% mark
 

@@ -73,6 +73,9 @@ def test_suite_passes_with_a_real_entry_in_content(tmp_path: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
 
+    # npm's packages (node_modules/, ignored by git: `npm ci` installs axe-core for test_a11y_browser.py)
+    if (REPO / "node_modules").is_dir():
+        (copy / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     # the copy is a git checkout too (files staged, nothing committed): tests that copy the repository
     # again (test_add_field.py) list its files the same way
     subprocess.run(["git", "init", "-q"], cwd=copy, check=True)

@@ -17,8 +17,8 @@ from casebook.render import chinese_date, excerpt, plain_text, render_markdown, 
     ("source", "expected"),
     [
         ("**重点**", "<p><strong>重点</strong></p>"),
-        ("# 标题", "<h2>标题</h2>"),  # the page owns <h1>
-        ("## 做法\n\n- 一\n- 二", "<h2>做法</h2>\n<ul>\n<li>一</li>\n<li>二</li>\n</ul>"),
+        ("# 标题", '<h2 id="标题">标题</h2>'),  # the page owns <h1>; headings get anchors
+        ("## 做法\n\n- 一\n- 二", '<h2 id="做法">做法</h2>\n<ul>\n<li>一</li>\n<li>二</li>\n</ul>'),
         ("> 引用", "<blockquote>\n<p>引用</p>\n</blockquote>"),
         ("![院子](media/yard.jpg)", '<p><img alt="院子" src="/media/yard.jpg" loading="lazy"></p>'),
         ("[链接](https://example.org)", '<p><a href="https://example.org" rel="noopener noreferrer">链接</a></p>'),

@@ -91,7 +91,7 @@ def test_external_links_become_numbered_footnotes(client: FlaskClient, loop: Non
     assert re.search(r"区里的通知<sup[^>]*>\[1\]</sup>", html)
     assert re.search(r"同一个通知<sup[^>]*>\[1\]</sup>", html)  # the same URL keeps its number
     assert re.search(r"另一个网站<sup[^>]*>\[2\]</sup>", html)
-    note = r'<p style="[^"]*font-size: 12px;[^"]*">\[1\] 区里的通知：https://www.example.gov.cn/tongzhi</p>'
+    note = r'<p style="[^"]*font-size: 16px;[^"]*">\[1\] 区里的通知：https://www.example.gov.cn/tongzhi</p>'
     assert re.search(note, html)
     assert "[2] 另一个网站：http://other.example.com/a?b=1&amp;c=2</p>" in html
     assert re.search(r'<a href="https://mp.weixin.qq.com/s/AbCdEf" style="[^"]*">公众号文章</a>', html)

@@ -26,10 +26,11 @@ KNOWN_KEY = "projects_known_entries"
 """Hash of the entry keys: projects' ``related`` links are checked against them."""
 GENERATION_KEY = "catalog_generation"
 SCHEMA_KEY = "catalog_schema"
-SCHEMA_VERSION = 2
-"""The layout of the catalog tables. Bump it with any change to them: the next ``casebook sync``
-(``serve`` syncs first) drops and recreates those tables and rebuilds them from ``content/``.
-1: the first release (no stored version); 2: ``entry.chapters``."""
+SCHEMA_VERSION = 3
+"""The layout of the catalog tables. Bump it with any change to them (or to what they store, such
+as the rendered body HTML): the next ``casebook sync`` (``serve`` syncs first) drops and recreates
+those tables and rebuilds them from ``content/``.
+1: the first release (no stored version); 2: ``entry.chapters``; 3: heading anchors in ``body_html``."""
 
 
 def catalog_tables() -> list[Table]:

@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
 
 from .. import project_board
 from ..content.project_model import PROJECT_LABEL, STAGES, milestone_label, plain_number
 from ..db import db
+from ..numbers import exact_text, readable_with_unit
 from ..web import page_title
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -20,6 +22,23 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 def _plain(value: Decimal | int | None) -> str:
     """Exact number text without exponent or trailing zeros."""
     return "" if value is None else plain_number(Decimal(value))
+
+
+@bp.app_template_filter("readable")
+def _readable(value: Decimal | int | None, unit: str = "") -> str:
+    """A figure with its unit as people read it (``82万平方米``); empty for None. See ``numbers.py``."""
+    return readable_with_unit(value, unit)
+
+
+@bp.app_template_filter("figure")
+def _figure(value: Decimal | int | None, unit: str = "") -> Markup:
+    """``<data value="820000">82万平方米</data>``: read in 万, the exact value kept (and in ``title``
+    when it differs); the class keeps figure and unit on one line. ``—`` for None."""
+    if value is None:
+        return Markup("—")
+    exact, shown = exact_text(value), readable_with_unit(value, unit)
+    title = "" if shown == exact + unit else Markup(' title="{}"').format(exact + unit)
+    return Markup('<data class="figure" value="{}"{}>{}</data>').format(exact, title, escape(shown))
 
 
 @bp.app_template_filter("month_or_day")
