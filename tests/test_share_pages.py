@@ -61,11 +61,12 @@ def test_share_page_shows_the_whole_loop(client: FlaskClient, loop: None) -> Non
 def test_share_page_fits_the_budget_without_third_party_scripts(client: FlaskClient, loop: None) -> None:
     html = client.get("/topics/louyuan/share").get_data(as_text=True)
     stylesheets = re.findall(r'<link rel="stylesheet" href="/static/([^"]+)"', html)
-    assert stylesheets == ["casebook.css", "share.css"]
+    assert stylesheets == ["casebook.css", "share.css", "elder.css"]  # elder.css: 长辈模式, on every page
     css = sum((STATIC / name).stat().st_size for name in stylesheets)
     assert len(html.encode()) + css < 60 * 1024
     scripts = re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
-    assert scripts == ["/static/share.js"]  # WeChat's SDK appears only when configured (test_wechat)
+    # WeChat's SDK appears only when configured (test_wechat); elder.js switches 长辈模式 on every page
+    assert scripts == ["/static/share.js", "/static/elder.js"]
 
 
 def test_cover_image_is_absolute(content_dir: Path, client: FlaskClient, resync: Callable[[], Any]) -> None:
