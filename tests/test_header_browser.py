@@ -10,7 +10,10 @@ import pytest
 from .browserkit import SHOTS, open_at_font_scale
 from .test_browser import browser, live_server  # noqa: F401  (module-scoped fixtures)
 
-NAV = ["主题", "一谈", "微沙龙", "微案例", "微分享", "民生实事", "搜索"]
+NAV = ["一谈", "微沙龙", "微案例", "微分享", "民生实事", "搜索"]
+"""The tabs a phone shows: 主题 is left to the site name on phones (both open the topic list), so six
+16 px tabs of at least 44 px fit one row at 360 px."""
+WIDE_NAV = ["主题", *NAV]
 
 
 def _header(browser: Any, url: str, font_scale: int, width: int = 360) -> dict[str, Any]:  # noqa: F811
@@ -21,7 +24,7 @@ def _header(browser: Any, url: str, font_scale: int, width: int = 360) -> dict[s
             """() => {
               const doc = document.documentElement;
               const nav = document.querySelector('.site-nav');
-              const links = [...nav.querySelectorAll('a')].map(a => {
+              const links = [...nav.querySelectorAll('a')].filter(a => a.getClientRects().length).map(a => {
                 const r = a.getBoundingClientRect();
                 return {text: a.textContent.trim(), top: Math.round(r.top), left: r.left, right: r.right,
                         height: r.height, clipped: a.scrollWidth > a.clientWidth + 1};
@@ -76,3 +79,10 @@ def test_nav_wraps_into_full_rows_at_large_font(browser: Any, live_server: str, 
     lefts = [min(link["left"] for link in row) for row in by_row.values()]
     rights = [max(link["right"] for link in row) for row in by_row.values()]
     assert max(lefts) - min(lefts) < 2 and max(rights) - min(rights) < 2
+
+
+@pytest.mark.browser
+def test_a_wide_screen_shows_every_tab_including_topics(browser: Any, live_server: str) -> None:  # noqa: F811
+    header = _header(browser, live_server + "/", 100, 1280)
+    assert [link["text"] for link in header["links"]] == WIDE_NAV
+    assert len(_rows(header["links"])) == 1
