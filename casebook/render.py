@@ -91,10 +91,21 @@ _ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+_BLANKS = re.compile(r"[\x00-\x20]")
+
+
+def _foreign_scheme(value: str) -> bool:
+    """True when ``value`` read with every blank and control character removed (as a lenient parser
+    might: browsers drop tabs and newlines from URLs) names a scheme outside ``_URL_SCHEMES``."""
+    found = _SCHEME.match(_BLANKS.sub("", value).lower())
+    return found is not None and found.group(1) not in _URL_SCHEMES
 
 
 def _rewrite_url(media_url: str):  # type: ignore[no-untyped-def]
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if attr in ("src", "href") and _foreign_scheme(value):  # "java script:", "java\tscript:" …
+            return None
         if attr in ("src", "href") and value.startswith("media/"):
             return media_url + value.removeprefix("media/")
         if attr == "srcset":  # only the exact srcset of an uploaded picture, never free text

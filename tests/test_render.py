@@ -81,6 +81,32 @@ def test_no_markdown_input_produces_script(source: str) -> None:
     assert checker.found == []
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[点我](java\tscript:alert(1))",  # Markdown turns the tab into spaces; a lenient parser drops them
+        "[点我](java    script:alert(1))",
+        "[](java\tscript:)",  # what the property test above once generated
+        '<a href="java&#9;script:alert(1)">点我</a>',
+        "[点我](JaVa\nScRiPt:alert(1))",
+        "![图](vb script:x)",
+        "[点我](data :text/html,x)",
+    ],
+)
+def test_a_script_url_split_by_blanks_loses_its_link(source: str) -> None:
+    checker = _UnsafeMarkup()
+    checker.feed(render_markdown(source))
+    checker.close()
+    assert checker.found == []
+    assert "script" not in render_markdown(source).lower().replace("点我", "")
+
+
+def test_ordinary_links_keep_their_address() -> None:
+    html = render_markdown("[一](https://example.org/a:b) [二](mailto:a@example.org) [三](/cases/x) ![图](media/a.png)")
+    kept = ('href="https://example.org/a:b"', 'href="mailto:a@example.org"', 'href="/cases/x"', 'src="/media/a.png"')
+    assert all(url in html for url in kept), html
+
+
 class _UnsafeMarkup(HTMLParser):
     """Collects scripts, event-handler attributes and script URLs, as a browser would parse them."""
 
