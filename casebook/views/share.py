@@ -169,11 +169,11 @@ def topic_share(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/topics/<slug>/card")
-def topic_card(slug: str) -> ResponseReturnValue:
+def _card(slug: str, pdf: bool = False) -> tuple[Topic, str]:
+    """A topic and its A4 card's HTML (``pdf``: without the buttons and script of the page)."""
     graph = entry_graph()
     topic = graph.topics.get(slug) or abort(404)
-    return render_template(
+    html = render_template(
         "share/card.html",
         topic=topic,
         parts=graph.topic_parts(slug, queries.PART_LIMIT),
@@ -181,7 +181,14 @@ def topic_card(slug: str) -> ResponseReturnValue:
         meta=share_meta(topic, page="card"),
         qr=qr_svg(topic_share_url(slug, "qr"), "扫码阅读").decode("utf-8"),
         title=page_title(topic.label, "打印卡片"),
+        pdf=pdf,
     )
+    return topic, html
+
+
+@bp.get("/topics/<slug>/card")
+def topic_card(slug: str) -> ResponseReturnValue:
+    return _card(slug)[1]
 
 
 def _pdf(html: str, filename: str) -> Response:
@@ -205,18 +212,7 @@ def _pdf(html: str, filename: str) -> Response:
 @bp.get("/topics/<slug>/card.pdf")
 def topic_card_pdf(slug: str) -> ResponseReturnValue:
     """The A4 card as a PDF, for browsers (WeChat's among them) that cannot print a page."""
-    graph = entry_graph()
-    topic = graph.topics.get(slug) or abort(404)
-    html = render_template(
-        "share/card.html",
-        topic=topic,
-        parts=graph.topic_parts(slug, queries.PART_LIMIT),
-        part_list=queries.PARTS,
-        meta=share_meta(topic, page="card"),
-        qr=qr_svg(topic_share_url(slug, "qr"), "扫码阅读").decode("utf-8"),
-        title=page_title(topic.label, "打印卡片"),
-        pdf=True,
-    )
+    topic, html = _card(slug, pdf=True)
     return _pdf(html, f"第{topic.number}期 {topic.title} 卡片.pdf")
 
 
