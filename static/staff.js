@@ -17,7 +17,10 @@
   /* live preview: the server renders the whole form through the public page's article template
      (entries) or the body alone (projects), with the public renderer and sanitizer */
   var sent = 0;
+  var leaving = false;  /* the form is being sent: no more previews (their answers would race the redirect) */
+  form.addEventListener("submit", function () { leaving = true; });
   function renderPreview() {
+    if (leaving) return;
     var mine = ++sent;
     state.textContent = "更新中…";
     fetch(form.dataset.previewUrl, {

@@ -77,3 +77,32 @@ def test_https_behind_a_trusted_proxy_comes_from_forwarded_proto(content_dir: Pa
     untrusted = _app(content_dir, tmp_path / "other", PROXY_COUNT=0)
     response = _login_response(untrusted, headers=headers)
     assert _set_cookies(response)[0].startswith("session=")  # a forged header changes nothing
+
+
+def test_a_background_preview_cannot_overwrite_the_message_a_redirect_stored(app: Flask) -> None:
+    """The editor's preview (a fetch) that left before 提交审核 and answers after its redirect: it must not
+    send the session back as it was, or the 已提交审核 message of the next page is lost."""
+    add_user(app, "racer", "editor")
+    client = app.test_client()
+    login(client, "racer")
+    csrf = token(client, "/staff/new/case")
+    before = client.get_cookie("__Host-session")
+    assert before is not None
+    form = {
+        "csrf_token": csrf,
+        "title": "赛跑的预览",
+        "slug": "saipao",
+        "topic": "louyuan",
+        "date": "2022-03-01",
+        "body": "正文。",
+        "action": "save",
+    }
+    saved = client.post("/staff/new/case", data=form)
+    assert saved.status_code == 302 and _set_cookies(saved)  # the flash travels in the new cookie
+    # the preview, sent with the cookie of before the save, answers afterwards: no cookie in its answer
+    client.set_cookie("__Host-session", before.value, domain=before.domain, path=before.path)
+    late = client.post("/staff/preview", json={"body": "**预览**"}, headers={"X-CSRFToken": csrf})
+    assert late.status_code == 200 and "<strong>预览</strong>" in late.get_json()["html"]
+    assert _set_cookies(late) == []
+    # a page load still refreshes the session (its expiry moves on)
+    assert any(c.startswith("__Host-session=") for c in _set_cookies(client.get("/staff/")))

@@ -20,7 +20,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
@@ -166,6 +166,16 @@ class SessionCookie(SecureCookieSessionInterface):
 
     def get_cookie_domain(self, app: Flask) -> str | None:
         return None if self._https(app) else super().get_cookie_domain(app)
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """A session this request changed is always sent; an unchanged one is refreshed (its expiry moved
+        on) by page loads (GET) only. A background POST (the editor's preview, autosave, an upload) that
+        left before a form's redirect would otherwise answer after it with the session as it was then,
+        overwriting what the redirect stored — the 已提交审核 message of the page it leads to."""
+        if session.modified:
+            return True
+        refresh = bool(session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"])
+        return refresh and has_request_context() and request.method == "GET"
 
 
 def init_app(app: Flask) -> None:
