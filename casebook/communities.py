@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import KINDS
-from .content.places import FILE_NAME, Places, read_places
+from .content import KINDS, load_places
+from .content.places import FILE_NAME, Places
 from .db import DbSession as Session
 from .models import EntryRow
 from .project_board import published
@@ -37,10 +37,7 @@ class Community:
 
 def read_places_file(root: Path) -> Places:
     """The street → communities map of ``places.yml`` under ``root`` (empty when it is missing)."""
-    path = root / FILE_NAME
-    if not path.is_file():
-        return {}
-    return read_places(path.read_text(encoding="utf-8"), path)[0]
+    return load_places(root / FILE_NAME)[0]
 
 
 def street_of(places: Places, name: str) -> str | None:

@@ -108,7 +108,8 @@ def _load_topics(path: Path) -> tuple[dict[str, Topic], list[Problem]]:
     return topics, problems
 
 
-def _load_places(path: Path) -> tuple[dict[str, tuple[str, ...]], list[Problem]]:
+def load_places(path: Path) -> tuple[dict[str, tuple[str, ...]], list[Problem]]:
+    """The street → communities map of ``path`` (places.yml) and its problems (a missing file is one)."""
     if not path.is_file():
         return {}, [Problem(path, 1, "缺少 places.yml")]
     return read_places(path.read_text(encoding="utf-8"), path)
@@ -125,7 +126,7 @@ def list_media(root: Path) -> frozenset[str]:
 def load_rules(root: Path) -> tuple[Rules, list[Problem]]:
     """Read ``topics.yml``, ``places.yml`` and the media listing."""
     topics, problems = _load_topics(root / "topics.yml")
-    places, more = _load_places(root / "places.yml")
+    places, more = load_places(root / "places.yml")
     return Rules(topics, places, list_media(root)), problems + more
 
 
