@@ -71,6 +71,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
 
     from . import headers, pagecache, web
+    from .participation import models as _participation_models  # noqa: F401  (tables for create_all)
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, communities, diskfull, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)

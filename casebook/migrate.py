@@ -43,6 +43,7 @@ def target_metadata() -> MetaData:
     """Every table casebook declares (the model modules register themselves on import)."""
     from . import job_models, models, project_rows  # noqa: F401
     from .db import Base
+    from .participation import models as participation_models  # noqa: F401
     from .share import models as share_models  # noqa: F401
     from .staff import models as staff_models  # noqa: F401
 

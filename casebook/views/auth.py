@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from ..db import db
 from ..staff import accounts
 from ..staff.models import audit
-from .guards import busy, csrf, csrf_guard, current_user, load_user, recoverable, require, staff_only
+from .guards import busy, client_address, csrf, csrf_guard, current_user, load_user, recoverable, require, staff_only
 
 __all__ = ["bp", "current_user", "init_app", "recoverable", "require", "safe_next", "staff_only"]
 
@@ -70,21 +70,6 @@ REFUSED = {
 }
 
 
-def _client_address() -> str:
-    """The client's address: ``remote_addr``, which ProxyFix sets from X-Forwarded-For only when
-    CASEBOOK_PROXY_COUNT says how many proxies to believe (otherwise a client could forge it)."""
-    address = (request.remote_addr or "")[:64]
-    forwarded = "X-Forwarded-For" in request.headers and not current_app.config["CASEBOOK_PROXY_COUNT"]
-    if forwarded and not current_app.extensions.get("casebook.warned_forwarded"):
-        current_app.extensions["casebook.warned_forwarded"] = True
-        current_app.logger.warning(
-            "X-Forwarded-For arrives but CASEBOOK_PROXY_COUNT=0: it is ignored, and if a proxy sends it, every "
-            "client shares the proxy's address %s for login limits and the audit log",
-            address,
-        )
-    return address
-
-
 def _recover_login(reason: str) -> ResponseReturnValue:
     return _login_form("页面已过期，请重新输入密码后登录。")
 
@@ -98,7 +83,7 @@ def login() -> ResponseReturnValue:
         return _login_form()
     name = request.form.get("name", "")[:200]
     password = request.form.get("password", "")[: accounts.MAX_PASSWORD]
-    result = accounts.login(db.session, name, password, _client_address())
+    result = accounts.login(db.session, name, password, client_address())
     db.session.commit()
     if result.refusal is not None:
         wait = result.refusal.retry_after

@@ -62,6 +62,21 @@ def load_user() -> None:
     g.user = user
 
 
+def client_address() -> str:
+    """The client's address: ``remote_addr``, which ProxyFix sets from X-Forwarded-For only when
+    CASEBOOK_PROXY_COUNT says how many proxies to believe (otherwise a client could forge it)."""
+    address = (request.remote_addr or "")[:64]
+    forwarded = "X-Forwarded-For" in request.headers and not current_app.config["CASEBOOK_PROXY_COUNT"]
+    if forwarded and not current_app.extensions.get("casebook.warned_forwarded"):
+        current_app.extensions["casebook.warned_forwarded"] = True
+        current_app.logger.warning(
+            "X-Forwarded-For arrives but CASEBOOK_PROXY_COUNT=0: it is ignored, and if a proxy sends it, every "
+            "client shares the proxy's address %s for login limits and the audit log",
+            address,
+        )
+    return address
+
+
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json" or request.is_json
 
