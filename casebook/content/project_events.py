@@ -70,7 +70,7 @@ def project_events(project: Dated) -> list[Event]:
         events.append((2, Event("vote", vote.date, day_label(vote.date), "代表票决", text)))
     for m in project.milestones:
         day = milestone_day(m.date)
-        when = milestone_label(m.date) + ("（月份）" if len(m.date) == 7 else "")
+        when = milestone_label(m.date) + ("（日期只到月份）" if len(m.date) == 7 else "")
         events.append((1, Event(f"milestone-{m.date}-{_digest(m.date, m.text)}", day, when, "进展", m.text)))
     for a in project.adjustments:
         text = f"{a.moved_by}提出：{a.change}（{a.outcome}）"
