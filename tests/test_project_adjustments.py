@@ -189,6 +189,14 @@ def test_a_project_at_stage_adjustment_shows_its_motions_near_the_top(
     assert html.index('id="adjustments"') < html.index('class="prose"') < html.index('class="vote"')
     assert len(soup.select("section#adjustments")) == 1
 
+    write(content_dir, "beijie", HEAD.format(stage="调整"))  # at stage 调整 before any motion is recorded
+    resync()
+    bare = client.get("/projects/2022/beijie").get_data(as_text=True)
+    assert "本项目正在调整" in bare and "还没有记录这次调整的动议" in bare
+    write(content_dir, "beijie", HEAD.format(stage="实施"))
+    resync()
+    assert 'id="adjustments"' not in client.get("/projects/2022/beijie").get_data(as_text=True)
+
 
 def test_the_board_filters_projects_with_a_motion_and_the_csv_has_their_columns(
     content_dir: Path, resync: Resync, client: FlaskClient
