@@ -43,6 +43,8 @@ CACHEABLE = frozenset(
         "projects.board",
         "projects.board_csv",
         "projects.project",
+        "projects.year_feed",
+        "projects.project_feed_xml",
         "communities.community",
         "share.topic_share",  # the page a 公众号 post links to: the busiest page right after a post
         "share.topic_card",

@@ -20,8 +20,13 @@ from .models import EntryRow, TopicRow
 from .project_rows import ProjectRow
 from .queries import public
 
-CSV_HEADER = ("项目", "牵头单位", "阶段", "指标", "单位", "计划", "完成", "完成率")
-FILTERS = ("stage", "lead")
+CSV_HEADER = (
+    "项目", "牵头单位", "阶段", "指标", "单位", "计划", "完成", "完成率",
+    "调整动议数", "最近动议日期", "最近动议结果", "最近动议调整内容",
+)  # fmt: skip
+FILTERS = ("stage", "lead", "motion")
+HAS_MOTION = "有调整动议"
+"""The one value of the ``motion`` filter: projects with at least one adjustment motion."""
 
 
 def published() -> Select[ProjectRow]:
@@ -76,8 +81,11 @@ class Board:
 
 
 def clean_filters(args: Mapping[str, str]) -> dict[str, str]:
-    """The stage and lead filters that have a value."""
-    return {name: args[name].strip()[:200] for name in FILTERS if args.get(name, "").strip()}
+    """The stage, lead and motion filters that have a value (``motion`` only as ``有调整动议``)."""
+    found = {name: args[name].strip()[:200] for name in FILTERS if args.get(name, "").strip()}
+    if found.get("motion", HAS_MOTION) != HAS_MOTION:
+        del found["motion"]
+    return found
 
 
 def board(session: Session, year: int, args: Mapping[str, str]) -> Board | None:
@@ -87,26 +95,37 @@ def board(session: Session, year: int, args: Mapping[str, str]) -> Board | None:
         return None
     filters = clean_filters(args)
 
+    def matches(row: ProjectRow, name: str, value: str) -> bool:
+        if name == "motion":
+            return bool(row.adjustments_json)
+        return bool(getattr(row, name) == value)
+
     def keep(row: ProjectRow, skip: str = "") -> bool:
-        return all(getattr(row, name) == value for name, value in filters.items() if name != skip)
+        return all(matches(row, name, value) for name, value in filters.items() if name != skip)
 
     result = Board(year, [r for r in rows if keep(r)], filters, all_count=len(rows))
     stages = Counter(r.stage for r in rows if keep(r, "stage"))
     result.options["stage"] = [(s, stages[s]) for s in STAGES if stages[s]]
     leads = Counter(r.lead for r in rows if keep(r, "lead"))
     result.options["lead"] = sorted(leads.items(), key=lambda item: (-item[1], item[0]))
+    moved = sum(bool(r.adjustments_json) for r in rows if keep(r, "motion"))
+    result.options["motion"] = [(HAS_MOTION, moved)] if moved else []
     return result
 
 
 def csv_text(result: Board) -> str:
-    """The board as CSV (with a BOM, so Excel reads the Chinese): one row per indicator."""
+    """The board as CSV (with a BOM, so Excel reads the Chinese): one row per indicator, each with
+    its project's adjustment motions (how many, and the latest one's date, outcome and change)."""
     rows: list[list[object]] = []
     for project in result.projects:
         head = [project.title, project.lead, project.stage]
+        latest = project.latest_adjustment
+        motions: list[object] = [len(project.adjustments_json or ())]
+        motions += [latest.date.isoformat(), latest.outcome, latest.change] if latest else ["", "", ""]
         if not project.indicators:
-            rows.append([*head, "", "", "", "", ""])
+            rows.append([*head, "", "", "", "", "", *motions])
         for i in project.indicators:
-            rows.append([*head, i.name, i.unit, i.planned_text, i.achieved_text, i.rate_text])
+            rows.append([*head, i.name, i.unit, i.planned_text, i.achieved_text, i.rate_text, *motions])
     return spreadsheet.csv_text(CSV_HEADER, rows)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.types import TypeDecorator
 
 from .content.project_model import (
     PROJECT_KIND,
+    Adjustment,
     Bar,
     Evaluation,
     Milestone,
@@ -44,6 +45,28 @@ class DecimalText(TypeDecorator[Decimal]):
         return None if value is None else Decimal(str(value))
 
 
+def vote_json(vote: Vote | None) -> dict[str, Any] | None:
+    """A vote as the catalog keeps it (the project's and a motion's alike)."""
+    if vote is None:
+        return None
+    return {
+        "session": vote.session,
+        "date": vote.date.isoformat() if vote.date else None,
+        "present": vote.present,
+        "for": vote.votes_for,
+        "against": vote.against,
+        "abstain": vote.abstain,
+    }
+
+
+def vote_from_json(v: dict[str, Any] | None) -> Vote | None:
+    """The vote ``vote_json`` kept, or None."""
+    if not v:
+        return None
+    date = dt.date.fromisoformat(v["date"]) if v.get("date") else None
+    return Vote(v.get("session", ""), date, v["present"], v["for"], v["against"], v["abstain"])
+
+
 class ProjectRow(Base):
     """One project, with its Markdown pre-rendered and its structured parts as JSON."""
 
@@ -66,6 +89,8 @@ class ProjectRow(Base):
     vote_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     milestones_json: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     evaluation_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    adjustments_json: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """The adjustment motions, oldest first (``adjustments:``; added in migration 0010)."""
     related: Mapped[list[str]] = mapped_column(JSON, default=list)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Slugs of the topics the project names (``topics:``; added in migration 0006)."""
@@ -90,15 +115,31 @@ class ProjectRow(Base):
 
     @property
     def vote(self) -> Vote | None:
-        v = self.vote_json
-        if not v:
-            return None
-        date = dt.date.fromisoformat(v["date"]) if v.get("date") else None
-        return Vote(v.get("session", ""), date, v["present"], v["for"], v["against"], v["abstain"])
+        return vote_from_json(self.vote_json)
 
     @property
     def milestones(self) -> list[Milestone]:
         return [Milestone(m["date"], m["text"], tuple(m.get("evidence", ()))) for m in self.milestones_json]
+
+    @property
+    def adjustments(self) -> list[Adjustment]:
+        """The motions, oldest first (the page and the feed show them newest first)."""
+        return [
+            Adjustment(
+                dt.date.fromisoformat(a["date"]),
+                a["moved_by"],
+                a["reason"],
+                a["change"],
+                a["outcome"],
+                vote_from_json(a.get("vote")),
+            )
+            for a in self.adjustments_json or ()
+        ]
+
+    @property
+    def latest_adjustment(self) -> Adjustment | None:
+        motions = self.adjustments
+        return motions[-1] if motions else None
 
     @property
     def evaluation(self) -> Evaluation | None:

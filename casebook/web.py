@@ -14,6 +14,7 @@ from flask import url_for as flask_url_for
 from werkzeug.exceptions import HTTPException
 
 from .content import KIND_DIRS, KIND_LABELS, LOOP_PARTS
+from .content.project_model import ADJUSTMENT_OUTCOMES
 from .content.schema import (
     KIND_HEADINGS,
     PART_LABELS,
@@ -204,6 +205,7 @@ def init_app(app: Flask) -> None:
         VALUE_LABELS=VALUE_LABELS,
         PROJECT_LABELS=PROJECT_LABELS,
         PROJECT_PART_LABELS=PROJECT_PART_LABELS,
+        ADJUSTMENT_OUTCOMES=ADJUSTMENT_OUTCOMES,
         entry_url=entry_url,
         media_url=media_url,
         media_srcset=media_srcset,

@@ -128,7 +128,7 @@
       Array.prototype.forEach.call(rows, function (row) { next = Math.max(next, Number(row.dataset.row) + 1); });
       var copy = last.cloneNode(true);
       copy.dataset.row = String(next);
-      Array.prototype.forEach.call(copy.querySelectorAll("input, textarea"), function (el) {
+      Array.prototype.forEach.call(copy.querySelectorAll("input, textarea, select"), function (el) {
         el.name = el.name.replace(/-\d+-/, "-" + next + "-");
         el.value = "";
       });

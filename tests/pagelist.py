@@ -72,6 +72,8 @@ NOT_HTML: dict[str, str] = {
     "word.interview": "Word document",
     "word.salon": "Word document",
     "projects.board_csv": "CSV",
+    "projects.year_feed": "Atom XML: a year's project events (tests/test_project_feeds.py parses it)",
+    "projects.project_feed_xml": "Atom XML: one project's events (tests/test_project_feeds.py parses it)",
     "share.topic_card_pdf": "PDF",
     "share.topic_booklet_pdf": "PDF",
     "staff_import.report_json": "JSON",

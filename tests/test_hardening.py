@@ -109,6 +109,8 @@ def test_the_board_csv_writes_a_formula_name_as_text(
     front = (
         "title: =cmd|' /C calc'!A0\nyear: 2024\nlead: 区民政局\nstage: 实施\n"
         'indicators:\n  - name: =HYPERLINK("https://evil.example","点我")\n    planned: 10\n    achieved: 12\n'
+        "adjustments:\n  - date: 2024-06-01\n    moved_by: '@区政府'\n    reason: 说明\n"
+        "    change: '=SUM(A1:A9)'\n    outcome: 通过\n"
     )
     path.write_text(f"---\n{front}---\n说明。\n", "utf-8")
     resync()
@@ -117,7 +119,8 @@ def test_the_board_csv_writes_a_formula_name_as_text(
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][3] == '\'=HYPERLINK("https://evil.example","点我")'
-    assert rows[1][5:] == ["10", "12", "120%"]  # numbers stay numbers
+    assert rows[1][5:8] == ["10", "12", "120%"]  # numbers stay numbers
+    assert rows[1][8:] == ["1", "2024-06-01", "通过", "'=SUM(A1:A9)"]  # a motion's change too is text
 
 
 def test_share_cards_and_window_titles_are_short(

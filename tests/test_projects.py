@@ -33,7 +33,11 @@ from .conftest import DEMO, WriteEntry
 
 WriteProject = Callable[..., Path]
 
-HEADER = ["项目", "牵头单位", "阶段", "指标", "单位", "计划", "完成", "完成率"]
+HEADER = [
+    *["项目", "牵头单位", "阶段", "指标", "单位", "计划", "完成", "完成率"],
+    *["调整动议数", "最近动议日期", "最近动议结果", "最近动议调整内容"],
+]
+NO_MOTION = ["0", "", "", ""]
 
 
 @pytest.fixture
@@ -331,12 +335,12 @@ def test_board_filters_totals_and_csv_agree(
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows == [
         HEADER,
-        ["乙项目", "区教育局", "完成", "班", "个", "4", "5", "125%"],
-        ["甲项目", "区教育局", "实施", "学位", "个", "3", "2", "66.67%"],
+        ["乙项目", "区教育局", "完成", "班", "个", "4", "5", "125%", *NO_MOTION],
+        ["甲项目", "区教育局", "实施", "学位", "个", "3", "2", "66.67%", *NO_MOTION],
     ]
     assert lead.index("乙项目") < lead.index("甲项目")  # the same order as on the page
     everything = list(csv.reader(io.StringIO(client.get("/projects/2021.csv").data.decode("utf-8-sig"))))
-    assert everything[1] == ["丙项目", "区民政局", "实施", "", "", "", "", ""]
+    assert everything[1] == ["丙项目", "区民政局", "实施", "", "", "", "", "", *NO_MOTION]
     assert client.get("/projects/2030.csv").status_code == 404
 
 

@@ -65,15 +65,19 @@ def test_board_totals_rates_and_counts(client: FlaskClient) -> None:
     assert '完成 <strong><data class="figure" value="690">690户</data></strong>' in page
 
 
+ELEVATORS = ["老旧小区加装电梯", "区住房和城乡建设局", "完成"]
+MOTIONS = ["2", "2023-09-12", "未通过", "范围：把电梯维保补贴列入本项目。"]  # the latest of its two motions
+
+
 def test_csv_lists_every_indicator_and_the_project_without_one(client: FlaskClient) -> None:
     text = client.get("/projects/2023.csv").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1:] == [
-        ["老旧小区加装电梯", "区住房和城乡建设局", "完成", "加装电梯", "部", "40", "46", "115%"],
-        ["老旧小区加装电梯", "区住房和城乡建设局", "完成", "惠及住户", "户", "", "690", ""],
-        ["社区食堂建设", "区民政局", "实施", "新建社区食堂", "家", "6", "4", "66.67%"],
-        ["社区食堂建设", "区民政局", "实施", "日均供餐", "份", "1200", "1350", "112.5%"],
-        ["垃圾分类楼栋督导", "区城市管理局", "征集", "", "", "", "", ""],
+        [*ELEVATORS, "加装电梯", "部", "40", "46", "115%", *MOTIONS],
+        [*ELEVATORS, "惠及住户", "户", "", "690", "", *MOTIONS],
+        ["社区食堂建设", "区民政局", "实施", "新建社区食堂", "家", "6", "4", "66.67%", "0", "", "", ""],
+        ["社区食堂建设", "区民政局", "实施", "日均供餐", "份", "1200", "1350", "112.5%", "0", "", "", ""],
+        ["垃圾分类楼栋督导", "区城市管理局", "征集", "", "", "", "", "", "0", "", "", ""],
     ]
 
 

@@ -272,6 +272,23 @@ PROJECT_SAMPLES: dict[str, Callable[[ProjectField], Any]] = {
     "indicators": lambda f: [{"name": "新增充电桩", "unit": "个", "planned": 10, "achieved": 12.5, "note": "含快充"}],
     "milestones": lambda f: [{"date": "2024-03", "text": "完成选址并开工", "evidence": ["https://example.org/a"]}],
     "evaluation": lambda f: {"date": "2024-12-01", "verdict": "满意", "score": 95.5, "text": "群众评价好"},
+    "adjustments": lambda f: [
+        {
+            "date": "2024-07-02",
+            "moved_by": "区人大代表联名",
+            "reason": "选址变更",
+            "change": "范围：增加两处点位",
+            "outcome": f.choices[0],
+            "vote": {"session": "区人大常委会会议", "date": "2024-07-02", "present": 30, "for": 28, "against": 1},
+        },
+        {
+            "date": "2024-05-10",
+            "moved_by": "区政府",
+            "reason": "预算不足",
+            "change": "预算：减少一成",
+            "outcome": f.choices[-1],
+        },
+    ],
     "related": lambda f: ["case/round-trip-case"],
     "topics": lambda f: ["yiqing", "louyuan"],  # not in topics.yml's order: the editor keeps the file's
 }
@@ -286,6 +303,7 @@ PROJECT_PAGE_TEXTS: dict[str, Callable[[Any], list[str]]] = {
     "vote": lambda v: [v["session"], f"{v['for']}"],
     "indicators": lambda v: [i["name"] for i in v],
     "milestones": lambda v: [m["text"] for m in v],
+    "adjustments": lambda v: [text for a in v for text in (a["moved_by"], a["reason"], a["change"], a["outcome"])],
     "evaluation": lambda v: [v["verdict"], v["text"]],
     "related": lambda v: ["标题case甲乙"],  # the related case's title (``_write``)
     "topics": lambda v: ["第2期·疫情防控", "第1期·无主管楼院治理"],  # the conftest topics, linked

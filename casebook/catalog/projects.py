@@ -18,7 +18,7 @@ from ..content.project_model import PROJECTS_DIR, Project
 from ..content.projects import iter_project_files, parse_project_file
 from ..db import DbSession as Session
 from ..models import EntryRow
-from ..project_rows import IndicatorRow, ProjectRow
+from ..project_rows import IndicatorRow, ProjectRow, vote_json
 from ..render import excerpt, plain_text, render_markdown
 from .adapter import Prepared
 from .state import KNOWN_KEY
@@ -42,20 +42,19 @@ def upsert_project(
     row.body, row.body_html, row.excerpt = project.body, body_html, excerpt(plain_text(body_html))
     row.related = list(project.related)
     row.topics = list(project.topics)
-    vote = project.vote
-    row.vote_json = (
-        None
-        if vote is None
-        else {
-            "session": vote.session,
-            "date": vote.date.isoformat() if vote.date else None,
-            "present": vote.present,
-            "for": vote.votes_for,
-            "against": vote.against,
-            "abstain": vote.abstain,
-        }
-    )
+    row.vote_json = vote_json(project.vote)
     row.milestones_json = [{"date": m.date, "text": m.text, "evidence": list(m.evidence)} for m in project.milestones]
+    row.adjustments_json = [
+        {
+            "date": a.date.isoformat(),
+            "moved_by": a.moved_by,
+            "reason": a.reason,
+            "change": a.change,
+            "outcome": a.outcome,
+            "vote": vote_json(a.vote),
+        }
+        for a in project.adjustments
+    ]
     review = project.evaluation
     row.evaluation_json = (
         None

@@ -21,6 +21,9 @@ STAGES: tuple[str, ...] = ("征集", "初定", "审议", "票决", "实施", "�
 BEFORE_WORK: frozenset[str] = frozenset(STAGES[: STAGES.index("实施")])
 """Stages before implementation starts: 征集, 初定, 审议, 票决."""
 
+ADJUSTMENT_OUTCOMES: tuple[str, ...] = ("通过", "未通过", "待表决", "撤回")
+"""What became of an adjustment motion (调整动议)."""
+
 NOT_STARTED, IN_PROGRESS, DONE, EXCEEDED = "未开始", "进行中", "已完成", "超额完成"
 PROGRESS_STATES: tuple[str, ...] = (NOT_STARTED, IN_PROGRESS, DONE, EXCEEDED)
 FINISHED: frozenset[str] = frozenset({DONE, EXCEEDED})
@@ -77,6 +80,19 @@ class Milestone:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """A motion to change the project during the year (调整可动议): who moved it, why, what it
+    changes, what became of it and, where there was one, the vote on it."""
+
+    date: dt.date
+    moved_by: str
+    reason: str
+    change: str
+    outcome: str
+    vote: Vote | None = None
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """The checked result: a verdict (满意, 基本满意 …), a score out of 100, or both."""
 
@@ -101,6 +117,8 @@ class Project:
     vote: Vote | None = None
     milestones: tuple[Milestone, ...] = ()
     evaluation: Evaluation | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+    """Motions to adjust the project, oldest first."""
     related: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     """Slugs of the topics (``topics.yml``) this project and those topics' entries share."""
@@ -123,15 +141,19 @@ class Project:
 
     @property
     def updated(self) -> dt.date:
-        """The latest dated event (vote, milestone, evaluation), else 1 January of its year."""
-        return latest_date(self.year, self.vote, self.milestones, self.evaluation)
+        """The latest dated event (vote, milestone, adjustment, evaluation), else 1 January of its year."""
+        return latest_date(self.year, self.vote, self.milestones, self.evaluation, self.adjustments)
 
 
 def latest_date(
-    year: int, vote: Vote | None, milestones: Iterable[Milestone], evaluation: Evaluation | None
+    year: int,
+    vote: Vote | None,
+    milestones: Iterable[Milestone],
+    evaluation: Evaluation | None,
+    adjustments: Iterable[Adjustment] = (),
 ) -> dt.date:
     """The date a project last moved: what feeds and search order it by."""
-    dates = [milestone_day(m.date) for m in milestones]
+    dates = [milestone_day(m.date) for m in milestones] + [a.date for a in adjustments]
     dates += [d for d in (vote.date if vote else None, evaluation.date if evaluation else None) if d]
     return max(dates, default=dt.date(year, 1, 1))
 

@@ -18,8 +18,8 @@ import yaml
 
 from .frontmatter import Loader
 from .model import KINDS, SLUG_RE, Problem
-from .project_model import Evaluation, Indicator, Milestone, Vote
-from .schema import PROJECT_PARTS
+from .project_model import Adjustment, Evaluation, Indicator, Milestone, Vote
+from .schema import PROJECT_FIELD, PROJECT_PARTS
 from .values import Invalid, as_date, as_text, as_url
 
 Where = tuple[str | int, ...]
@@ -241,20 +241,21 @@ def read_indicator(r: Reader, where: Where, raw: Any) -> Indicator | None:
 _VOTE_KEYS = PROJECT_PARTS["vote"]
 
 
-def read_vote(r: Reader, raw: Any) -> Vote | None:
-    where: Where = ("vote",)
-    data = r.mapping(where, raw, _VOTE_KEYS, "vote（票决）")
+def read_vote(r: Reader, raw: Any, where: Where = ("vote",)) -> Vote | None:
+    """The deputies' vote (at ``vote``) or a motion's vote (at ``adjustments.N.vote``): the same parts and rules."""
+    name = ".".join(map(str, where))
+    data = r.mapping(where, raw, _VOTE_KEYS, f"{name}（票决）")
     if data is None:
         return None
     counts: dict[str, int] = {}
     for key in ("present", "for", "against", "abstain"):
         if data.get(key) is None:
             if key in ("present", "for"):
-                r.report(where, f"vote 缺少 {key}，票决结果不显示")
+                r.report(where, f"{name} 缺少 {key}，票决结果不显示")
                 return None
             counts[key] = 0
             continue
-        number = r.value((*where, key), data[key], _count, f"vote 的 {key}")
+        number = r.value((*where, key), data[key], _count, f"{name} 的 {key}")
         if number is None:
             return None
         counts[key] = number
@@ -266,8 +267,8 @@ def read_vote(r: Reader, raw: Any) -> Vote | None:
             f" = {cast}，超过出席代表 {counts['present']} 人；票决结果不显示",
         )
         return None
-    date = r.value((*where, "date"), data["date"], as_date, "vote 的 date") if data.get("date") else None
-    session = r.value((*where, "session"), data.get("session"), as_text, "vote 的 session") or ""
+    date = r.value((*where, "date"), data["date"], as_date, f"{name} 的 date") if data.get("date") else None
+    session = r.value((*where, "session"), data.get("session"), as_text, f"{name} 的 session") or ""
     return Vote(session, date, counts["present"], counts["for"], counts["against"], counts["abstain"])
 
 
@@ -288,6 +289,44 @@ def read_milestone(r: Reader, where: Where, raw: Any) -> Milestone | None:
         if link and link not in evidence:
             evidence.append(link)
     return Milestone(date, text, tuple(evidence))
+
+
+_ADJUSTMENT_KEYS = PROJECT_PARTS["adjustments"]
+ADJUSTMENT_REQUIRED = ("date", "moved_by", "reason", "change", "outcome")
+
+
+def read_adjustment(r: Reader, where: Where, raw: Any, vote: Vote | None) -> Adjustment | None:
+    """One motion; ``vote`` is the project's own vote, which a motion cannot come before."""
+    data = r.mapping(where, raw, _ADJUSTMENT_KEYS, "调整动议")
+    if data is None:
+        return None
+    date = r.value((*where, "date"), data.get("date"), as_date, "调整动议的 date") if data.get("date") else None
+    texts = {
+        key: r.value((*where, key), data.get(key), as_text, f"调整动议的 {key}") or ""
+        for key in ("moved_by", "reason", "change", "outcome")
+    }
+    missing = [key for key in ADJUSTMENT_REQUIRED if not (date if key == "date" else texts[key])]
+    if missing:
+        r.report(
+            where, f"调整动议缺少 {'、'.join(missing)}（每条都要有 {'、'.join(ADJUSTMENT_REQUIRED)}），已忽略这一条"
+        )
+        return None
+    assert date is not None
+    outcomes = PROJECT_FIELD["adjustments"].choices
+    if texts["outcome"] not in outcomes:
+        r.report(
+            (*where, "outcome"),
+            f"调整动议的 outcome“{texts['outcome']}”不可用（可用：{' | '.join(outcomes)}），已忽略这一条",
+        )
+        return None
+    if vote is not None and vote.date is not None and date < vote.date:
+        r.report(
+            (*where, "date"),
+            f"调整动议的日期 {date.isoformat()} 早于项目的代表票决（{vote.date.isoformat()}）："
+            "还没有票决的项目无从调整，请核对日期",
+        )
+    motion_vote = read_vote(r, data["vote"], (*where, "vote")) if data.get("vote") is not None else None
+    return Adjustment(date, texts["moved_by"], texts["reason"], texts["change"], texts["outcome"], motion_vote)
 
 
 def read_evaluation(r: Reader, raw: Any) -> Evaluation | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .project_model import Evaluation, Milestone, Project, Vote, plain_number
+from .project_model import Adjustment, Evaluation, Milestone, Project, Vote, plain_number
 from .schema import PROJECT_FIELDS
 
 
@@ -42,11 +42,23 @@ def _evaluation(e: Evaluation) -> dict[str, Any]:
     return {k: v for k, v in evaluation.items() if v not in (None, "")}
 
 
+def _adjustment(a: Adjustment) -> dict[str, Any]:
+    motion: dict[str, Any] = {
+        "date": a.date,
+        "moved_by": a.moved_by,
+        "reason": a.reason,
+        "change": a.change,
+        "outcome": a.outcome,
+    }
+    return motion | ({"vote": _vote(a.vote)} if a.vote is not None else {})
+
+
 _WRITERS: dict[str, Callable[[Any], Any]] = {
     "vote": _vote,
     "indicators": lambda items: [{k: v for k, v in vars(i).items() if v not in (None, "")} for i in items],
     "milestones": lambda items: [_milestone(m) for m in items],
     "evaluation": _evaluation,
+    "adjustments": lambda items: [_adjustment(a) for a in items],
     "related": list,
     "topics": list,
 }

@@ -27,6 +27,7 @@ from .project_reader import (
     as_positive,
     as_year,
     key_lines,
+    read_adjustment,
     read_evaluation,
     read_indicator,
     read_milestone,
@@ -125,6 +126,10 @@ def validate_project(
             topic_slugs.append(slug_found)
     vote = read_vote(r, meta["vote"]) if meta.get("vote") is not None else None
     evaluation = read_evaluation(r, meta["evaluation"]) if meta.get("evaluation") is not None else None
+    adjustments = [
+        read_adjustment(r, at, raw, vote)
+        for at, raw in r.items(("adjustments",), meta.get("adjustments"), "adjustments")
+    ]
     r.problems += body_found
     if not usable:
         return None, r.problems
@@ -138,6 +143,7 @@ def validate_project(
             topics=tuple(topic_slugs),
             vote=vote,
             evaluation=evaluation,
+            adjustments=tuple(sorted((a for a in adjustments if a is not None), key=lambda a: a.date)),
             **values,
         ),
         r.problems,

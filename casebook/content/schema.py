@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from .limits import MAX_TITLE
 from .model import KINDS, SCOPES, STATUSES
-from .project_model import PROJECT_KIND, STAGES
+from .project_model import ADJUSTMENT_OUTCOMES, PROJECT_KIND, STAGES
 
 FieldType = Literal["text", "line", "date", "list", "choice", "bool", "url", "cover", "chapters"]
 """How an entry field's value is written, checked and shown:
@@ -177,7 +177,7 @@ def is_default(spec: Field, value: Any) -> bool:
 
 # fmt: off
 ProjectType = Literal["text", "year", "number", "choice", "bool", "vote", "indicators", "milestones", "evaluation",
-                      "related", "topics"]
+                      "adjustments", "related", "topics"]
 # fmt: on
 
 
@@ -191,6 +191,7 @@ class ProjectField:
     required: bool = False
     fatal: bool = False
     choices: tuple[str, ...] = ()
+    """The allowed values of a ``choice``, or of a list item's ``outcome`` (``adjustments``)."""
     parts: tuple[tuple[str, str], ...] = ()
     """``(key, label)`` of each part of a structured value or of each list item."""
     default: Any = None
@@ -199,18 +200,23 @@ class ProjectField:
 
 
 # fmt: off
+VOTE_PARTS: tuple[tuple[str, str], ...] = (
+    ("session", "会议"), ("date", "日期"), ("present", "出席"), ("for", "赞成"), ("against", "反对"),
+    ("abstain", "弃权"))
+"""The parts of a vote: the deputies' vote on the project and the vote on an adjustment motion."""
 PROJECT_FIELDS: tuple[ProjectField, ...] = (
     ProjectField("title", "项目名称", "text", required=True, fatal=True, limit=MAX_TITLE),
     ProjectField("year", "年度", "year", required=True, fatal=True),
     ProjectField("number", "序号", "number"),
     ProjectField("lead", "牵头单位", "text", required=True, fatal=True),
     ProjectField("stage", "阶段", "choice", required=True, fatal=True, choices=STAGES),
-    ProjectField("vote", "人大代表票决", "vote", parts=(
-        ("session", "会议"), ("date", "日期"), ("present", "出席"), ("for", "赞成"), ("against", "反对"),
-        ("abstain", "弃权"))),
+    ProjectField("vote", "人大代表票决", "vote", parts=VOTE_PARTS),
     ProjectField("indicators", "指标", "indicators", parts=(
         ("name", "指标名称"), ("unit", "单位"), ("planned", "计划"), ("achieved", "完成"), ("note", "备注"))),
     ProjectField("milestones", "进展", "milestones", parts=(("date", "日期"), ("text", "进展"), ("evidence", "佐证"))),
+    ProjectField("adjustments", "调整动议", "adjustments", choices=ADJUSTMENT_OUTCOMES, parts=(
+        ("date", "日期"), ("moved_by", "提出方"), ("reason", "理由"), ("change", "调整内容"), ("outcome", "结果"),
+        ("vote", "表决"))),
     ProjectField("evaluation", "评估", "evaluation", parts=(
         ("date", "日期"), ("verdict", "结论"), ("score", "得分"), ("text", "评语"))),
     ProjectField("related", "相关案例与沙龙", "related"),

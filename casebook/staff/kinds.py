@@ -22,6 +22,8 @@ from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
 from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
+from .motion_form import INTEGER as _INTEGER
+from .motion_form import motion_values, motion_vote, typed_vote
 
 Errors = dict[str, list[str]]
 
@@ -180,11 +182,14 @@ class EntryKind:
         return form_values(replace(skeleton, body=""))  # the editor shows the sections as hints instead
 
 
-PROJECT_ROWS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("indicators", "milestones")}
+PROJECT_ROWS: dict[str, tuple[str, ...]] = {
+    key: PROJECT_PARTS[key] for key in ("indicators", "milestones", "adjustments")
+}
 """Repeatable rows of the project form, with their inputs (declared in ``content/schema.py``)."""
 PROJECT_GROUPS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("vote", "evaluation")}
-_ROW_KEY = re.compile(r"^(indicators|milestones)-(\d{1,3})-([a-z]+)$")
-_INTEGER = re.compile(r"^\s*\d{1,9}\s*$")
+_ROW_KEY = re.compile(r"^(indicators|milestones|adjustments)-(\d{1,3})-([a-z_]+)$")
+_ROW_TITLE = {"indicators": "name", "milestones": "text", "adjustments": "change"}
+"""The input a problem with a whole row is shown under."""
 
 
 def _plain(value: Any) -> str:
@@ -280,6 +285,7 @@ class ProjectKind:
             values[f"milestones-{n}-date"] = ms.date
             values[f"milestones-{n}-text"] = ms.text
             values[f"milestones-{n}-evidence"] = "\n".join(ms.evidence)
+        values |= motion_values(project)
         return values
 
     def blank(self, args: Mapping[str, str], today: str) -> dict[str, str]:
@@ -320,26 +326,25 @@ def project_meta_from_form(values: Mapping[str, str], status: str) -> tuple[dict
         data: dict[str, Any] = {k: text(f"{group}-{k}") for k in keys if text(f"{group}-{k}")}
         if data:
             if group == "vote":
-                data = {
-                    k: (int(v) if k in ("present", "for", "against", "abstain") and _INTEGER.match(v) else v)
-                    for k, v in data.items()
-                }
+                data = typed_vote(lambda k: text(f"vote-{k}"))
             meta[group] = data
             inputs[group] = group
             inputs |= {f"{group}.{k}": f"{group}-{k}" for k in data}
     for group, keys in PROJECT_ROWS.items():
         rows: list[dict[str, Any]] = []
         for index in row_indexes(values, group):
-            row: dict[str, Any] = {k: text(f"{group}-{index}-{k}") for k in keys}
+            row: dict[str, Any] = {k: text(f"{group}-{index}-{k}") for k in keys if k != "vote"}
             row = {k: v for k, v in row.items() if v}
+            position = len(rows)
+            if "vote" in keys and (vote := motion_vote(text, f"{group}-{index}-", f"{group}.{position}", inputs)):
+                row["vote"] = vote  # a motion's vote: the same parts as the project's, in the row
             if not row:
                 continue
             if "evidence" in row:
                 row["evidence"] = [e.strip() for e in row["evidence"].splitlines() if e.strip()]
-            position = len(rows)
             rows.append(row)
-            inputs[f"{group}.{position}"] = f"{group}-{index}-{'name' if group == 'indicators' else 'text'}"
-            inputs |= {f"{group}.{position}.{k}": f"{group}-{index}-{k}" for k in row}
+            inputs[f"{group}.{position}"] = f"{group}-{index}-{_ROW_TITLE[group]}"
+            inputs |= {f"{group}.{position}.{k}": f"{group}-{index}-{k}" for k in row if k != "vote"}
         if rows:
             meta[group] = rows
             inputs[group] = group

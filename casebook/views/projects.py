@@ -9,11 +9,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
-from .. import project_board
+from .. import project_board, project_feed
 from ..content.project_model import PROJECT_LABEL, STAGES, milestone_label, plain_number
 from ..db import db
 from ..numbers import exact_text, readable_with_unit
-from ..web import page_title
+from ..web import page_title, site_url
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -99,5 +99,52 @@ def project(year: int, slug: str) -> ResponseReturnValue:
         entries=entries,
         related=[entries[key] for key in row.related if key in entries],
         topics=project_board.project_topics(db.session, row),
+        recent=project_feed.recent(row),
         title=page_title(row.title, f"{row.year}年{PROJECT_LABEL}"),
     )
+
+
+def _atom(body: str) -> Response:
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/<int(max=9999):year>/feed.xml")
+def year_feed(year: int) -> ResponseReturnValue:
+    found = project_feed.year_items(db.session, year)
+    if found is None:
+        abort(404)
+    rows, items = found
+    site = site_url()
+    body = render_template(
+        "projects/feed.xml",
+        items=items,
+        feed_id=project_feed.tag_uri(site, year, url_for("projects.year_feed", year=year)),
+        feed_title=f"{year}年{PROJECT_LABEL}·进展",
+        page_url=url_for("projects.board", year=year),
+        self_url=url_for("projects.year_feed", year=year),
+        updated=project_feed.feed_updated(items, rows),
+        tag_uri=project_feed.tag_uri,
+        base=site,
+    )
+    return _atom(body)
+
+
+@bp.get("/<int(max=9999):year>/<slug>/feed.xml")
+def project_feed_xml(year: int, slug: str) -> ResponseReturnValue:
+    row = project_board.get_project(db.session, slug)
+    if row is None or row.year != year:
+        abort(404)
+    items = project_feed.project_items(row)
+    site = site_url()
+    body = render_template(
+        "projects/feed.xml",
+        items=items,
+        feed_id=project_feed.tag_uri(site, year, url_for("projects.project_feed_xml", year=year, slug=slug)),
+        feed_title=f"{row.title}·进展",
+        page_url=url_for("projects.project", year=year, slug=slug),
+        self_url=url_for("projects.project_feed_xml", year=year, slug=slug),
+        updated=project_feed.feed_updated(items, [row]),
+        tag_uri=project_feed.tag_uri,
+        base=site,
+    )
+    return _atom(body)
