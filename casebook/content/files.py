@@ -19,6 +19,7 @@ from .frontmatter import read_yaml as read_yaml  # re-exported: editors read fil
 from .frontmatter import split_front_matter as split_front_matter
 from .glossary import load_glossary
 from .lint import lint_body, lint_chapters, lint_video
+from .proposal_files import load_offline, load_year_settings
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .places import read_places
 from .project_model import Project
@@ -159,6 +160,8 @@ def load(root: Path) -> Library:
             library.entries[entry.key] = entry
     library.projects, found = load_projects(root, known=set(library.entries), topics=set(rules.topics))
     library.problems.extend(found)
+    years, found = load_year_settings(root)  # 征集: year.yml and proposals.yml beside the projects
+    library.problems += found + load_offline(root, rules.places, years)[1]
     return library
 
 
