@@ -19,11 +19,11 @@ from .frontmatter import read_yaml as read_yaml  # re-exported: editors read fil
 from .frontmatter import split_front_matter as split_front_matter
 from .glossary import load_glossary
 from .lint import lint_body, lint_chapters, lint_video
-from .proposal_files import load_offline, load_year_settings
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .places import read_places
 from .project_model import Project
 from .projects import load_projects
+from .proposal_files import load_offline, load_year_settings
 from .schema import Field, fields_of, is_default
 from .validate import validate_entry
 from .writes import replacing as replacing  # re-exported: the one place content is written
