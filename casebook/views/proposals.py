@@ -126,9 +126,7 @@ def propose(year: int) -> ResponseReturnValue:
 @bp.get("/<int(max=9999):year>/propose/done")
 def done(year: int) -> ResponseReturnValue:
     settings = _settings_or_404(year)
-    reference = session.get(DONE_KEY)
-    if reference is None:
-        return redirect(url_for("proposals.propose", year=year))
+    reference = session.get(DONE_KEY, "")  # none (a robot, a bookmark): thanks without a number
     html = render_template(
         "projects/propose_done.html",
         settings=settings,
