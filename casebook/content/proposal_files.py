@@ -39,7 +39,7 @@ STATUSES = ("待处理", "已采纳", "已合并", "未采纳", "已转为项目
 LIMITS = {"title": 60, "problem": 1000, "suggestion": 1000, "street": 40, "community": 40, "theme": 20}
 """Characters per field, for the public form and for ``proposals.yml`` alike."""
 MAX_THEMES = 30
-YEAR_KEYS = {"proposals", "themes"}
+YEAR_KEYS = {"proposals", "themes", "sample"}
 WINDOW_KEYS = {"open", "close"}
 OFFLINE_KEYS = {
     "ref",
@@ -68,6 +68,8 @@ class YearSettings:
     open: dt.date
     close: dt.date
     themes: tuple[str, ...] = DEFAULT_THEMES
+    sample: bool = False
+    """Invented dates (the shipped sample): pages say 示例内容."""
 
     def state(self, today: dt.date) -> str:
         """``before``, ``open`` or ``after`` the collection on ``today`` (a Beijing day)."""
@@ -76,12 +78,18 @@ class YearSettings:
         return "open" if today <= self.close else "after"
 
     def as_json(self) -> dict[str, Any]:
-        return {"open": self.open.isoformat(), "close": self.close.isoformat(), "themes": list(self.themes)}
+        return {
+            "open": self.open.isoformat(),
+            "close": self.close.isoformat(),
+            "themes": list(self.themes),
+            "sample": self.sample,
+        }
 
     @classmethod
     def from_json(cls, year: int, data: dict[str, Any]) -> YearSettings:
         themes = tuple(data.get("themes") or DEFAULT_THEMES)
-        return cls(year, dt.date.fromisoformat(data["open"]), dt.date.fromisoformat(data["close"]), themes)
+        opens, closes = dt.date.fromisoformat(data["open"]), dt.date.fromisoformat(data["close"])
+        return cls(year, opens, closes, themes, bool(data.get("sample")))
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,9 @@ def read_year(text: str, year: int, path: Path) -> tuple[YearSettings | None, li
     for key in doc.data:
         if str(key) not in YEAR_KEYS:
             problems.append(
-                Problem(path, lines.get((str(key),), 1), f"未知的字段“{key}”，已忽略（可用：proposals、themes）")
+                Problem(
+                    path, lines.get((str(key),), 1), f"未知的字段“{key}”，已忽略（可用：proposals、themes、sample）"
+                )
             )
     themes = _themes(doc.data.get("themes"), lines, problems, path)
     window = doc.data.get("proposals")
@@ -156,7 +166,8 @@ def read_year(text: str, year: int, path: Path) -> tuple[YearSettings | None, li
         where = lines.get(("proposals", "close"), at)
         problems.append(Problem(path, where, f"征集截止日期 {days['close']} 早于开始日期 {days['open']}"))
         return None, problems
-    return YearSettings(year, days["open"], days["close"], themes), problems
+    sample = doc.data.get("sample") is True
+    return YearSettings(year, days["open"], days["close"], themes, sample), problems
 
 
 def _themes(value: Any, lines: dict[Any, int], problems: list[Problem], path: Path) -> tuple[str, ...]:
