@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -528,6 +529,25 @@ def test_the_server_purges_daily_as_a_background_job(collecting: int, client: Fl
         assert jobs.enqueue_due(db.engine) == []  # done today: not again until a day has passed
         later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1, minutes=1)
         assert jobs.enqueue_due(db.engine, later) == ["purge-proposals"]
+
+
+def test_a_server_job_runner_queues_and_runs_the_purge_by_itself(
+    collecting: int, client: FlaskClient, app: Flask
+) -> None:
+    _post(client, name=NAME, phone=PHONE, consent="1")
+    _aged(app, 400)
+    runner = jobs.start_runner(app, poll=0.1)  # what each gunicorn worker starts (server.py)
+    try:
+        for _ in range(100):
+            if _rows(app)[0].phone == "":
+                break
+            time.sleep(0.1)
+    finally:
+        runner.stop()
+    assert _rows(app)[0].phone == "" and _rows(app)[0].title == GOOD["title"]
+    with app.app_context():
+        ran = jobs.latest(db.session, "purge-proposals")
+        assert ran is not None and ran.created_by == "每日任务"
 
 
 # --- migration -------------------------------------------------------------------------------------
