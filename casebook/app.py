@@ -72,6 +72,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from . import headers, pagecache, web
     from .participation import models as _participation_models  # noqa: F401  (tables for create_all)
+    from .participation import proposal_models as _proposal_models  # noqa: F401  (tables for create_all)
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, communities, diskfull, meta, projects, public, search, share, share_staff, staff
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
@@ -93,6 +94,10 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(communities.bp)
+    from .views import proposals, staff_proposals
+
+    app.register_blueprint(proposals.bp)  # 征集: /projects/<year>/propose, …/proposals
+    app.register_blueprint(staff_proposals.bp)  # /staff/proposals (editor and above)
     share.init_app(app)
     app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
     from .views import staff_import, word

@@ -189,6 +189,9 @@ main.add_command(user)
 from .cli_jobs import jobs_group  # noqa: E402
 
 main.add_command(jobs_group)
+from .cli_proposals import proposals_group  # noqa: E402
+
+main.add_command(proposals_group)
 
 
 def register_cli(app: Flask) -> None:

@@ -28,6 +28,9 @@ ENV_KEYS = (
     "IMPORT_IMAGE_HOSTS",
     "PROXY_COUNT",
     "WECHAT_VERIFY_FILE",
+    "PROPOSAL_RETENTION_DAYS",
+    "PROPOSAL_PER_HOUR",
+    "PROPOSAL_PER_DAY",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 """Settings where an empty value means "none" rather than "use the default"."""
@@ -50,6 +53,9 @@ def defaults() -> dict[str, Any]:
         "IMPORT_IMAGE_HOSTS": "mmbiz.qpic.cn,mmbiz.qlogo.cn",
         "PROXY_COUNT": 0,
         "WECHAT_VERIFY_FILE": None,
+        "PROPOSAL_RETENTION_DAYS": 365,
+        "PROPOSAL_PER_HOUR": 5,
+        "PROPOSAL_PER_DAY": 20,
     }
 
 
@@ -66,6 +72,8 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
     config["PROXY_COUNT"] = _proxy_count(config["PROXY_COUNT"])
+    for key, low in (("PROPOSAL_RETENTION_DAYS", 1), ("PROPOSAL_PER_HOUR", 1), ("PROPOSAL_PER_DAY", 1)):
+        config[key] = _whole_number(key, config[key], low)
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
     try:
         ZoneInfo(str(config["TIMEZONE"]))
@@ -87,6 +95,14 @@ def _proxy_count(value: Any) -> int:
     text = str(value).strip()
     if not text.isascii() or not text.isdigit() or int(text) > 5:
         raise ValueError(f"CASEBOOK_PROXY_COUNT={value!r} must be a whole number from 0 to 5 (e.g. 1 behind nginx)")
+    return int(text)
+
+
+def _whole_number(key: str, value: Any, low: int) -> int:
+    """A setting that must be a whole number of at least ``low`` (days, posts)."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) < low or int(text) > 100_000:
+        raise ValueError(f"CASEBOOK_{key}={value!r} must be a whole number from {low} to 100000")
     return int(text)
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from . import indexing, turns
 from .catalog.publish import publish
 from .db import db
-from .job_queue import Reporter, register
+from .job_queue import DAY, Reporter, register
 from .search import SearchIndex
 
 
@@ -41,3 +41,15 @@ def sync_content(app: Flask, args: dict[str, Any], progress: Reporter) -> str:
     if not result.ok:
         raise PublishFailed(result.summary())
     return result.summary()
+
+
+@register("purge-proposals", "删除到期的建议个人信息", every=DAY)
+def purge_proposals(app: Flask, args: dict[str, Any], progress: Reporter) -> str:
+    """``casebook proposals purge`` on the job runner: queued once a day by every runner (``enqueue_due``)."""
+    from .participation import proposals
+    from .staff.models import utcnow
+
+    days = app.config["CASEBOOK_PROPOSAL_RETENTION_DAYS"]
+    count = proposals.purge(db.session, utcnow(), days)
+    db.session.commit()
+    return f"已删除 {count} 条建议中的个人信息（保存期限 {days} 天）"

@@ -44,24 +44,45 @@ JobFunction = Callable[[Flask, dict[str, Any], "Reporter"], str | None]
 ProgressHook = Callable[[Job, "Reporter"], None]
 
 
+DAY = dt.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class JobKind:
     name: str
     label: str
     run: JobFunction
+    every: dt.timedelta | None = None
+    """Queued by the runners on their own once this long has passed since the last one (e.g. daily)."""
 
 
 KINDS: dict[str, JobKind] = {}
 
 
-def register(name: str, label: str) -> Callable[[JobFunction], JobFunction]:
-    """Register a job kind: ``label`` is its Chinese name for staff."""
+def register(name: str, label: str, every: dt.timedelta | None = None) -> Callable[[JobFunction], JobFunction]:
+    """Register a job kind: ``label`` is its Chinese name for staff; ``every`` makes it recurring."""
 
     def add(run: JobFunction) -> JobFunction:
-        KINDS[name] = JobKind(name, label, run)
+        KINDS[name] = JobKind(name, label, run, every)
         return run
 
     return add
+
+
+def enqueue_due(engine: Engine, now: dt.datetime | None = None) -> list[str]:
+    """Queue each recurring kind whose last job was queued ``every`` ago or more (or never); the kinds
+    queued. Several processes may call it together: ``enqueue`` keeps one waiting job per kind."""
+    now = now or utcnow()
+    queued = []
+    for kind in KINDS.values():
+        if kind.every is None:
+            continue
+        with Session(engine) as session:
+            last = session.scalar(select(Job.created_at).where(Job.kind == kind.name).order_by(Job.id.desc()).limit(1))
+        if last is None or now - last >= kind.every:
+            enqueue(engine, kind.name, created_by="每日任务")
+            queued.append(kind.name)
+    return queued
 
 
 def kind_label(name: str) -> str:

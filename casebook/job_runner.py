@@ -30,6 +30,7 @@ from .job_queue import (
     ProgressHook,
     Reporter,
     claim,
+    enqueue_due,
     failure_message,
     finish,
     heartbeat,
@@ -139,6 +140,7 @@ class Runner:
         """Poll and run jobs until ``stop``."""
         while not self.stopping.is_set():
             try:
+                enqueue_due(self.engine)  # recurring kinds (the daily proposal purge)
                 self.run_pending()
             except Exception:  # a database hiccup must not end the runner
                 logger.exception("job runner: polling failed")

@@ -44,6 +44,7 @@ def target_metadata() -> MetaData:
     from . import job_models, models, project_rows  # noqa: F401
     from .db import Base
     from .participation import models as participation_models  # noqa: F401
+    from .participation import proposal_models  # noqa: F401
     from .share import models as share_models  # noqa: F401
     from .staff import models as staff_models  # noqa: F401
 

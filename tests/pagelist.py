@@ -10,11 +10,13 @@ fails on it, so a page added later must be added here (and so gets the accessibi
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -32,6 +34,8 @@ PASSWORD = "无障碍检查 每个页面 2026!"
 ADMIN = "管理员老周"
 EDITOR = "编辑小王"
 STAFF = {ADMIN: "admin", EDITOR: "editor"}
+COLLECTING = 2030
+"""A year folder whose 征集 is open whenever the tests run (year.yml written around today)."""
 IMPORT_EVENT = "{import_event}"
 """Placeholder in a URL for the id of the import made while building the library."""
 
@@ -78,6 +82,7 @@ NOT_HTML: dict[str, str] = {
     "share.topic_booklet_pdf": "PDF",
     "staff_import.report_json": "JSON",
     "staff_settings.job_json": "JSON job status",
+    "proposals.listing_csv": "CSV",
 }
 
 PUBLIC = "dianti-liuan-qihao"  # a published case: the admin publishes an edit of it (history)
@@ -107,6 +112,11 @@ PAGES: list[Page] = [
     Page("projects.years", "/projects/"),
     Page("projects.board", "/projects/2023"),
     Page("projects.project", "/projects/2023/jiazhuang-dianti"),
+    Page("proposals.propose", f"/projects/{COLLECTING}/propose"),  # open: the form
+    Page("proposals.propose", "/projects/2023/propose"),  # closed: says when, links the list
+    Page("proposals.done", f"/projects/{COLLECTING}/propose/done"),
+    Page("proposals.listing", "/projects/2023/proposals"),  # the demo's offline proposals
+    Page("proposals.listing", f"/projects/{COLLECTING}/proposals"),  # one published online proposal
     Page("share.topic_card", "/topics/dianti-jiazhuang/card"),
     Page("share.topic_share", "/topics/dianti-jiazhuang/share"),
     Page("auth.login", "/login"),
@@ -127,6 +137,9 @@ PAGES: list[Page] = [
     Page("staff_settings.page", "/staff/settings/glossary", staff=True),
     Page("staff_settings.page", "/staff/settings/places", staff=True),
     Page("staff_settings.yaml_page", "/staff/settings/glossary/yaml", staff=True),
+    Page("staff_proposals.index", "/staff/proposals", staff=True),
+    Page("staff_proposals.proposal", "/staff/proposals/1", staff=True),  # offline, answered, a project
+    Page("staff_proposals.proposal", "/staff/proposals/3", staff=True),  # online, with a masked phone
     Page("share_staff.stats_index", "/staff/stats/", staff=True),
     Page("share_staff.topic_stats", "/staff/stats/topics/dianti-jiazhuang", staff=True),
     Page("share_staff.entry_stats", f"/staff/stats/cases/{PUBLIC}", staff=True),
@@ -154,6 +167,10 @@ def build_library(base: Path) -> tuple[Flask, list[Page]]:
     """The demo library in ``base`` with every state a page shows; returns the app and ``PAGES``
     with the placeholders filled in."""
     content = Path(shutil.copytree(DEMO, base / "content"))
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    window = f"proposals:\n  open: {today - dt.timedelta(days=30)}\n  close: {today + dt.timedelta(days=30)}\n"
+    (content / "projects" / str(COLLECTING)).mkdir()
+    (content / "projects" / str(COLLECTING) / "year.yml").write_text(window, "utf-8")
     app = prepare_app(content, base / "data", users=STAFF, password=PASSWORD, rebuild_index=True)
     admin, editor = app.test_client(), app.test_client()
     login(admin, ADMIN, PASSWORD)
@@ -178,5 +195,16 @@ def build_library(base: Path) -> tuple[Flask, list[Page]]:
     assert match, imported.location
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.id == int(match.group(1)))) is not None
+    resident = app.test_client()
+    proposal = {
+        "csrf_token": token(resident, f"/projects/{COLLECTING}/propose"),
+        **{"title": "柳岸社区楼道照明", "problem": "柳岸社区老楼楼道灯坏了很久，晚上上下楼看不清。"},
+        **{"street": "松涛街道", "community": "柳岸社区", "theme": "便民服务", "suggestion": "换成声控灯。"},
+        **{"name": "居民老陈", "phone": "13912345678", "consent": "1"},
+    }
+    sent = resident.post(f"/projects/{COLLECTING}/propose", data=proposal)
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:500]
+    publish = {"csrf_token": token(admin, "/staff/proposals/3"), "action": "publish"}
+    assert admin.post("/staff/proposals/3", data=publish).status_code == 302
     pages = [Page(p.endpoint, p.url.replace(IMPORT_EVENT, match.group(1)), p.staff) for p in PAGES]
     return app, pages

@@ -59,6 +59,12 @@ def test_a_year_that_is_not_a_year_is_ignored(
         f"/projects/{HUGE}.csv",
         f"/projects/{HUGE}/x",
         f"/projects/{HUGE}/x/qr.svg",
+        f"/projects/{HUGE}/propose",
+        f"/projects/{HUGE}/propose/done",
+        f"/projects/{HUGE}/proposals",
+        f"/projects/{HUGE}/proposals.csv",
+        "/projects/2023/propose",  # a year without year.yml has no 征集
+        "/staff/proposals/99999999999",
         "/media/a%00.png",
     ],
 )
@@ -196,3 +202,38 @@ def test_zero_result_searches_are_counted_per_day_bounded_and_pruned(
     section = board[board.index("没有结果的搜索") :]
     assert f"近 {searching.MISS_DAYS} 天" in section
     assert re.search(r"加装电梯</a></td><td>3</td><td>" + today.isoformat(), section)  # summed over days
+
+
+def test_the_proposal_form_and_its_csv_are_hardened(
+    content_dir: Path, resync: Callable[[], Any], client: FlaskClient, app: Flask
+) -> None:
+    """The public 征集 form: no cache keeps what a resident typed, a formula typed as a title is text in
+    the CSV, and oversized fields are refused with the typing."""
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    folder = content_dir / "projects" / "2030"
+    folder.mkdir(parents=True)
+    window = f"proposals:\n  open: {today - dt.timedelta(days=1)}\n  close: {today + dt.timedelta(days=1)}\n"
+    (folder / "year.yml").write_text(window, "utf-8")
+    resync()
+    page = client.get("/projects/2030/propose")
+    assert page.headers["Cache-Control"] == "no-store"
+    fields = {"title": '=HYPERLINK("https://evil.example","点我")', "problem": "路灯不亮", "street": "林山寨街道"}
+    assert (
+        client.post(
+            "/projects/2030/propose", data={**fields, "csrf_token": token(client, "/projects/2030/propose")}
+        ).status_code
+        == 302
+    )
+    huge = client.post(
+        "/projects/2030/propose",
+        data={**fields, "problem": "长" * 20_000, "csrf_token": token(client, "/projects/2030/propose")},
+    )
+    assert huge.status_code == 422 and "最多 1000 个字" in huge.get_data(as_text=True)
+    from casebook.participation.proposal_models import Proposal
+
+    with app.app_context():
+        row = db.session.scalars(select(Proposal)).one()
+        row.published = True
+        db.session.commit()
+    rows = list(csv.reader(io.StringIO(client.get("/projects/2030/proposals.csv").data.decode("utf-8-sig"))))
+    assert rows[1][1] == "'" + fields["title"]

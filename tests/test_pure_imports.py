@@ -22,6 +22,7 @@ PURE = (
     "casebook.csp",
     "casebook.media",
     "casebook.pdf",
+    "casebook.participation.similarity",
 )
 
 

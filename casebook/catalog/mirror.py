@@ -20,6 +20,7 @@ from ..models import ProblemRow, Setting, TopicRow
 from ..progress import Progress
 from .entries import EntriesAdapter
 from .projects import ProjectsAdapter
+from .proposal_years import sync_proposal_files
 from .report import SyncReport
 from .state import RULES_KEY, bump_generation, swap_setting, upgrade_schema
 from .sync import refresh_one, replace_problems, sync_kind
@@ -52,6 +53,7 @@ def sync(session: Session, root: Path, progress: Progress | None = None, *, batc
         sync_kind(session, root, adapter, report, force=force, progress=progress, batch=batch)
         progress = None
         stamps |= own
+    sync_proposal_files(session, root, rules, force=report.full)  # 征集: year.yml, proposals.yml
     for key, value in stamps.items():
         swap_setting(session, key, value)
     if report.full or report.changed or report.gone:

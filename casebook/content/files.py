@@ -23,6 +23,7 @@ from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .places import read_places
 from .project_model import Project
 from .projects import load_projects
+from .proposal_files import load_offline, load_year_settings
 from .schema import Field, fields_of, is_default
 from .validate import validate_entry
 from .writes import replacing as replacing  # re-exported: the one place content is written
@@ -159,6 +160,8 @@ def load(root: Path) -> Library:
             library.entries[entry.key] = entry
     library.projects, found = load_projects(root, known=set(library.entries), topics=set(rules.topics))
     library.problems.extend(found)
+    years, found = load_year_settings(root)  # 征集: year.yml and proposals.yml beside the projects
+    library.problems += found + load_offline(root, rules.places, years)[1]
     return library
 
 

@@ -170,6 +170,13 @@ ACTION_NAMES: dict[str, str] = {
     "user-enable": "启用账号",
     "user-role": "修改角色",
     "user-passwd": "重设密码",
+    "proposal-accept": "征集建议：采纳",
+    "proposal-merge": "征集建议：合并",
+    "proposal-decline": "征集建议：不采纳",
+    "proposal-project": "征集建议：转为项目",
+    "proposal-publish": "征集建议：公开",
+    "proposal-unpublish": "征集建议：取消公开",
+    "proposal-phone": "征集建议：查看完整电话",
 }
 """Every action recorded in revisions and the audit log, as staff read it (unknown ones show as recorded)."""
 

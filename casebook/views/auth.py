@@ -117,7 +117,9 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("public.home"))
 
 
-STAFF_BLUEPRINTS = frozenset({"auth", "staff", "staff_import", "staff_settings", "share_staff", "word"})
+STAFF_BLUEPRINTS = frozenset(
+    {"auth", "staff", "staff_import", "staff_settings", "share_staff", "word", "staff_proposals"}
+)
 """Blueprints whose pages carry staff data (drafts, accounts, audit, forms with tokens)."""
 
 

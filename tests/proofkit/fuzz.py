@@ -354,7 +354,8 @@ class WebFuzzFigures:
     def summary(self) -> str:
         return (
             f"{self.public_cases} requests over {len(self.routes)} public GET routes × {len(self.params)} query "
-            f"parameters; {self.form_cases} posts of {len(self.forms)} staff forms; {self.script_cases} calls of "
+            f"parameters; {self.form_cases} posts of {len(self.forms)} staff and public forms; "
+            f"{self.script_cases} calls of "
             f"the editor's script endpoints; answers {dict(sorted(self.statuses.items()))}; 500s "
             f"{len(self.errors)}"
         )
@@ -372,6 +373,9 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
     project.write_text(
         "---\ntitle: 加装电梯\nyear: 2023\nnumber: 1\nlead: 区住建局\nstage: 征集\n---\n正文。\n", "utf-8"
     )
+    today = dt.date.today()  # 征集 open around today, so the public proposal form is on its page
+    window = f"proposals:\n  open: {today - dt.timedelta(days=3)}\n  close: {today + dt.timedelta(days=3)}\n"
+    (project.parent / "year.yml").write_text(window, "utf-8")
     app = create_app({"TESTING": True, "CONTENT_DIR": site.content, "DATA_DIR": site.data})
     with app.app_context():
         assert publish_content(app, quiet=True) == 0
@@ -420,13 +424,18 @@ def _pending_edit(client: FlaskClient) -> None:
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+PUBLIC_FORM_RULES = ("/projects/<int(max=9999):year>/propose",)
+"""Public pages holding a form residents post (征集): fuzzed like the staff forms."""
+
+
 def staff_forms(app: Flask, client: FlaskClient, real: dict[str, list[str]]) -> list[tuple[str, Form]]:
-    """(page, form) for every POST form on the staff pages, each page's arguments filled with real
-    values; one of each (action, field names). Forms acting on the fuzzing account itself are left
-    out (a fuzzed password or role would lock the fuzzer out)."""
+    """(page, form) for every POST form on the staff pages and the public form pages, each page's
+    arguments filled with real values; one of each (action, field names). Forms acting on the fuzzing
+    account itself are left out (a fuzzed password or role would lock the fuzzer out)."""
     found: dict[tuple[str, tuple[str, ...]], tuple[str, Form]] = {}
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/staff") or "GET" not in (rule.methods or ()):
+        public = rule.rule in PUBLIC_FORM_RULES
+        if not (rule.rule.startswith("/staff") or public) or "GET" not in (rule.methods or ()):
             continue
         urls = [rule.rule]
         for arg in rule.arguments:
