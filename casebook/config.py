@@ -28,6 +28,7 @@ ENV_KEYS = (
     "IMPORT_IMAGE_HOSTS",
     "PROXY_COUNT",
     "WECHAT_VERIFY_FILE",
+    "ATTACHMENT_MAX_MB",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 """Settings where an empty value means "none" rather than "use the default"."""
@@ -50,6 +51,7 @@ def defaults() -> dict[str, Any]:
         "IMPORT_IMAGE_HOSTS": "mmbiz.qpic.cn,mmbiz.qlogo.cn",
         "PROXY_COUNT": 0,
         "WECHAT_VERIFY_FILE": None,
+        "ATTACHMENT_MAX_MB": 20,
     }
 
 
@@ -66,6 +68,7 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
     config["PROXY_COUNT"] = _proxy_count(config["PROXY_COUNT"])
+    config["ATTACHMENT_MAX_BYTES"] = _megabytes(config["ATTACHMENT_MAX_MB"])
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
     try:
         ZoneInfo(str(config["TIMEZONE"]))
@@ -88,6 +91,14 @@ def _proxy_count(value: Any) -> int:
     if not text.isascii() or not text.isdigit() or int(text) > 5:
         raise ValueError(f"CASEBOOK_PROXY_COUNT={value!r} must be a whole number from 0 to 5 (e.g. 1 behind nginx)")
     return int(text)
+
+
+def _megabytes(value: Any) -> int:
+    """The attachment size limit in bytes, from a whole number of megabytes (1 to 200)."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 200:
+        raise ValueError(f"CASEBOOK_ATTACHMENT_MAX_MB={value!r} must be a whole number of megabytes from 1 to 200")
+    return int(text) * 1024 * 1024
 
 
 def content_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from .. import catalog, content
 from ..content import projects as project_files
-from ..content.model import Chapter
+from ..content.model import Attachment, Chapter, Source
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
 from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
@@ -50,6 +50,26 @@ def chapters_text(chapters: tuple[Chapter, ...]) -> str:
     return "\n".join(f"{c.time} {c.title}" for c in chapters)
 
 
+def attachments_from_text(text: str) -> list[dict[str, str]]:
+    """The attachments textarea (``attachments/2026/….docx 标题`` per line) as front-matter items."""
+    items: list[dict[str, str]] = []
+    for line in text.splitlines():
+        match = _CHAPTER_LINE.match(line.strip())
+        if match:
+            items.append({"file": match.group(1), "title": (match.group(2) or "").strip()})
+    return items
+
+
+def attachments_text(attachments: tuple[Attachment, ...] | None) -> str:
+    """Attachments as the editor shows them: ``path 标题`` per line."""
+    return "\n".join(f"{a.file} {a.title}" for a in attachments or ())
+
+
+def part_inputs(spec: Field) -> dict[str, str]:
+    """The editor's input name of each part of a ``source`` field: ``source-name`` …"""
+    return {part: f"{spec.key}-{part}" for part, _ in spec.parts}
+
+
 def fields_for(kind: str) -> tuple[Field, ...]:
     return form_fields(kind)
 
@@ -61,6 +81,13 @@ def form_values(entry: content.Entry) -> dict[str, str]:
         value = entry.value(spec.key)
         if spec.type == "chapters":
             values[spec.key] = chapters_text(value)
+        elif spec.type == "attachments":
+            values[spec.key] = attachments_text(value)
+        elif spec.type == "source":
+            source: Source | None = value
+            parts = {"name": source.name, "url": source.url, "date": source.date} if source else {}
+            for part, name in part_inputs(spec).items():
+                values[name] = str(parts.get(part) or "")
         elif isinstance(value, tuple):
             values[spec.key] = "、".join(value)
         elif isinstance(value, bool):
@@ -82,6 +109,13 @@ def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> dict[str,
         elif spec.type == "chapters":
             if raw:
                 meta[spec.key] = chapters_from_text(raw)
+        elif spec.type == "attachments":
+            if raw:
+                meta[spec.key] = attachments_from_text(raw)
+        elif spec.type == "source":
+            typed = {part: (form.get(name) or "").strip() for part, name in part_inputs(spec).items()}
+            if any(typed.values()):
+                meta[spec.key] = {part: text for part, text in typed.items() if text}
         elif spec.type == "list":
             items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
             if items:
