@@ -199,7 +199,6 @@ def download_name(title: str, ext: str) -> str:
 def content_disposition(title: str, ext: str) -> str:
     """``attachment`` with an ASCII fallback name and the real (Chinese) one as RFC 5987 ``filename*``."""
     name = download_name(title, ext)
-    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").strip(" .")
-    if not ascii_name.removesuffix(f".{ext}").strip(" ._-"):
-        ascii_name = f"attachment.{ext}"
+    base = name.removesuffix(f".{ext}").encode("ascii", "ignore").decode().replace('"', "").strip(" .")
+    ascii_name = f"{base}.{ext}" if base.strip("._- ") else f"attachment.{ext}"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -42,7 +42,8 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
         more += lint_body(entry.body, path, first)
         more += lint_video(entry.video, path, doc.lines.get("video", 1))
         more += lint_chapters(entry, path, doc.lines.get("chapters", 1))
-        more += lint_source(entry, path, doc.lines.get("source", doc.lines.get("scope", 1)))
+        if "source" not in doc.lines:  # a source written wrongly is reported as such, not as missing
+            more += lint_source(entry, path, doc.lines.get("scope", 1))
     return entry, problems + more
 
 
