@@ -50,7 +50,8 @@ def _listed_title(file: str, staff: bool) -> str | None:
 def attachment(file: str) -> ResponseReturnValue:
     """An attachment as a download, never inline; 404 unless an entry the caller may see lists it."""
     media_type = attachment_type(file)
-    if media_type is None or "\x00" in file or "" in file.split("/") or any(p.startswith(".") for p in file.split("/")):
+    parts = file.split("/")
+    if media_type is None or "\x00" in file or "" in parts or any(p.startswith(".") for p in parts):  # also ".."
         abort(404)
     folder = _media()
     target = (folder / file).resolve()
