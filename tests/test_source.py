@@ -180,3 +180,20 @@ def test_importing_a_saved_gzh_page_fills_the_source(runner: CliRunner, content_
     assert entry.value("source").url == "https://mp.weixin.qq.com/s?a=1&b=2"
     assert runner.invoke(main, [*args, "--scope", "local", "--slug", "local"]).exit_code == 0
     assert content.load(content_dir).entries["case/local"].value("source") is None
+
+
+def test_review_diffs_name_the_parts_of_a_source_and_each_attachment() -> None:
+    from casebook.staff.diffs import compare
+
+    old = "---\ntitle: 甲\nsource:\n  name: 某报（示例）\n---\n正文\n"
+    new = (
+        "---\ntitle: 甲\nsource:\n  name: 某台（示例）\n  url: https://example.org/a\n"
+        "attachments:\n- file: attachments/a.pdf\n  title: 公约\n---\n正文\n"
+    )
+    changes = {c.label: (c.old, c.new) for c in compare("case", old, new).fields}
+    assert changes == {
+        "出处 · 发布方": ("某报（示例）", "某台（示例）"),
+        "出处 · 原文链接": ("", "https://example.org/a"),
+        "附件 1 · 文件": ("", "attachments/a.pdf"),
+        "附件 1 · 标题": ("", "公约"),
+    }

@@ -268,5 +268,7 @@ SCOPE_LABELS: dict[str, str] = {"local": "微案例（本区）", "national": "�
 VALUE_LABELS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "scope": SCOPE_LABELS}
 """Labels of a field's values, where the value itself is a code."""
 ENTRY_LABELS: dict[str, str] = {f.key: f.label for f in ENTRY_FIELDS}
+ENTRY_PART_LABELS: dict[str, dict[str, str]] = {f.key: dict(f.parts) for f in ENTRY_FIELDS if f.parts}
+"""Labels of the parts of an entry field written as a small mapping (出处: 发布方, 原文链接, 发布日期)."""
 PROJECT_LABELS: dict[str, str] = {f.key: f.label for f in PROJECT_FIELDS}
 PROJECT_PART_LABELS: dict[str, dict[str, str]] = {f.key: dict(f.parts) for f in PROJECT_FIELDS if f.parts}
