@@ -197,3 +197,19 @@ def test_review_diffs_name_the_parts_of_a_source_and_each_attachment() -> None:
         "附件 1 · 文件": ("", "attachments/a.pdf"),
         "附件 1 · 标题": ("", "公约"),
     }
+
+
+def test_the_live_preview_reminds_of_the_source_of_a_national_case(app: Flask) -> None:
+    from .staffkit import token
+
+    editor = staff_client(app, "wang", "editor")
+    headers = {"X-CSRFToken": token(editor, "/staff/new/case")}
+    form = {"kind": "case", "title": "外地经验", "topic": "louyuan", "date": "2022-03-01", "body": "正文。"}
+    national = editor.post("/staff/preview", json={**form, "scope": "national"}, headers=headers).get_json()
+    assert any(w.startswith("出处：微分享（全国）案例没有填写出处") for w in national["warnings"]), national["warnings"]
+    local = editor.post("/staff/preview", json={**form, "scope": "local"}, headers=headers).get_json()
+    assert not any("出处" in w for w in local["warnings"])
+    given = {**form, "scope": "national", "source-name": "某报（示例）", "source-url": "javascript:x"}
+    bad = editor.post("/staff/preview", json=given, headers=headers).get_json()
+    assert any("不是 http(s) 网址" in w for w in bad["warnings"]), bad["warnings"]
+    assert not any("没有填写出处" in w for w in bad["warnings"])

@@ -36,7 +36,7 @@ def _media() -> Path:
 
 def _listed_title(file: str, staff: bool) -> str | None:
     """The title an entry gives ``file`` (a published entry's first; staff: any entry's), or None."""
-    query = select(EntryRow).where(cast(EntryRow.extra, String).contains(file))
+    query = select(EntryRow).where(cast(EntryRow.extra, String).contains(file, autoescape=True))
     if not staff:
         query = query.where(EntryRow.status == "published")
     for row in db.session.scalars(query.order_by(EntryRow.status != "published", EntryRow.id)):
