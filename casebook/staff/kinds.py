@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from .. import catalog, content
 from ..content import projects as project_files
-from ..content.model import Attachment, Chapter, Source
+from ..content.model import Source
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
 from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
+from .form_text import attachments_from_text, attachments_text, chapters_from_text, chapters_text, part_inputs
 
 Errors = dict[str, list[str]]
 
@@ -32,42 +33,6 @@ LIST_SPLIT = re.compile(r"[,，、;；\n]+")
 FormField = Field
 """A field the editor shows: its declaration in ``content/schema.py`` (label, input, hint)."""
 FORM_FIELDS: tuple[Field, ...] = tuple(f for f in ENTRY_FIELDS if f.form)
-_CHAPTER_LINE = re.compile(r"^(\S+)(?:\s+(.*))?$")
-
-
-def chapters_from_text(text: str) -> list[dict[str, str]]:
-    """The chapters textarea (``03:15 标题`` per line) as front-matter items; the validator checks them."""
-    items: list[dict[str, str]] = []
-    for line in text.splitlines():
-        match = _CHAPTER_LINE.match(line.strip())
-        if match:
-            items.append({"at": match.group(1), "title": (match.group(2) or "").strip()})
-    return items
-
-
-def chapters_text(chapters: tuple[Chapter, ...]) -> str:
-    """Chapters as the editor shows them: ``03:15 标题`` per line."""
-    return "\n".join(f"{c.time} {c.title}" for c in chapters)
-
-
-def attachments_from_text(text: str) -> list[dict[str, str]]:
-    """The attachments textarea (``attachments/2026/….docx 标题`` per line) as front-matter items."""
-    items: list[dict[str, str]] = []
-    for line in text.splitlines():
-        match = _CHAPTER_LINE.match(line.strip())
-        if match:
-            items.append({"file": match.group(1), "title": (match.group(2) or "").strip()})
-    return items
-
-
-def attachments_text(attachments: tuple[Attachment, ...] | None) -> str:
-    """Attachments as the editor shows them: ``path 标题`` per line."""
-    return "\n".join(f"{a.file} {a.title}" for a in attachments or ())
-
-
-def part_inputs(spec: Field) -> dict[str, str]:
-    """The editor's input name of each part of a ``source`` field: ``source-name`` …"""
-    return {part: f"{spec.key}-{part}" for part, _ in spec.parts}
 
 
 def fields_for(kind: str) -> tuple[Field, ...]:

@@ -14,12 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, send_file, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import String, cast, select
 
 from ..attachments import content_disposition, size_label, type_label
+from ..catalog.uploads import attachment_title
 from ..db import db
 from ..media import attachment_type
-from ..models import EntryRow
 from .guards import current_user
 
 bp = Blueprint("downloads", __name__)
@@ -34,18 +33,6 @@ def _media() -> Path:
     return (Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "media").resolve()
 
 
-def _listed_title(file: str, staff: bool) -> str | None:
-    """The title an entry gives ``file`` (a published entry's first; staff: any entry's), or None."""
-    query = select(EntryRow).where(cast(EntryRow.extra, String).contains(file, autoescape=True))
-    if not staff:
-        query = query.where(EntryRow.status == "published")
-    for row in db.session.scalars(query.order_by(EntryRow.status != "published", EntryRow.id)):
-        for item in row.value("attachments") or ():
-            if item.get("file") == file:
-                return str(item.get("title") or "附件")
-    return None
-
-
 @bp.get("/downloads/<path:file>")
 def attachment(file: str) -> ResponseReturnValue:
     """An attachment as a download, never inline; 404 unless an entry the caller may see lists it."""
@@ -58,7 +45,7 @@ def attachment(file: str) -> ResponseReturnValue:
     if not target.is_relative_to(folder) or not target.is_file():
         abort(404)
     staff = current_user() is not None
-    title = _listed_title(file, staff)
+    title = attachment_title(db.session, file, staff)
     if title is None:
         abort(404)
     response = send_file(target, mimetype=media_type, max_age=3600, conditional=True)
