@@ -104,6 +104,9 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     staff_import.init_app(app)  # /staff/import, /staff/convert (and a 50 MB request limit for imports)
     app.register_blueprint(word.bp)  # /<kinds>/<slug>.docx for staff
+    from .views import downloads
+
+    downloads.init_app(app)  # /downloads/<file>: attachments, always as downloads
     with app.app_context():
         from . import catalog, migrate, turns
 

@@ -31,6 +31,7 @@ ENV_KEYS = (
     "PROPOSAL_RETENTION_DAYS",
     "PROPOSAL_PER_HOUR",
     "PROPOSAL_PER_DAY",
+    "ATTACHMENT_MAX_MB",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 """Settings where an empty value means "none" rather than "use the default"."""
@@ -56,6 +57,7 @@ def defaults() -> dict[str, Any]:
         "PROPOSAL_RETENTION_DAYS": 365,
         "PROPOSAL_PER_HOUR": 5,
         "PROPOSAL_PER_DAY": 20,
+        "ATTACHMENT_MAX_MB": 20,
     }
 
 
@@ -74,6 +76,9 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["PROXY_COUNT"] = _proxy_count(config["PROXY_COUNT"])
     for key, low in (("PROPOSAL_RETENTION_DAYS", 1), ("PROPOSAL_PER_HOUR", 1), ("PROPOSAL_PER_DAY", 1)):
         config[key] = _whole_number(key, config[key], low)
+    config["ATTACHMENT_MAX_BYTES"] = (
+        _whole_number("ATTACHMENT_MAX_MB", config["ATTACHMENT_MAX_MB"], 1, 200) * 1024 * 1024
+    )
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
     try:
         ZoneInfo(str(config["TIMEZONE"]))
@@ -98,11 +103,11 @@ def _proxy_count(value: Any) -> int:
     return int(text)
 
 
-def _whole_number(key: str, value: Any, low: int) -> int:
-    """A setting that must be a whole number of at least ``low`` (days, posts)."""
+def _whole_number(key: str, value: Any, low: int, high: int = 100_000) -> int:
+    """A setting that must be a whole number from ``low`` to ``high`` (days, posts, megabytes)."""
     text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or int(text) < low or int(text) > 100_000:
-        raise ValueError(f"CASEBOOK_{key}={value!r} must be a whole number from {low} to 100000")
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"CASEBOOK_{key}={value!r} must be a whole number from {low} to {high}")
     return int(text)
 
 

@@ -205,6 +205,9 @@ def build_draft(
         meta[key] = [_form_safe(str(v)) for v in value] if isinstance(value, list) else str(value)
     if kind == "case":
         meta["scope"] = scope or "local"
+        source = found.get("source")
+        if meta["scope"] == "national" and isinstance(source, dict) and source.get("name"):
+            meta["source"] = {k: str(v) for k, v in source.items() if k in ("name", "url", "date") and v}
     meta["status"] = "draft"
     if back:
         body = "\n\n".join(back) + "\n\n" + body

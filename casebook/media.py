@@ -28,6 +28,23 @@ MEDIA_TYPES = {
 }
 """What ``/media/`` serves, by extension; anything else under ``content/media/`` is not served."""
 
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+"""Attachments (downloadable templates) by extension: the exact Content-Type they are sent with."""
+ATTACHMENT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel"}
+"""How a reader is told an attachment's type."""
+ATTACHMENT_FOLDER = "attachments"
+"""Where uploaded attachments land under ``content/media/``: ``attachments/<year>/<16 hex>.<ext>``."""
+
+
+def attachment_type(path: str) -> str | None:
+    """The exact Content-Type of an attachment file name (by extension), or None: not an attachment type."""
+    return ATTACHMENT_TYPES.get(PurePosixPath(path).suffix.lower().removeprefix("."))
+
+
 _UPLOAD_RE = re.compile(r"uploads/(\d{4})/([0-9a-f]{16})-([1-9]\d{0,4})w\.(jpg|png|webp)")
 _MENTION = re.compile(r"uploads/(\d{4})/([0-9a-f]{16})")
 

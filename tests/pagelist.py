@@ -59,6 +59,7 @@ NOT_HTML: dict[str, str] = {
     "meta.robots": "plain text",
     "meta.healthz": "plain text health check",
     "public.media": "pictures and files of the content folder",
+    "downloads.attachment": "attachment downloads (PDF, DOCX, XLSX), never inline",
     "api.entries": "JSON API",
     "api.entry": "JSON API",
     "api.openapi": "JSON API description",

@@ -72,6 +72,33 @@ def test_impossible_years_and_paths_are_not_found(client: FlaskClient, url: str)
     assert client.get(url).status_code == 404, url
 
 
+def test_attachment_downloads_refuse_what_is_not_a_listed_attachment(
+    client: FlaskClient, content_dir: Path, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    folder = content_dir / "media" / "attachments"
+    folder.mkdir()
+    for name, data in (("ok.pdf", b"%PDF-1.4\n"), (".x.docx", b"PK\x03\x04"), ("x.pdf", b"%PDF-1.4\n")):
+        (folder / name).write_bytes(data)
+    (content_dir / "media" / "x.exe").write_bytes(b"MZ")
+    front = "title: 有附件\ntopic: louyuan\ndate: 2022-03-01\nattachments:\n- file: attachments/ok.pdf\n  title: 公约\n"
+    write_entry("case", "listed", raw=f"---\n{front}---\n正文。\n")
+    resync()
+    assert client.get("/downloads/attachments/ok.pdf").status_code == 200
+    hostile = [
+        "a%00.pdf",
+        "attachments/ok.pdf%00.png",
+        "attachments//ok.pdf",
+        "attachments/../attachments/ok.pdf",
+        "../topics.yml",
+        "attachments/.x.docx",
+        "x.exe",
+        "attachments/x.pdf",  # there, but no entry lists it
+        HUGE,
+    ]
+    for path in hostile:
+        assert client.get(f"/downloads/{path}").status_code == 404, path
+
+
 def test_the_preview_ignores_a_body_that_is_not_a_form(app: Flask) -> None:
     editor = staff_client(app, "预览编辑", "editor")
     for body in (["x"], "x", 3, None):

@@ -37,6 +37,7 @@ from .staffkit import staff_client
 
 STREET, COMMUNITY, TOPIC = "林山寨街道", "农业银行社区", "louyuan"  # from the fixtures' places.yml / topics.yml
 COVER = "pics/round-trip.jpg"
+ATTACHMENT = "attachments/2026/round-trip.docx"
 VIDEO = "https://www.bilibili.com/video/BV1xx411c7mD"
 
 BY_INPUT: dict[str, Any] = {"topic": TOPIC, "street": STREET, "community": COMMUNITY}
@@ -51,6 +52,12 @@ SAMPLES: dict[str, Callable[[Field, str], Any]] = {
     "url": lambda f, kind: VIDEO,
     "cover": lambda f, kind: COVER,
     "chapters": lambda f, kind: [{"at": "03:15", "title": f"{f.label}{kind}开场"}, {"at": "1:02:03", "title": "收尾"}],
+    "source": lambda f, kind: {
+        "name": f"{f.label}{kind}公众号",
+        "url": "https://example.org/a?id=1",
+        "date": "2023-05-06",
+    },
+    "attachments": lambda f, kind: [{"file": ATTACHMENT, "title": f"{f.label}{kind}议事规则"}],
     # a choice other than its default; ``status`` stays published so the entry is public
     "choice": lambda f, kind: "published" if f.key == "status" else [c for c in f.choices if c != f.default][-1],
 }
@@ -69,10 +76,14 @@ API_VALUES: dict[str, Callable[[Any], Any]] = {
         {"at": "03:15", "seconds": 195, "title": v[0]["title"]},
         {"at": "1:02:03", "seconds": 3723, "title": v[1]["title"]},
     ],
+    "source": dict,
+    "attachments": lambda v: [
+        {"title": a["title"], "type": "docx", "url": f"https://cases.example.org/downloads/{a['file']}"} for a in v
+    ],
 }
 """What the API shows for a file value of each type."""
 
-FORM_VALUES: dict[str, Callable[[Any], str]] = {
+FORM_VALUES: dict[str, Callable[[Any], str | dict[str, str]]] = {
     "text": str,
     "line": str,
     "date": str,
@@ -82,8 +93,10 @@ FORM_VALUES: dict[str, Callable[[Any], str]] = {
     "cover": str,
     "choice": str,
     "chapters": lambda v: "\n".join(f"{c['at']} {c['title']}" for c in v),
+    "attachments": lambda v: "\n".join(f"{a['file']} {a['title']}" for a in v),
+    "source": lambda v: {f"source-{part}": text for part, text in v.items()},
 }
-"""What the editor's input holds for a file value of each type."""
+"""What the editor's input holds for a file value of each type (a mapping: one input per part)."""
 
 SEARCH_TEXTS: dict[str, Callable[[Any], list[str]]] = {
     "text": lambda v: [v],
@@ -144,6 +157,8 @@ def _form_controls(html: str) -> dict[str, str]:
 def library(content_dir: Path, resync: Callable[[], Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     (content_dir / "media" / "pics").mkdir(parents=True)
     Image.new("RGB", (64, 48), (200, 60, 40)).save(content_dir / "media" / COVER, "JPEG")
+    (content_dir / "media" / ATTACHMENT).parent.mkdir(parents=True)
+    (content_dir / "media" / ATTACHMENT).write_bytes(b"PK\x03\x04 a stand-in: listed files are not re-checked")
     written = {kind: _write(content_dir, kind) for kind in content.KINDS}
     resync()
     return written
@@ -217,8 +232,11 @@ def test_form_shows_every_field_and_saves_the_same_file(
         url = f"/staff/edit/{kind}/{slug}"
         controls = _form_controls(admin.get(url).get_data(as_text=True))
         for spec in form_fields(kind):
-            shown = controls.get(spec.key, "")
-            assert shown.strip() == FORM_VALUES[spec.type](meta[spec.key]).strip(), (kind, spec.key, shown)
+            expected = FORM_VALUES[spec.type](meta[spec.key])
+            inputs = expected if isinstance(expected, dict) else {spec.key: expected}
+            for name, text in inputs.items():
+                shown = controls.get(name, "")
+                assert shown.strip() == text.strip(), (kind, name, shown)
         response = admin.post(url, data={**controls, "action": "publish"})
         assert response.status_code == 302, response.get_data(as_text=True)[:1000]
         after = path.read_text("utf-8")

@@ -26,6 +26,10 @@ def _stored(spec: Field, value: Any) -> Any:
     """A field's value as the catalog stores it (JSON-ready outside a column of its own)."""
     if spec.type == "chapters":
         return [{"at": c.at, "title": c.title} for c in value]
+    if spec.type == "source" and value is not None:
+        return {"name": value.name, "url": value.url, "date": value.date.isoformat() if value.date else None}
+    if spec.type == "attachments":
+        return [{"file": a.file, "title": a.title} for a in value or ()]
     if isinstance(value, tuple):
         return list(value)
     if spec.catalog == "json" and isinstance(value, dt.date):

@@ -70,3 +70,16 @@ class PublishedUploads:
                 if generation >= held:
                     self._held = (generation, keys)
             return keys
+
+
+def attachment_title(session: Session, file: str, staff: bool) -> str | None:
+    """The title an entry gives the attachment ``file`` (a published entry's first; ``staff``: any entry's),
+    or None when no entry the caller may see lists it."""
+    query = select(EntryRow).where(cast(EntryRow.extra, String).contains(file, autoescape=True))
+    if not staff:
+        query = query.where(EntryRow.status == "published")
+    for row in session.scalars(query.order_by(EntryRow.status != "published", EntryRow.id)):
+        for item in row.value("attachments") or ():
+            if item.get("file") == file:
+                return str(item.get("title") or "附件")
+    return None

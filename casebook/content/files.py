@@ -18,7 +18,7 @@ from .frontmatter import body_first_line, read_front_matter
 from .frontmatter import read_yaml as read_yaml  # re-exported: editors read files too
 from .frontmatter import split_front_matter as split_front_matter
 from .glossary import load_glossary
-from .lint import lint_body, lint_chapters, lint_video
+from .lint import lint_body, lint_chapters, lint_source, lint_video
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .places import read_places
 from .project_model import Project
@@ -43,6 +43,8 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
         more += lint_body(entry.body, path, first)
         more += lint_video(entry.video, path, doc.lines.get("video", 1))
         more += lint_chapters(entry, path, doc.lines.get("chapters", 1))
+        if "source" not in doc.lines:  # a source written wrongly is reported as such, not as missing
+            more += lint_source(entry, path, doc.lines.get("scope", 1))
     return entry, problems + more
 
 
@@ -173,6 +175,10 @@ def entry_path(root: Path, kind: str, slug: str) -> Path:
 def _yaml_value(spec: Field, value: Any) -> Any:
     if spec.type == "chapters":
         return [{"at": c.time, "title": c.title} for c in value]
+    if spec.type == "source":
+        return {k: v for k, v in (("name", value.name), ("url", value.url), ("date", value.date)) if v}
+    if spec.type == "attachments":
+        return [{"file": a.file, "title": a.title} for a in value or ()]
     return list(value) if isinstance(value, tuple) else value
 
 

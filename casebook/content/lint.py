@@ -114,6 +114,16 @@ def lint_video(url: str | None, path: Path, line: int) -> list[Problem]:
     ]
 
 
+SOURCE_MISSING = "微分享（全国）案例没有填写出处（source）：请写明发布方、原文链接和发布日期，页面和公众号导出会显示"
+
+
+def lint_source(entry: Entry, path: Path, line: int) -> list[Problem]:
+    """A 微分享 case (taken from another city's publication) that does not say where it came from."""
+    if entry.kind != "case" or entry.scope != "national" or entry.value("source") is not None:
+        return []
+    return [warning(path, line, SOURCE_MISSING, field="source")]
+
+
 def lint_chapters(entry: Entry, path: Path, line: int) -> list[Problem]:
     """Chapters without a video: no page shows them."""
     if not entry.chapters or entry.video:

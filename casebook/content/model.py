@@ -108,6 +108,28 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a 微分享 case was first published (``source:``): publisher, article address, date."""
+
+    name: str
+    url: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A downloadable template (``attachments:`` item): a PDF, DOCX or XLSX file under media/, titled."""
+
+    file: str
+    title: str
+
+    @property
+    def ext(self) -> str:
+        """``pdf``, ``docx`` or ``xlsx`` (from the stored file's name)."""
+        return self.file.rsplit(".", 1)[-1].lower()
+
+
+@dataclass(frozen=True)
 class Entry:
     """One validated interview, salon or case."""
 

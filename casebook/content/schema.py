@@ -23,13 +23,17 @@ from .limits import MAX_TITLE
 from .model import KINDS, SCOPES, STATUSES
 from .project_model import ADJUSTMENT_OUTCOMES, PROJECT_KIND, STAGES
 
-FieldType = Literal["text", "line", "date", "list", "choice", "bool", "url", "cover", "chapters"]
+FieldType = Literal[
+    "text", "line", "date", "list", "choice", "bool", "url", "cover", "chapters", "source", "attachments"
+]
 """How an entry field's value is written, checked and shown:
 
 - ``text``: a string ("" when absent); ``line``: an optional one-line string (None when absent)
 - ``date``: ``YYYY-MM-DD``; ``list``: a list of strings; ``choice``: one of ``choices``
 - ``bool``: true/false; ``url``: an http(s) address; ``cover``: a file under media/ or an https address
 - ``chapters``: video chapters, ``[{at: "03:15", title: …}]``
+- ``source``: a small mapping of the field's ``parts`` (出处: ``{name, url, date}``), name required
+- ``attachments``: downloadable files under media/, ``[{file: attachments/2026/….docx, title: …}]``
 """
 Api = Literal["", "list", "full"]
 """Where the JSON API shows a field: every listing (``list``), only the single entry (``full``), never ("")."""
@@ -50,6 +54,8 @@ WIDGETS: dict[FieldType, str] = {
     "url": "text",
     "cover": "cover",
     "chapters": "textarea",  # one chapter per line: 03:15 标题
+    "source": "parts",  # one input per part: source-name, source-url, source-date
+    "attachments": "attachments",  # one file per line: attachments/2026/….docx 标题, and an upload button
 }
 """The editor's input for each type, unless a field names its own (``topic``, ``street``…)."""
 
@@ -84,6 +90,8 @@ class Field:
     """Shown under the input in the editor."""
     limit: int = 0
     """The most characters a text value may have (0: no limit of its own)."""
+    parts: tuple[tuple[str, str], ...] = ()
+    """``(key, label)`` of each part of a ``source`` value (the editor's inputs are ``<key>-<part>``)."""
 
     @property
     def input(self) -> str:
@@ -130,7 +138,16 @@ ENTRY_FIELDS: tuple[Field, ...] = (
         "chapters", "视频章节", "chapters", index="meta", catalog="column", api="full",
         hint="每行一章：时间 标题，如“03:15 老旧楼院怎么管”；显示在视频下方",
     ),
+    Field(
+        "source", "出处", "source", kinds=("case",), api="full",
+        parts=(("name", "发布方"), ("url", "原文链接"), ("date", "发布日期")),
+        hint="微分享（全国）案例请填写：发布方（如公众号、报纸名称）、原文链接（http/https）、发布日期",
+    ),
     Field("cover", "封面图", "cover", catalog="column", api="full", hint="上传图片，或填写 media/ 下的文件名"),
+    Field(
+        "attachments", "附件", "attachments", api="full",
+        hint="可下载的模板（PDF、Word、Excel）：每行一个，文件路径 空格 标题；用“上传附件”添加",
+    ),
     Field(
         "status", "状态", "choice", fatal=True, choices=STATUSES, default="published", catalog="column", api="",
         form=False,
@@ -257,5 +274,7 @@ SCOPE_LABELS: dict[str, str] = {"local": "微案例（本区）", "national": "�
 VALUE_LABELS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "scope": SCOPE_LABELS}
 """Labels of a field's values, where the value itself is a code."""
 ENTRY_LABELS: dict[str, str] = {f.key: f.label for f in ENTRY_FIELDS}
+ENTRY_PART_LABELS: dict[str, dict[str, str]] = {f.key: dict(f.parts) for f in ENTRY_FIELDS if f.parts}
+"""Labels of the parts of an entry field written as a small mapping (出处: 发布方, 原文链接, 发布日期)."""
 PROJECT_LABELS: dict[str, str] = {f.key: f.label for f in PROJECT_FIELDS}
 PROJECT_PART_LABELS: dict[str, dict[str, str]] = {f.key: dict(f.parts) for f in PROJECT_FIELDS if f.parts}

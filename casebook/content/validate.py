@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..media import ATTACHMENT_TYPES, attachment_type
 from ..video import parse_time
 from .limits import body_problems
-from .model import ENTRY_ATTRIBUTES, KINDS, SLUG_RE, Chapter, Entry, Problem, Rules
+from .model import ENTRY_ATTRIBUTES, KINDS, SLUG_RE, Attachment, Chapter, Entry, Problem, Rules, Source
 from .schema import ENTRY_FIELD, ENTRY_FIELDS, Field, FieldType
 from .values import (
     Invalid,
@@ -92,6 +93,75 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
+SOURCE_EXAMPLE = "source:\n  name: 某市民政局公众号\n  url: https://example.org/article\n  date: 2023-05-06"
+
+
+def _source(value: Any) -> Source | None:
+    """``{name, url, date}``: who published it (required), the article's http(s) address, the day."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Invalid(f"应写成发布方、链接和日期三项，例如：\n{SOURCE_EXAMPLE}")
+    unknown = sorted(str(k) for k in value if k not in ("name", "url", "date"))
+    if unknown:
+        raise Invalid(f"未知的键“{'、'.join(unknown)}”，只能有 name、url 和 date")
+    name = as_text(value.get("name"))
+    url = as_url(value.get("url"))
+    date = as_date(value["date"]) if value.get("date") not in (None, "") else None
+    if not name:
+        if url or date:
+            raise Invalid("缺少发布方（name），如公众号或报纸的名称")
+        return None
+    check = limited(as_text, 200, "发布方")
+    return Source(check(name), url, date)
+
+
+ATTACHMENT_EXAMPLE = "- file: attachments/2026/yishi-guize.docx\n  title: 议事规则（模板）"
+
+
+def _attachment_file(value: Any) -> str:
+    text = as_text(value).removeprefix("/").removeprefix("media/")
+    path = PurePosixPath(text)
+    if not text or "://" in text or ".." in path.parts or text.startswith("/"):
+        raise Invalid(f"文件“{text}”应为 content/media/ 下的文件路径")
+    if attachment_type(text) is None:
+        raise Invalid(f"文件“{text}”不是可以下载的类型，只能是 {'、'.join(ATTACHMENT_TYPES)}")
+    return path.as_posix()
+
+
+def _attachments(value: Any) -> tuple[Attachment, ...]:
+    """``[{file: …, title: …}, …]``: PDF, DOCX or XLSX files under media/, each titled, none twice."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise Invalid(f"应为附件列表，每项写文件和标题，例如：\n{ATTACHMENT_EXAMPLE}")
+    found: list[Attachment] = []
+    problems: list[tuple[int, str]] = []
+    for n, item in enumerate(value):
+        if not isinstance(item, dict):
+            problems.append((n, "应写成 file: 文件 和 title: 标题 两项"))
+            continue
+        unknown = sorted(str(k) for k in item if k not in ("file", "title"))
+        if unknown:
+            problems.append((n, f"未知的键“{'、'.join(unknown)}”，只能有 file 和 title"))
+            continue
+        try:
+            file = _attachment_file(item.get("file"))
+            title = limited(as_text, 200, "附件标题")(item.get("title"))
+        except Invalid as exc:
+            problems.append((n, str(exc)))
+            continue
+        if not title:
+            problems.append((n, f"附件 {file} 缺少标题（title）"))
+        elif any(a.file == file for a in found):
+            problems.append((n, f"附件 {file} 重复列出"))
+        else:
+            found.append(Attachment(file, title))
+    if problems:
+        raise Invalid(problems[0][1], problems)
+    return tuple(found)
+
+
 def _normalizer(spec: Field) -> Callable[[Any], Any]:
     """The normalizer of a declared field: its type's, with the field's choices, required-ness and limit."""
     if spec.type == "choice":
@@ -109,6 +179,8 @@ _BY_TYPE: dict[FieldType, Callable[[Any], Any]] = {
     "url": as_url,
     "cover": _cover,
     "chapters": _chapters,
+    "source": _source,
+    "attachments": _attachments,
 }
 
 FIELDS: dict[str, Field] = dict(ENTRY_FIELD)
@@ -171,6 +243,8 @@ def validate_entry(
                 report(str(key), f"{key}：{exc}")
             if spec.required or spec.fatal:
                 usable = False
+            if spec.type == "attachments":  # the good items stay: one bad line never hides the others
+                values[str(key)] = _good_attachments(raw)
 
     for key, spec in FIELDS.items():
         if spec.required and kind in spec.kinds and key not in meta:
@@ -187,6 +261,7 @@ def validate_entry(
     if cover and "://" not in cover and rules.media and cover not in rules.media:
         report("cover", f"封面文件 media/{cover} 不存在")
         values.pop("cover")
+    _check_attachments(values, meta.get("attachments"), rules, lines, path, problems)
     for spec in FIELDS.values():
         if spec.applies_to(kind) and spec.key not in values and spec.default is not None:
             values[spec.key] = spec.default
@@ -196,6 +271,46 @@ def validate_entry(
         return None, problems
     extra = tuple((key, values.pop(key)) for key in FIELDS if key in values and key not in ENTRY_ATTRIBUTES)
     return Entry(kind=kind, slug=slug, body=body, extra=extra, **values), problems
+
+
+def _good_attachments(raw: list[Any]) -> tuple[Attachment, ...]:
+    """The items of an attachment list that are valid on their own."""
+    good: list[Attachment] = []
+    for item in raw if isinstance(raw, list) else ():
+        try:
+            for attachment in _attachments([item]):
+                if all(a.file != attachment.file for a in good):
+                    good.append(attachment)
+        except Invalid:
+            continue
+    return tuple(good)
+
+
+def _check_attachments(
+    values: dict[str, Any], raw: Any, rules: Rules, lines: Mapping[str, int], path: Path, problems: list[Problem]
+) -> None:
+    """Report (and leave out) an attachment whose file is not under media/: a link to nothing."""
+    attachments: tuple[Attachment, ...] = values.get("attachments") or ()
+    if not attachments or not rules.media:
+        return
+    kept: list[Attachment] = []
+    for n, attachment in enumerate(attachments):
+        if attachment.file in rules.media:
+            kept.append(attachment)
+            continue
+        files = [_raw_file(item) for item in raw] if isinstance(raw, list) else []
+        n = files.index(attachment.file) if attachment.file in files else n
+        line = lines.get(f"attachments.{n}", lines.get("attachments", 1))
+        message = f"attachments 第 {n + 1} 项：附件文件 media/{attachment.file} 不存在"
+        problems.append(Problem(path, line, message, field=f"attachments.{n}"))
+    values["attachments"] = tuple(kept)
+
+
+def _raw_file(item: Any) -> str | None:
+    try:
+        return _attachment_file(item.get("file")) if isinstance(item, dict) else None
+    except Invalid:
+        return None
 
 
 def _check_place(values: dict[str, Any], rules: Rules, report: Callable[[str | None, str], None]) -> None:

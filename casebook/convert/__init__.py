@@ -91,11 +91,14 @@ def _finish(
 def _found_line(meta: Mapping[str, Any]) -> list[str]:
     names = {"title": "标题", "date": "日期", "people": "受访者", "participants": "参与者", "tags": "标签"}
     names |= {"street": "街道", "community": "社区", "region": "地区", "video": "视频", "summary": "摘要"}
+    names |= {"source": "出处"}
     shown = [f"{label} {_shown(meta[key])}" for key, label in names.items() if key in meta]
     return [f"已识别：{'；'.join(shown)}"] if shown else []
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, dict):  # 出处: the publisher and the day
+        return "，".join(str(value[k]) for k in ("name", "date") if value.get(k))
     if isinstance(value, list):
         return "、".join(map(str, value))
     text = str(value)
@@ -140,6 +143,9 @@ def from_html(
             date = _script_date(text)
         if date:
             meta["date"] = date
+        source = _wechat_source(soup, text, date)
+        if source:
+            meta["source"] = source
     reader = Reader(files_dir=files_dir)
     with _not_too_deep():
         reader.walk(article or soup.body or soup)
@@ -180,6 +186,31 @@ def _levels(blocks: list[Block], single_h1_is_title: bool) -> list[Block]:
         for b in headings:
             b.level = min(6, b.level + shift)
     return blocks
+
+
+_SCRIPT_VALUE = r"""\bvar\s+{}\s*=\s*(?:htmlDecode\()?\s*["']([^"'\n]{{1,2000}})["']"""
+
+
+def _wechat_source(soup: Any, text: str, date: Any) -> dict[str, str]:
+    """出处 of a saved 公众号 article: the account's name, the article's address, the publish day."""
+    source: dict[str, str] = {}
+    account = soup.select_one("#js_name") or soup.select_one(".profile_nickname")
+    name = account.get_text(" ", strip=True) if account else ""
+    if not name and (match := re.search(_SCRIPT_VALUE.format("nickname"), text)):
+        name = match.group(1).strip()
+    if name:
+        source["name"] = name[:200]
+    og = soup.select_one('meta[property="og:url"]')
+    url = str(og.get("content") or "").strip() if og else ""
+    if not url and (match := re.search(_SCRIPT_VALUE.format("msg_link"), text)):
+        url = match.group(1).replace("&amp;", "&").replace("\\x26amp;", "&").replace("\\x26", "&").strip()
+    if url.startswith("http://mp.weixin.qq.com/"):
+        url = "https://" + url.removeprefix("http://")  # the same article; the platform serves it over https
+    if re.match(r"^https?://[^\s\"'<>]+$", url):
+        source["url"] = url
+    if source and date:
+        source["date"] = date.isoformat()
+    return source if "name" in source else {}
 
 
 def _script_date(text: str) -> Any:

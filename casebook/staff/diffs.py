@@ -20,7 +20,14 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 
 from ..content.frontmatter import read_yaml, split_front_matter
-from ..content.schema import ENTRY_FIELDS, ENTRY_LABELS, PROJECT_LABELS, PROJECT_PART_LABELS, VALUE_LABELS
+from ..content.schema import (
+    ENTRY_FIELDS,
+    ENTRY_LABELS,
+    ENTRY_PART_LABELS,
+    PROJECT_LABELS,
+    PROJECT_PART_LABELS,
+    VALUE_LABELS,
+)
 from ..video import format_time, parse_time
 
 logger = logging.getLogger(__name__)
@@ -34,8 +41,9 @@ PART_LABELS: dict[str, str] = {
     "name": "名称",
     "text": "内容",
     "date": "日期",
+    "file": "文件",
 }
-"""Labels of keys inside list items of other fields (e.g. video chapters)."""
+"""Labels of keys inside list items of other fields (e.g. video chapters, attachments)."""
 
 CONTEXT = 40
 """Unchanged characters kept on each side of a change; longer stretches are folded."""
@@ -92,7 +100,9 @@ def compare(kind: str, old: str, new: str, *, with_status: bool = False) -> Comp
         result.notes.append("有一个版本的元数据无法解析，下面是全文的逐字对比。")
         result.body = body_diff(old, new, result.notes)
         return result
-    labels, part_labels = (PROJECT_LABELS, PROJECT_PART_LABELS) if kind == "project" else (ENTRY_LABELS, {})
+    labels, part_labels = (
+        (PROJECT_LABELS, PROJECT_PART_LABELS) if kind == "project" else (ENTRY_LABELS, ENTRY_PART_LABELS)
+    )
     old_flat = _flatten(old_parts[0], labels, part_labels)
     new_flat = _flatten(new_parts[0], labels, part_labels)
     for key in [*new_flat, *(k for k in old_flat if k not in new_flat)]:

@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from .. import catalog, content
 from ..content import projects as project_files
-from ..content.model import Chapter
+from ..content.model import Source
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
 from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
+from .form_text import attachments_from_text, attachments_text, chapters_from_text, chapters_text, part_inputs
 from .motion_form import INTEGER as _INTEGER
 from .motion_form import motion_values, motion_vote, typed_vote
 
@@ -34,22 +35,6 @@ LIST_SPLIT = re.compile(r"[,，、;；\n]+")
 FormField = Field
 """A field the editor shows: its declaration in ``content/schema.py`` (label, input, hint)."""
 FORM_FIELDS: tuple[Field, ...] = tuple(f for f in ENTRY_FIELDS if f.form)
-_CHAPTER_LINE = re.compile(r"^(\S+)(?:\s+(.*))?$")
-
-
-def chapters_from_text(text: str) -> list[dict[str, str]]:
-    """The chapters textarea (``03:15 标题`` per line) as front-matter items; the validator checks them."""
-    items: list[dict[str, str]] = []
-    for line in text.splitlines():
-        match = _CHAPTER_LINE.match(line.strip())
-        if match:
-            items.append({"at": match.group(1), "title": (match.group(2) or "").strip()})
-    return items
-
-
-def chapters_text(chapters: tuple[Chapter, ...]) -> str:
-    """Chapters as the editor shows them: ``03:15 标题`` per line."""
-    return "\n".join(f"{c.time} {c.title}" for c in chapters)
 
 
 def fields_for(kind: str) -> tuple[Field, ...]:
@@ -63,6 +48,13 @@ def form_values(entry: content.Entry) -> dict[str, str]:
         value = entry.value(spec.key)
         if spec.type == "chapters":
             values[spec.key] = chapters_text(value)
+        elif spec.type == "attachments":
+            values[spec.key] = attachments_text(value)
+        elif spec.type == "source":
+            source: Source | None = value
+            parts = {"name": source.name, "url": source.url, "date": source.date} if source else {}
+            for part, name in part_inputs(spec).items():
+                values[name] = str(parts.get(part) or "")
         elif isinstance(value, tuple):
             values[spec.key] = "、".join(value)
         elif isinstance(value, bool):
@@ -84,6 +76,13 @@ def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> dict[str,
         elif spec.type == "chapters":
             if raw:
                 meta[spec.key] = chapters_from_text(raw)
+        elif spec.type == "attachments":
+            if raw:
+                meta[spec.key] = attachments_from_text(raw)
+        elif spec.type == "source":
+            typed = {part: (form.get(name) or "").strip() for part, name in part_inputs(spec).items()}
+            if any(typed.values()):
+                meta[spec.key] = {part: text for part, text in typed.items() if text}
         elif spec.type == "list":
             items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
             if items:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import content
-from ..content.lint import lint_chapters, lint_video
+from ..content.lint import lint_chapters, lint_source, lint_video
 from ..content.model import Topic
 from ..content.schema import ENTRY_LABELS
 from .kinds import meta_from_form
@@ -22,7 +22,7 @@ PREVIEW_PATH = Path("-")
 NO_TOPIC = "-"
 """The stand-in topic of a form whose topic is not chosen yet (no topic row has it: none is shown)."""
 NO_TITLE = "（未填写标题）"
-WATCHED = ("video", "chapters")
+WATCHED = ("video", "chapters", "source", "attachments")
 """Fields whose problems the preview reports as it goes (the rest are reported on save)."""
 
 
@@ -54,5 +54,7 @@ def entry_from_form(
     if entry is not None:
         found = lint_video(entry.video, PREVIEW_PATH, 1)
         found += lint_chapters(entry, PREVIEW_PATH, 1)
+        if "source" not in meta:  # one typed wrongly is reported as such (above), not as missing
+            found += lint_source(entry, PREVIEW_PATH, 1)
         notes += [note(p) for p in found]
     return entry, notes

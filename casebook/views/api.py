@@ -14,6 +14,7 @@ from ..db import db
 from ..models import EntryRow, TopicRow
 from ..search import Hit, IndexMissing
 from ..web import KIND_ENDPOINT, absolute, entry_url, media_url, site_url
+from .downloads import download_url
 from .openapi import spec
 from .search import search_index
 
@@ -47,6 +48,11 @@ def _api_value(spec: Field, row: EntryRow) -> Any:
     """A declared field's value on a catalog row, as the API shows it (see ``openapi.field_schema``)."""
     if spec.type == "chapters":
         return [{"at": c.time, "seconds": c.at, "title": c.title} for c in row.chapter_list]
+    if spec.type == "attachments":
+        return [
+            {"title": a["title"], "type": a["file"].rsplit(".", 1)[-1], "url": site_url() + download_url(a["file"])}
+            for a in row.value(spec.key) or ()
+        ]
     value = row.value(spec.key)
     if value is None and spec.applies_to(row.kind):  # absent from ``extra``: the type's empty value
         value = spec.default if spec.default is not None else _EMPTY.get(spec.type)

@@ -36,6 +36,26 @@ _CHAPTER = {
 }
 
 
+_SOURCE = {
+    "type": ["object", "null"],
+    "properties": {
+        "name": {"type": "string", "description": "发布方"},
+        "url": {"type": ["string", "null"], "format": "uri", "description": "原文链接"},
+        "date": {"type": ["string", "null"], "format": "date", "description": "发布日期"},
+    },
+    "required": ["name"],
+}
+_ATTACHMENT = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string"},
+        "type": {"type": "string", "enum": ["pdf", "docx", "xlsx"]},
+        "url": {"type": "string", "format": "uri", "description": "下载地址（作为附件下载）"},
+    },
+    "required": ["title", "type", "url"],
+}
+
+
 def field_schema(spec: Field) -> dict[str, Any]:
     """The JSON schema of a declared entry field as the API shows it, described by its label."""
     nullable = spec.type in ("line", "url", "cover") or not set(KINDS) <= set(spec.kinds)
@@ -46,6 +66,10 @@ def field_schema(spec: Field) -> dict[str, Any]:
         schema = {"type": "array", "items": {"type": "string"}}
     elif spec.type == "chapters":
         schema = {"type": "array", "items": _CHAPTER}
+    elif spec.type == "attachments":
+        schema = {"type": "array", "items": _ATTACHMENT}
+    elif spec.type == "source":
+        schema = dict(_SOURCE)
     elif spec.type == "bool":
         schema = {"type": "boolean"}
     else:

@@ -165,9 +165,12 @@ def convert_paste() -> ResponseReturnValue:
 
 
 def _raise_limit() -> None:
-    """Let /staff/import take a 50 MB file; runs before the CSRF check reads the form."""
+    """Let /staff/import take a 50 MB file (an attachment upload its own limit); runs before the CSRF check."""
     if request.endpoint == "staff_import.upload":
         request.max_content_length = UPLOAD_LIMIT
+    elif request.endpoint == "staff.upload_attachment":  # an attachment may be CASEBOOK_ATTACHMENT_MAX_MB
+        limit = int(current_app.config["CASEBOOK_ATTACHMENT_MAX_BYTES"]) + 1024 * 1024
+        request.max_content_length = max(limit, int(current_app.config["MAX_CONTENT_LENGTH"]))
 
 
 def init_app(app: Flask) -> None:

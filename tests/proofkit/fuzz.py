@@ -464,8 +464,8 @@ json_values = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts(10), inner, max_size=3)),
     max_leaves=5,
 )
-SCRIPT_ENDPOINTS = ("/staff/preview", "/staff/convert", "/staff/upload")
-"""What the editor's scripts call (no form on a page): live preview, paste tidying, picture upload."""
+SCRIPT_ENDPOINTS = ("/staff/preview", "/staff/convert", "/staff/upload", "/staff/upload-attachment")
+"""What the editor's scripts call (no form on a page): live preview, paste tidying, picture and attachment upload."""
 
 
 def run_web(
@@ -549,7 +549,9 @@ def run_web(
             fields = {"csrf_token": token, **data.draw(st.dictionaries(keys, texts(200), max_size=4))}
             record("POST", url, staff.post(url, data=fields, headers=headers))
         else:
-            name = data.draw(names) + data.draw(st.sampled_from([".png", ".jpg", ".webp", ".docx", ".txt", ""]))
+            name = data.draw(names) + data.draw(
+                st.sampled_from([".png", ".jpg", ".webp", ".docx", ".xlsx", ".pdf", ".txt", ""])
+            )
             upload = (io.BytesIO(data.draw(st.binary(max_size=3000))), name)
             fields = {"csrf_token": token, "file": upload, "alt": data.draw(texts(20))}
             record("POST", url, staff.post(url, data=fields, headers=headers, content_type="multipart/form-data"))
