@@ -28,6 +28,8 @@ ENV_KEYS = (
     "IMPORT_IMAGE_HOSTS",
     "PROXY_COUNT",
     "WECHAT_VERIFY_FILE",
+    "RATING_PER_HOUR",
+    "RATING_PER_DAY",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 """Settings where an empty value means "none" rather than "use the default"."""
@@ -50,6 +52,8 @@ def defaults() -> dict[str, Any]:
         "IMPORT_IMAGE_HOSTS": "mmbiz.qpic.cn,mmbiz.qlogo.cn",
         "PROXY_COUNT": 0,
         "WECHAT_VERIFY_FILE": None,
+        "RATING_PER_HOUR": 30,
+        "RATING_PER_DAY": 100,
     }
 
 
@@ -66,6 +70,8 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
     config["PROXY_COUNT"] = _proxy_count(config["PROXY_COUNT"])
+    for key in ("RATING_PER_HOUR", "RATING_PER_DAY"):
+        config[key] = _limit(key, config[key])
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
     try:
         ZoneInfo(str(config["TIMEZONE"]))
@@ -80,6 +86,14 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _stored_secret(config["DATA_DIR"])
     return config
+
+
+def _limit(key: str, value: Any) -> int:
+    """A per-address limit of a public form: a whole number from 1 to 100000."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise ValueError(f"CASEBOOK_{key}={value!r} must be a whole number from 1 to 100000")
+    return int(text)
 
 
 def _proxy_count(value: Any) -> int:

@@ -20,6 +20,7 @@ from .content.project_model import (
     Bar,
     Evaluation,
     Milestone,
+    Survey,
     Vote,
     bar,
     completion_rate,
@@ -66,6 +67,8 @@ class ProjectRow(Base):
     vote_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     milestones_json: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     evaluation_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    survey_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The file's ``survey:`` (an offline questionnaire's counts; added in migration 0009)."""
     related: Mapped[list[str]] = mapped_column(JSON, default=list)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Slugs of the topics the project names (``topics:``; added in migration 0006)."""
@@ -108,6 +111,14 @@ class ProjectRow(Base):
         date = dt.date.fromisoformat(e["date"]) if e.get("date") else None
         score = Decimal(e["score"]) if e.get("score") is not None else None
         return Evaluation(date, e.get("verdict", ""), score, e.get("text", ""))
+
+    @property
+    def survey(self) -> Survey | None:
+        s = self.survey_json
+        if not s:
+            return None
+        date = dt.date.fromisoformat(s["date"]) if s.get("date") else None
+        return Survey(date, s["method"], s["satisfied"], s["basically"], s["dissatisfied"], s.get("note", ""))
 
 
 class IndicatorRow(Base):

@@ -272,6 +272,14 @@ PROJECT_SAMPLES: dict[str, Callable[[ProjectField], Any]] = {
     "indicators": lambda f: [{"name": "新增充电桩", "unit": "个", "planned": 10, "achieved": 12.5, "note": "含快充"}],
     "milestones": lambda f: [{"date": "2024-03", "text": "完成选址并开工", "evidence": ["https://example.org/a"]}],
     "evaluation": lambda f: {"date": "2024-12-01", "verdict": "满意", "score": 95.5, "text": "群众评价好"},
+    "survey": lambda f: {
+        "date": "2024-12-05",
+        "method": "入户问卷",
+        "satisfied": 30,
+        "basically": 6,
+        "dissatisfied": 1,
+        "note": "抽样四个小区",
+    },
     "related": lambda f: ["case/round-trip-case"],
     "topics": lambda f: ["yiqing", "louyuan"],  # not in topics.yml's order: the editor keeps the file's
 }
@@ -287,6 +295,7 @@ PROJECT_PAGE_TEXTS: dict[str, Callable[[Any], list[str]]] = {
     "indicators": lambda v: [i["name"] for i in v],
     "milestones": lambda v: [m["text"] for m in v],
     "evaluation": lambda v: [v["verdict"], v["text"]],
+    "survey": lambda v: [v["method"], v["note"], "97.3%", "共 37 人"],
     "related": lambda v: ["标题case甲乙"],  # the related case's title (``_write``)
     "topics": lambda v: ["第2期·疫情防控", "第1期·无主管楼院治理"],  # the conftest topics, linked
 }

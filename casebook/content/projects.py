@@ -30,6 +30,7 @@ from .project_reader import (
     read_evaluation,
     read_indicator,
     read_milestone,
+    read_survey,
     read_vote,
 )
 from .project_write import project_meta as project_meta  # re-exported: the editor writes projects
@@ -125,6 +126,7 @@ def validate_project(
             topic_slugs.append(slug_found)
     vote = read_vote(r, meta["vote"]) if meta.get("vote") is not None else None
     evaluation = read_evaluation(r, meta["evaluation"]) if meta.get("evaluation") is not None else None
+    survey = read_survey(r, meta["survey"]) if meta.get("survey") is not None else None
     r.problems += body_found
     if not usable:
         return None, r.problems
@@ -138,6 +140,7 @@ def validate_project(
             topics=tuple(topic_slugs),
             vote=vote,
             evaluation=evaluation,
+            survey=survey,
             **values,
         ),
         r.problems,

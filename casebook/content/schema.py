@@ -177,7 +177,7 @@ def is_default(spec: Field, value: Any) -> bool:
 
 # fmt: off
 ProjectType = Literal["text", "year", "number", "choice", "bool", "vote", "indicators", "milestones", "evaluation",
-                      "related", "topics"]
+                      "survey", "related", "topics"]
 # fmt: on
 
 
@@ -213,6 +213,9 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
     ProjectField("milestones", "进展", "milestones", parts=(("date", "日期"), ("text", "进展"), ("evidence", "佐证"))),
     ProjectField("evaluation", "评估", "evaluation", parts=(
         ("date", "日期"), ("verdict", "结论"), ("score", "得分"), ("text", "评语"))),
+    ProjectField("survey", "线下问卷", "survey", parts=(
+        ("date", "日期"), ("method", "方式"), ("satisfied", "满意"), ("basically", "基本满意"),
+        ("dissatisfied", "不满意"), ("note", "说明"))),
     ProjectField("related", "相关案例与沙龙", "related"),
     ProjectField("topics", "相关主题", "topics"),
     ProjectField("status", "状态", "choice", fatal=True, choices=STATUSES, default="published"),

@@ -182,8 +182,10 @@ class EntryKind:
 
 PROJECT_ROWS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("indicators", "milestones")}
 """Repeatable rows of the project form, with their inputs (declared in ``content/schema.py``)."""
-PROJECT_GROUPS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("vote", "evaluation")}
+PROJECT_GROUPS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("vote", "evaluation", "survey")}
 _ROW_KEY = re.compile(r"^(indicators|milestones)-(\d{1,3})-([a-z]+)$")
+_COUNT_PARTS = frozenset({"present", "for", "against", "abstain", "satisfied", "basically", "dissatisfied"})
+"""Parts of ``vote`` and ``survey`` typed as whole numbers."""
 _INTEGER = re.compile(r"^\s*\d{1,9}\s*$")
 
 
@@ -273,6 +275,16 @@ class ProjectKind:
                 "evaluation-score": _plain(e.score),
                 "evaluation-text": e.text,
             }
+        if project.survey is not None:
+            s = project.survey
+            values |= {
+                "survey-date": s.date.isoformat() if s.date else "",
+                "survey-method": s.method,
+                "survey-satisfied": str(s.satisfied),
+                "survey-basically": str(s.basically),
+                "survey-dissatisfied": str(s.dissatisfied),
+                "survey-note": s.note,
+            }
         for n, ind in enumerate(project.indicators):
             for key in PROJECT_ROWS["indicators"]:
                 values[f"indicators-{n}-{key}"] = _plain(getattr(ind, key))
@@ -319,11 +331,8 @@ def project_meta_from_form(values: Mapping[str, str], status: str) -> tuple[dict
     for group, keys in PROJECT_GROUPS.items():
         data: dict[str, Any] = {k: text(f"{group}-{k}") for k in keys if text(f"{group}-{k}")}
         if data:
-            if group == "vote":
-                data = {
-                    k: (int(v) if k in ("present", "for", "against", "abstain") and _INTEGER.match(v) else v)
-                    for k, v in data.items()
-                }
+            if group in ("vote", "survey"):
+                data = {k: (int(v) if k in _COUNT_PARTS and _INTEGER.match(v) else v) for k, v in data.items()}
             meta[group] = data
             inputs[group] = group
             inputs |= {f"{group}.{k}": f"{group}-{k}" for k in data}

@@ -170,6 +170,8 @@ ACTION_NAMES: dict[str, str] = {
     "user-enable": "启用账号",
     "user-role": "修改角色",
     "user-passwd": "重设密码",
+    "rating-approve": "通过评议意见",
+    "rating-reject": "不通过评议意见",
 }
 """Every action recorded in revisions and the audit log, as staff read it (unknown ones show as recorded)."""
 
