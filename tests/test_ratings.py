@@ -166,7 +166,7 @@ def test_the_honeypot_drops_a_robots_rating_quietly(app: Flask) -> None:
 
 def test_ratings_are_limited_per_address(demo_content: Path, tmp_path: Path) -> None:
     app = prepare_app(demo_content, tmp_path / "d", config={"TESTING": True, "RATING_PER_HOUR": 2})
-    for n in range(2):
+    for _ in range(2):
         assert rate(app.test_client(), "满意").status_code == 303  # type: ignore[attr-defined]
     client = app.test_client()
     refused = rate(client, "满意", "第三份")
@@ -189,7 +189,8 @@ def test_comments_show_only_after_approval_and_moderation_is_audited(app: Flask)
         ids = {r.comment: r.id for r in db.session.scalars(select(Rating))}
     page = editor.get("/staff/ratings").get_data(as_text=True)
     token = token_of(page)
-    ok = editor.post(f"/staff/ratings/{ids['希望把维保协议贴在单元门口']}", data={"csrf_token": token, "decision": "approve"})
+    approve = {"csrf_token": token, "decision": "approve"}
+    ok = editor.post(f"/staff/ratings/{ids['希望把维保协议贴在单元门口']}", data=approve)
     assert ok.status_code == 302
     editor.post(f"/staff/ratings/{ids['广告链接 请忽略']}", data={"csrf_token": token, "decision": "reject"})
     again = editor.post(f"/staff/ratings/{ids['广告链接 请忽略']}", data={"csrf_token": token, "decision": "approve"})
@@ -225,7 +226,8 @@ def test_survey_counts_join_the_results_on_page_board_and_csv(surveyed: Flask) -
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][0] == "项目" and "满意率（满意+基本满意）" in rows[0]
     by_title = {row[0]: row for row in rows[1:]}
-    assert by_title["老旧小区加装电梯"][2:13] == ["0", "0", "1", "40", "8", "2", "入户问卷", "51", "94.1%", "满意", "92"]
+    expected = ["0", "0", "1", "40", "8", "2", "入户问卷", "51", "94.1%", "满意", "92"]
+    assert by_title["老旧小区加装电梯"][2:13] == expected
     assert by_title["社区食堂建设"][9] == "0"
 
 
@@ -241,7 +243,8 @@ def test_cached_pages_show_a_new_rating_and_an_approved_comment_at_once(app: Fla
     editor = staff_client(app, "编辑小李", "editor")
     with app.app_context():
         rid = db.session.scalars(select(Rating)).one().id
-    editor.post(f"/staff/ratings/{rid}", data={"csrf_token": token_of(text(editor, "/staff/ratings")), "decision": "approve"})
+    token = token_of(text(editor, "/staff/ratings"))
+    editor.post(f"/staff/ratings/{rid}", data={"csrf_token": token, "decision": "approve"})
     assert "很好" in rating_section(text(client, DONE))
 
 

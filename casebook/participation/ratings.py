@@ -80,9 +80,7 @@ class Saved:
     """True when this browser had rated the project before: the earlier rating was replaced."""
 
 
-def submit(
-    session: DbSession, year: int, slug: str, choice: str, comment: str, token: str, now: dt.datetime
-) -> Saved:
+def submit(session: DbSession, year: int, slug: str, choice: str, comment: str, token: str, now: dt.datetime) -> Saved:
     """Save this browser's rating of a project, replacing its earlier one (flushes; the caller commits)."""
     if choice not in CHOICES:
         raise ValueError(f"unknown choice {choice!r}")
@@ -172,9 +170,9 @@ def online_counts(session: DbSession, keys: Iterable[str]) -> dict[str, Counts]:
     if not wanted:
         return {}
     rows = session.execute(
-        select(Rating.project, Rating.choice, func.count()).where(Rating.project.in_(wanted)).group_by(
-            Rating.project, Rating.choice
-        )
+        select(Rating.project, Rating.choice, func.count())
+        .where(Rating.project.in_(wanted))
+        .group_by(Rating.project, Rating.choice)
     )
     found: dict[str, dict[str, int]] = {}
     for key, choice, count in rows:
