@@ -72,6 +72,7 @@ NOT_HTML: dict[str, str] = {
     "word.interview": "Word document",
     "word.salon": "Word document",
     "projects.board_csv": "CSV",
+    "projects.ratings_csv": "CSV",
     "share.topic_card_pdf": "PDF",
     "share.topic_booklet_pdf": "PDF",
     "staff_import.report_json": "JSON",
@@ -105,6 +106,7 @@ PAGES: list[Page] = [
     Page("projects.years", "/projects/"),
     Page("projects.board", "/projects/2023"),
     Page("projects.project", "/projects/2023/jiazhuang-dianti"),
+    Page("projects.project", "/projects/2023/jiazhuang-dianti?rated=replaced"),  # after a second rating
     Page("share.topic_card", "/topics/dianti-jiazhuang/card"),
     Page("share.topic_share", "/topics/dianti-jiazhuang/share"),
     Page("auth.login", "/login"),
@@ -112,6 +114,7 @@ PAGES: list[Page] = [
     Page("staff.entries", "/staff/entries", staff=True),
     Page("staff.audit_log", "/staff/audit", staff=True),
     Page("staff.users", "/staff/users", staff=True),
+    Page("staff.ratings_page", "/staff/ratings", staff=True),
     Page("staff.new", "/staff/new/case", staff=True),
     Page("staff.edit", f"/staff/edit/case/{PUBLIC}", staff=True),
     Page("staff.edit", f"/staff/edit/case/{PENDING}", staff=True),
@@ -148,6 +151,28 @@ def unmapped(app: Flask) -> list[str]:
     return sorted(f"{endpoint} ({rules[endpoint]})" for endpoint in html_get_endpoints(app) - mapped)
 
 
+def rate_residents(app: Flask, editor: FlaskClient) -> None:
+    """Two residents rate the finished demo project with comments; the editor approves the first, so
+    the project page shows results and a comment and the moderation page a waiting one."""
+    url = "/projects/2023/jiazhuang-dianti"
+    for choice, comment in (
+        ("满意", "电梯装好后老人下楼方便多了。"),
+        ("基本满意", "施工期间噪音大，希望以后提前通知。"),
+    ):
+        resident = app.test_client()
+        answer = resident.post(
+            f"{url}/rate", data={"csrf_token": token(resident, url), "choice": choice, "comment": comment}
+        )
+        assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    page = editor.get("/staff/ratings").get_data(as_text=True)
+    first = re.search(r'action="/staff/ratings/(\d+)"', page)
+    assert first, page[:500]
+    approved = editor.post(
+        f"/staff/ratings/{first.group(1)}", data={"csrf_token": token(editor, "/staff/ratings"), "decision": "approve"}
+    )
+    assert approved.status_code == 302
+
+
 def build_library(base: Path) -> tuple[Flask, list[Page]]:
     """The demo library in ``base`` with every state a page shows; returns the app and ``PAGES``
     with the placeholders filled in."""
@@ -176,5 +201,6 @@ def build_library(base: Path) -> tuple[Flask, list[Page]]:
     assert match, imported.location
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.id == int(match.group(1)))) is not None
+    rate_residents(app, editor)
     pages = [Page(p.endpoint, p.url.replace(IMPORT_EVENT, match.group(1)), p.staff) for p in PAGES]
     return app, pages
