@@ -372,6 +372,9 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
     project.write_text(
         "---\ntitle: 加装电梯\nyear: 2023\nnumber: 1\nlead: 区住建局\nstage: 征集\n---\n正文。\n", "utf-8"
     )
+    (project.parent / "pingyi.md").write_text(  # at 完成: its page carries the public rating form
+        "---\ntitle: 社区食堂\nyear: 2023\nnumber: 2\nlead: 区民政局\nstage: 完成\n---\n正文。\n", "utf-8"
+    )
     app = create_app({"TESTING": True, "CONTENT_DIR": site.content, "DATA_DIR": site.data})
     with app.app_context():
         assert publish_content(app, quiet=True) == 0
@@ -379,7 +382,7 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
         accounts.add_user(db.session, "fuzz-other", "editor", PASSWORD)
         db.session.commit()
     real = {
-        "slug": ["case-2", "interview-0", "salon-1", "louyuan", "xiangmu"],
+        "slug": ["case-2", "interview-0", "salon-1", "louyuan", "xiangmu", "pingyi"],
         "kind": [*KIND_DIRS, "project"],
         "kind_dir": list(KIND_DIRS.values()),
         "year": ["2023"],
@@ -420,17 +423,24 @@ def _pending_edit(client: FlaskClient) -> None:
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+PUBLIC_FORM_PAGES = ("/projects/2023/pingyi",)
+"""Public pages carrying a resident's form (the rating form of a project at 完成), fuzzed with the staff forms."""
+
+
 def staff_forms(app: Flask, client: FlaskClient, real: dict[str, list[str]]) -> list[tuple[str, Form]]:
-    """(page, form) for every POST form on the staff pages, each page's arguments filled with real
-    values; one of each (action, field names). Forms acting on the fuzzing account itself are left
-    out (a fuzzed password or role would lock the fuzzer out)."""
+    """(page, form) for every POST form on the staff pages and the public form pages, each page's
+    arguments filled with real values; one of each (action, field names). Forms acting on the fuzzing
+    account itself are left out (a fuzzed password or role would lock the fuzzer out)."""
     found: dict[tuple[str, tuple[str, ...]], tuple[str, Form]] = {}
+    pages: list[list[str]] = [[url] for url in PUBLIC_FORM_PAGES]
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff") or "GET" not in (rule.methods or ()):
             continue
         urls = [rule.rule]
         for arg in rule.arguments:
             urls = [_put(u, arg, value) for u in urls for value in real.get(arg, ["x"])]
+        pages.append(urls)
+    for urls in pages:
         for url in urls:
             page = client.get(url)
             if page.status_code != 200 or not page.mimetype.startswith("text/html"):
