@@ -254,3 +254,48 @@ def test_a_cached_project_page_gives_each_visitor_a_token_of_their_own(app: Flas
     assert one != two and "__casebook-csrf-token__" not in text(second, DONE)
     response = second.post(f"{DONE}/rate", data={"csrf_token": two, "choice": "满意"})
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("survey", "problem"),
+    [
+        ("survey:\n  method: 入户问卷\n  satisfied: -3\n", "8: survey 的 satisfied：不能为负数"),
+        ("survey:\n  method: 入户问卷\n  satisfied: 很多\n", "8: survey 的 satisfied：应为整数"),
+        ("survey:\n  satisfied: 3\n", "6: survey 缺少 method"),
+        ("survey:\n  method: 入户问卷\n", "6: survey 需要 satisfied"),
+        ("survey:\n  method: 入户问卷\n  satisfied: 3\n  votes: 2\n", "9: survey（线下问卷）中的未知字段“votes”"),
+        ("survey: 很满意\n", "6: survey（线下问卷）应为"),
+    ],
+)
+def test_a_bad_survey_is_reported_with_its_line_and_not_shown(tmp_path: Path, survey: str, problem: str) -> None:
+    from casebook.content.projects import parse_project_text
+
+    text = f"---\ntitle: 社区食堂\nyear: 2023\nlead: 区民政局\nstage: 完成\n{survey}---\n说明。\n"
+    path = tmp_path / "projects" / "2023" / "shitang.md"
+    project, problems = parse_project_text(text, "shitang", "2023", path=path)
+    assert project is not None
+    found = [f"{p.line}: {p.message}" for p in problems]
+    assert any(line.startswith(problem) for line in found), found
+    if "votes" in survey:  # an unknown key is dropped, the rest kept
+        assert project.survey is not None and project.survey.total == 3
+    else:
+        assert project.survey is None
+
+
+def test_the_editor_writes_a_survey_and_reports_a_bad_count_under_its_input(app: Flask, demo_content: Path) -> None:
+    admin = staff_client(app, "问卷编辑", "admin")
+    url = "/staff/edit/project/shequ-shitang"
+    page = admin.get(url).get_data(as_text=True)
+    for name in ("survey-method", "survey-satisfied", "survey-basically", "survey-dissatisfied", "survey-date"):
+        assert f'name="{name}"' in page
+    from .test_schema_roundtrip import _form_controls
+
+    controls = _form_controls(page)
+    bad = {**controls, "survey-method": "入户问卷", "survey-satisfied": "很多", "action": "publish"}
+    html = admin.post(url, data=bad).get_data(as_text=True)
+    assert 'value="很多"' in html and "survey 的 satisfied" in html
+    good = {**controls, "survey-method": "入户问卷", "survey-satisfied": "12", "survey-dissatisfied": "3"}
+    assert admin.post(url, data={**good, "action": "publish"}).status_code == 302
+    written = (demo_content / "projects" / "2023" / "shequ-shitang.md").read_text("utf-8")
+    assert "survey:\n  method: 入户问卷\n  satisfied: 12\n  basically: 0\n  dissatisfied: 3\n" in written
+    assert "80.0%" in text(admin, "/projects/2023/shequ-shitang")  # shown although the stage is 实施
