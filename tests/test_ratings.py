@@ -299,3 +299,9 @@ def test_the_editor_writes_a_survey_and_reports_a_bad_count_under_its_input(app:
     written = (demo_content / "projects" / "2023" / "shequ-shitang.md").read_text("utf-8")
     assert "survey:\n  method: 入户问卷\n  satisfied: 12\n  basically: 0\n  dissatisfied: 3\n" in written
     assert "80.0%" in text(admin, "/projects/2023/shequ-shitang")  # shown although the stage is 实施
+
+
+def test_the_rating_cookie_is_secure_on_an_https_site(demo_content: Path, tmp_path: Path) -> None:
+    app = prepare_app(demo_content, tmp_path / "s", site_url="https://cases.example.org", config={"TESTING": True})
+    cookie = rate(app.test_client(), "满意").headers["Set-Cookie"]  # type: ignore[attr-defined]
+    assert "casebook_rater=" in cookie and "Secure" in cookie and "HttpOnly" in cookie

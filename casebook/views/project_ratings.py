@@ -19,7 +19,8 @@ from .guards import client_address, recoverable
 from .projects import _board_or_404, bp, render_project
 
 COOKIE = "casebook_rater"
-"""The browser's random rating token (HttpOnly, SameSite=Lax, Secure on https); only its hash is stored."""
+"""The browser's random rating token (HttpOnly, SameSite=Lax, Secure on https — the site URL's scheme or the
+request's, as for the session cookie); only its hash is stored."""
 CHOICE_MISSING = "请选择“满意”“基本满意”或“不满意”中的一项，然后再提交。您填写的意见都在下面，没有丢失。"
 TOO_LONG = "意见太长：请不要超过 {limit} 个字（现在 {n} 个字）。您填写的内容都在下面，请删减后再提交。"
 
@@ -95,7 +96,7 @@ def rate(year: int, slug: str) -> ResponseReturnValue:
         token,
         max_age=int(dt.timedelta(days=ratings.TOKEN_DAYS).total_seconds()),
         path="/projects/",
-        secure=request.is_secure,
+        secure=request.is_secure or str(current_app.config.get("CASEBOOK_SITE_URL") or "").startswith("https://"),
         httponly=True,
         samesite="Lax",
     )
