@@ -75,7 +75,9 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .participation import proposal_models as _proposal_models  # noqa: F401  (tables for create_all)
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, communities, diskfull, meta, projects, public, search, share, share_staff, staff
+    from .views import project_ratings as _project_ratings  # noqa: F401  (its routes join projects.bp)
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
+    from .views import staff_ratings as _staff_ratings  # noqa: F401  (its routes join staff.bp before registering)
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
 
     web.init_app(app)

@@ -32,6 +32,8 @@ ENV_KEYS = (
     "PROPOSAL_PER_HOUR",
     "PROPOSAL_PER_DAY",
     "ATTACHMENT_MAX_MB",
+    "RATING_PER_HOUR",
+    "RATING_PER_DAY",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 """Settings where an empty value means "none" rather than "use the default"."""
@@ -58,6 +60,8 @@ def defaults() -> dict[str, Any]:
         "PROPOSAL_PER_HOUR": 5,
         "PROPOSAL_PER_DAY": 20,
         "ATTACHMENT_MAX_MB": 20,
+        "RATING_PER_HOUR": 30,
+        "RATING_PER_DAY": 100,
     }
 
 
@@ -74,11 +78,17 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["CONTENT_DIR"] = Path(config["CONTENT_DIR"]).resolve()
     config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
     config["PROXY_COUNT"] = _proxy_count(config["PROXY_COUNT"])
-    for key, low in (("PROPOSAL_RETENTION_DAYS", 1), ("PROPOSAL_PER_HOUR", 1), ("PROPOSAL_PER_DAY", 1)):
-        config[key] = _whole_number(key, config[key], low)
     config["ATTACHMENT_MAX_BYTES"] = (
         _whole_number("ATTACHMENT_MAX_MB", config["ATTACHMENT_MAX_MB"], 1, 200) * 1024 * 1024
     )
+    for key in (
+        "PROPOSAL_RETENTION_DAYS",
+        "PROPOSAL_PER_HOUR",
+        "PROPOSAL_PER_DAY",
+        "RATING_PER_HOUR",
+        "RATING_PER_DAY",
+    ):
+        config[key] = _whole_number(key, config[key], 1)
     config["PAGE_CACHE"] = str(config["PAGE_CACHE"]).lower() not in ("0", "false", "off", "no")
     try:
         ZoneInfo(str(config["TIMEZONE"]))

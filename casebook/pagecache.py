@@ -17,11 +17,13 @@ from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
 
 from .catalog import generation
 from .catalog.uploads import PublishedUploads
 from .db import db
 from .entry_graph import EntryGraph, GraphCache
+from .participation import ratings
 
 CACHEABLE = frozenset(
     {
@@ -45,6 +47,7 @@ CACHEABLE = frozenset(
         "projects.project",
         "projects.year_feed",
         "projects.project_feed_xml",
+        "projects.ratings_csv",
         "communities.community",
         "share.topic_share",  # the page a 公众号 post links to: the busiest page right after a post
         "share.topic_card",
@@ -52,7 +55,15 @@ CACHEABLE = frozenset(
         "share.topic_booklet_pdf",
     }
 )
-_Key = tuple[int, str, str]
+PARTICIPATION = "projects."
+"""Pages of these endpoints also show residents' posts (ratings): their cache key includes the
+participation counter (``participation.ratings.stamp``), which a post bumps without touching the
+catalog generation (so the rest of the cache and the entry map stay)."""
+CSRF_HOLE = b"__casebook-csrf-token__"
+"""A cached page never holds one visitor's CSRF token: a page that rendered a public form (the rating
+form on a project page) is stored with this marker in place of its token, and each visitor served
+the cached copy gets a token of their own session in its place."""
+_Key = tuple[int, int, str, str]
 _Entry = tuple[bytes, int, list[tuple[str, str]]]
 
 
@@ -117,12 +128,15 @@ def init_app(app: Flask) -> None:
     def _serve_cached() -> ResponseReturnValue | None:
         if request.method != "GET" or request.endpoint not in CACHEABLE or not app.config["CASEBOOK_PAGE_CACHE"]:
             return None
-        key = (current_generation(), request.host_url, request.full_path)
+        posts = ratings.stamp(db.session) if (request.endpoint or "").startswith(PARTICIPATION) else 0
+        key = (current_generation(), posts, request.host_url, request.full_path)
         g.page_cache_key = key
         found = cache.get(key)
         if found is None:
             return None
         body, status, headers = found
+        if CSRF_HOLE in body:
+            body = body.replace(CSRF_HOLE, generate_csrf().encode())
         return Response(body, status=status, headers=headers)
 
     @app.after_request
@@ -130,5 +144,9 @@ def init_app(app: Flask) -> None:
         key = g.pop("page_cache_key", None)
         if key is not None and response.status_code == 200 and not response.direct_passthrough:
             headers = [(k, v) for k, v in response.headers.items() if k.lower() not in ("set-cookie", "content-length")]
-            cache.put(key, (response.get_data(), response.status_code, headers))
+            body = response.get_data()
+            token = g.get("csrf_token")
+            if token:
+                body = body.replace(str(token).encode(), CSRF_HOLE)
+            cache.put(key, (body, response.status_code, headers))
         return response

@@ -21,6 +21,7 @@ from .content.project_model import (
     Bar,
     Evaluation,
     Milestone,
+    Survey,
     Vote,
     bar,
     completion_rate,
@@ -91,6 +92,8 @@ class ProjectRow(Base):
     evaluation_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     adjustments_json: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """The adjustment motions, oldest first (``adjustments:``; added in migration 0010)."""
+    survey_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The file's ``survey:`` (an offline questionnaire's counts; added in migration 0009)."""
     related: Mapped[list[str]] = mapped_column(JSON, default=list)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Slugs of the topics the project names (``topics:``; added in migration 0006)."""
@@ -149,6 +152,14 @@ class ProjectRow(Base):
         date = dt.date.fromisoformat(e["date"]) if e.get("date") else None
         score = Decimal(e["score"]) if e.get("score") is not None else None
         return Evaluation(date, e.get("verdict", ""), score, e.get("text", ""))
+
+    @property
+    def survey(self) -> Survey | None:
+        s = self.survey_json
+        if not s:
+            return None
+        date = dt.date.fromisoformat(s["date"]) if s.get("date") else None
+        return Survey(date, s["method"], s["satisfied"], s["basically"], s["dissatisfied"], s.get("note", ""))
 
 
 class IndicatorRow(Base):

@@ -79,6 +79,7 @@ NOT_HTML: dict[str, str] = {
     "projects.board_csv": "CSV",
     "projects.year_feed": "Atom XML: a year's project events (tests/test_project_feeds.py parses it)",
     "projects.project_feed_xml": "Atom XML: one project's events (tests/test_project_feeds.py parses it)",
+    "projects.ratings_csv": "CSV",
     "share.topic_card_pdf": "PDF",
     "share.topic_booklet_pdf": "PDF",
     "staff_import.report_json": "JSON",
@@ -118,6 +119,7 @@ PAGES: list[Page] = [
     Page("proposals.done", f"/projects/{COLLECTING}/propose/done"),
     Page("proposals.listing", "/projects/2023/proposals"),  # the demo's offline proposals
     Page("proposals.listing", f"/projects/{COLLECTING}/proposals"),  # one published online proposal
+    Page("projects.project", "/projects/2023/jiazhuang-dianti?rated=replaced"),  # after a second rating
     Page("share.topic_card", "/topics/dianti-jiazhuang/card"),
     Page("share.topic_share", "/topics/dianti-jiazhuang/share"),
     Page("auth.login", "/login"),
@@ -125,6 +127,7 @@ PAGES: list[Page] = [
     Page("staff.entries", "/staff/entries", staff=True),
     Page("staff.audit_log", "/staff/audit", staff=True),
     Page("staff.users", "/staff/users", staff=True),
+    Page("staff.ratings_page", "/staff/ratings", staff=True),
     Page("staff.new", "/staff/new/case", staff=True),
     Page("staff.edit", f"/staff/edit/case/{PUBLIC}", staff=True),
     Page("staff.edit", f"/staff/edit/case/{PENDING}", staff=True),
@@ -162,6 +165,28 @@ def unmapped(app: Flask) -> list[str]:
     mapped = {page.endpoint for page in PAGES}
     rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
     return sorted(f"{endpoint} ({rules[endpoint]})" for endpoint in html_get_endpoints(app) - mapped)
+
+
+def rate_residents(app: Flask, editor: FlaskClient) -> None:
+    """Two residents rate the finished demo project with comments; the editor approves the first, so
+    the project page shows results and a comment and the moderation page a waiting one."""
+    url = "/projects/2023/jiazhuang-dianti"
+    for choice, comment in (
+        ("满意", "电梯装好后老人下楼方便多了。"),
+        ("基本满意", "施工期间噪音大，希望以后提前通知。"),
+    ):
+        resident = app.test_client()
+        answer = resident.post(
+            f"{url}/rate", data={"csrf_token": token(resident, url), "choice": choice, "comment": comment}
+        )
+        assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    page = editor.get("/staff/ratings").get_data(as_text=True)
+    first = re.search(r'action="/staff/ratings/(\d+)"', page)
+    assert first, page[:500]
+    approved = editor.post(
+        f"/staff/ratings/{first.group(1)}", data={"csrf_token": token(editor, "/staff/ratings"), "decision": "approve"}
+    )
+    assert approved.status_code == 302
 
 
 def build_library(base: Path) -> tuple[Flask, list[Page]]:
@@ -207,5 +232,6 @@ def build_library(base: Path) -> tuple[Flask, list[Page]]:
     assert sent.status_code == 302, sent.get_data(as_text=True)[:500]
     publish = {"csrf_token": token(admin, "/staff/proposals/3"), "action": "publish"}
     assert admin.post("/staff/proposals/3", data=publish).status_code == 302
+    rate_residents(app, editor)
     pages = [Page(p.endpoint, p.url.replace(IMPORT_EVENT, match.group(1)), p.staff) for p in PAGES]
     return app, pages

@@ -264,3 +264,80 @@ def test_the_proposal_form_and_its_csv_are_hardened(
         db.session.commit()
     rows = list(csv.reader(io.StringIO(client.get("/projects/2030/proposals.csv").data.decode("utf-8-sig"))))
     assert rows[1][1] == "'" + fields["title"]
+
+
+def _rated_project(
+    content_dir: Path, resync: Callable[[], Any], title: str = "社区食堂", method: str = "入户问卷"
+) -> str:
+    path = content_dir / "projects" / "2024" / "shitang.md"
+    path.parent.mkdir(parents=True)
+    survey = f'survey:\n  method: "{method}"\n  satisfied: 3\n  basically: 1\n'
+    path.write_text(f'---\ntitle: "{title}"\nyear: 2024\nlead: 区民政局\nstage: 完成\n{survey}---\n说明。\n', "utf-8")
+    resync()
+    return "/projects/2024/shitang"
+
+
+def test_the_ratings_csv_writes_a_formula_title_and_method_as_text(
+    content_dir: Path, resync: Callable[[], Any], client: FlaskClient
+) -> None:
+    _rated_project(content_dir, resync, title="=cmd|' /C calc'!A0", method="@SUM(A1)")
+    rows = list(csv.reader(io.StringIO(client.get("/projects/2024/ratings.csv").data.decode("utf-8-sig"))))
+    assert rows[1][0] == "'=cmd|' /C calc'!A0" and rows[1][8] == "'@SUM(A1)"
+    assert rows[1][5:8] == ["3", "1", "0"] and rows[1][10] == "100.0%"
+
+
+@pytest.mark.parametrize(
+    ("fields", "cookie", "status"),
+    [
+        ({"choice": "满意<script>"}, None, 400),
+        ({"choice": "满意" * 5000}, None, 400),
+        ({"choice": "基本满意", "comment": "意" * 20_000}, None, 400),
+        ({"choice": "不满意", "comment": "\x00\x1b[31m<b>粗</b>\u202e"}, None, 303),
+        ({"choice": "满意"}, "x" * 4000, 303),
+        ({"choice": "满意"}, "../../etc;=\u00e9", 303),
+    ],
+)
+def test_hostile_ratings_are_refused_or_stored_safely_never_a_500(
+    content_dir: Path,
+    resync: Callable[[], Any],
+    app: Flask,
+    fields: dict[str, str],
+    cookie: str | None,
+    status: int,
+) -> None:
+    url = _rated_project(content_dir, resync)
+    client = app.test_client()
+    if cookie is not None:
+        client.set_cookie("casebook_rater", cookie, path="/projects/")
+    response = client.post(f"{url}/rate", data={"csrf_token": token(client, url), **fields})
+    assert response.status_code == status
+    if status == 303:  # a bad cookie is replaced by a fresh random token, never stored or echoed
+        fresh = response.headers["Set-Cookie"].split("casebook_rater=", 1)[1].split(";", 1)[0]
+        assert len(fresh) == 43 and fresh != cookie
+    else:
+        assert "请" in response.get_data(as_text=True)
+
+
+def test_a_rating_comment_is_shown_as_text_after_approval(
+    content_dir: Path, resync: Callable[[], Any], app: Flask
+) -> None:
+    url = _rated_project(content_dir, resync)
+    resident = app.test_client()
+    resident.post(
+        f"{url}/rate", data={"csrf_token": token(resident, url), "choice": "满意", "comment": "<img src=x>好"}
+    )
+    editor = staff_client(app, "编辑小赵", "editor")
+    queue = editor.get("/staff/ratings").get_data(as_text=True)
+    assert "&lt;img src=x&gt;好" in queue and "<img src=x>" not in queue
+    rid = re.search(r'action="/staff/ratings/(\d+)"', queue)
+    assert rid
+    editor.post(
+        f"/staff/ratings/{rid.group(1)}", data={"csrf_token": token(editor, "/staff/ratings"), "decision": "approve"}
+    )
+    page = resident.get(url).get_data(as_text=True)
+    assert "&lt;img src=x&gt;好" in page and "<img src=x>" not in page
+
+
+@pytest.mark.parametrize("url", [f"/projects/{HUGE}/x/rate", "/projects/2024/%00/rate", "/projects/2024/a.b/rate"])
+def test_impossible_rating_addresses_are_not_found(client: FlaskClient, url: str) -> None:
+    assert client.post(url, data={"choice": "满意"}).status_code in (400, 404)

@@ -193,3 +193,42 @@ def test_a_0004_database_keeps_its_audit_log_and_login_attempts_through_0005(con
         attempts = db.session.execute(text("SELECT name_key, address, at FROM login_attempt")).all()
     assert [tuple(row) for row in audit] == [("编辑小王", "login-failed", 1)]
     assert [tuple(row) for row in attempts] == [("编辑小王", "", 1.5)]
+
+
+def test_a_0007_database_gains_ratings_and_project_surveys_through_0009(tmp_path: Path) -> None:
+    """0009 (issue 15, 评议): the rating table, ``project.survey_json``, and a full re-read of the
+    project files at the next sync, so a file's ``survey:`` reaches the catalog and the page."""
+    root = tmp_path / "content"
+    for folder in ("interviews", "salons", "cases", "media", "projects/2023"):
+        (root / folder).mkdir(parents=True)
+    (root / "topics.yml").write_text("[]\n", encoding="utf-8")
+    (root / "places.yml").write_text("{}\n", encoding="utf-8")
+    project = root / "projects" / "2023" / "shitang.md"
+    project.write_text("---\ntitle: 社区食堂\nyear: 2023\nlead: 区民政局\nstage: 完成\n---\n说明。\n", "utf-8")
+    data = tmp_path / "at0007"
+    data.mkdir()
+    engine = create_engine(f"sqlite:///{data / 'casebook.sqlite3'}")
+    with engine.begin() as connection:
+        command.upgrade(migrate._config(connection), "0007")
+        connection.execute(text("INSERT INTO public_post (form, source, at) VALUES ('x', 'y', 1.5)"))
+        connection.execute(text("INSERT INTO setting (key, value) VALUES ('rules_fingerprint', '\"old\"')"))
+    engine.dispose()
+    first = create_app({"TESTING": True, "CONTENT_DIR": root, "DATA_DIR": data})
+    with first.app_context():
+        from casebook.catalog import sync
+
+        assert db.session.execute(text("SELECT key FROM setting WHERE key = 'rules_fingerprint'")).first() is None
+        sync(db.session, root)
+        db.session.commit()
+        assert migrate.current(db.engine) == migrate.head()
+        columns = {c["name"] for c in inspect(db.engine).get_columns("project")}
+        assert "survey_json" in columns and "rating" in inspect(db.engine).get_table_names()
+        assert db.session.execute(text("SELECT form FROM public_post")).scalars().all() == ["x"]
+    # the file gains a survey with no other change: the next sync reads it (as after the upgrade)
+    survey = "survey:\n  method: 入户问卷\n  satisfied: 9\n  basically: 1\n"
+    project.write_text(project.read_text("utf-8").replace("stage: 完成\n", "stage: 完成\n" + survey), "utf-8")
+    with first.app_context():
+        sync(db.session, root)
+        db.session.commit()
+    page = first.test_client().get("/projects/2023/shitang").get_data(as_text=True)
+    assert "入户问卷" in page and "100.0%" in page and "共 10 人" in page

@@ -307,6 +307,14 @@ PROJECT_SAMPLES: dict[str, Callable[[ProjectField], Any]] = {
             "outcome": f.choices[-1],
         },
     ],
+    "survey": lambda f: {
+        "date": "2024-12-05",
+        "method": "入户问卷",
+        "satisfied": 30,
+        "basically": 6,
+        "dissatisfied": 1,
+        "note": "抽样四个小区",
+    },
     "related": lambda f: ["case/round-trip-case"],
     "topics": lambda f: ["yiqing", "louyuan"],  # not in topics.yml's order: the editor keeps the file's
 }
@@ -323,6 +331,7 @@ PROJECT_PAGE_TEXTS: dict[str, Callable[[Any], list[str]]] = {
     "milestones": lambda v: [m["text"] for m in v],
     "adjustments": lambda v: [text for a in v for text in (a["moved_by"], a["reason"], a["change"], a["outcome"])],
     "evaluation": lambda v: [v["verdict"], v["text"]],
+    "survey": lambda v: [v["method"], v["note"], "97.3%", "共 37 人"],
     "related": lambda v: ["标题case甲乙"],  # the related case's title (``_write``)
     "topics": lambda v: ["第2期·疫情防控", "第1期·无主管楼院治理"],  # the conftest topics, linked
 }

@@ -66,6 +66,19 @@ def upsert_project(
             "text": review.text,
         }
     )
+    survey = project.survey
+    row.survey_json = (
+        None
+        if survey is None
+        else {
+            "date": survey.date.isoformat() if survey.date else None,
+            "method": survey.method,
+            "satisfied": survey.satisfied,
+            "basically": survey.basically,
+            "dissatisfied": survey.dissatisfied,
+            "note": survey.note,
+        }
+    )
     row.indicators = [
         IndicatorRow(position=n, name=i.name, unit=i.unit, planned=i.planned, achieved=i.achieved, note=i.note)
         for n, i in enumerate(project.indicators)

@@ -103,6 +103,22 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class Survey:
+    """An offline evaluation by residents (a paper questionnaire, door to door …): counts per choice."""
+
+    date: dt.date | None
+    method: str
+    satisfied: int
+    basically: int
+    dissatisfied: int
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.satisfied + self.basically + self.dissatisfied
+
+
+@dataclass(frozen=True)
 class Project:
     """One validated livelihood project."""
 
@@ -119,6 +135,8 @@ class Project:
     evaluation: Evaluation | None = None
     adjustments: tuple[Adjustment, ...] = ()
     """Motions to adjust the project, oldest first."""
+    survey: Survey | None = None
+    """Residents' offline evaluation (``survey:``), shown and counted beside the online ratings."""
     related: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     """Slugs of the topics (``topics.yml``) this project and those topics' entries share."""

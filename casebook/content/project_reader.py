@@ -18,7 +18,7 @@ import yaml
 
 from .frontmatter import Loader
 from .model import KINDS, SLUG_RE, Problem
-from .project_model import Adjustment, Evaluation, Indicator, Milestone, Vote
+from .project_model import Adjustment, Evaluation, Indicator, Milestone, Survey, Vote
 from .schema import PROJECT_FIELD, PROJECT_PARTS
 from .values import Invalid, as_date, as_text, as_url
 
@@ -347,6 +347,41 @@ def read_evaluation(r: Reader, raw: Any) -> Evaluation | None:
     date = r.value((*where, "date"), data["date"], as_date, "evaluation 的 date") if data.get("date") else None
     text = r.value((*where, "text"), data.get("text"), as_text, "evaluation 的 text") or ""
     return Evaluation(date, verdict, score, text)
+
+
+SURVEY_COUNTS = ("satisfied", "basically", "dissatisfied")
+SURVEY_MAX = 10_000_000
+"""More answers than this in one survey is a typing mistake."""
+
+
+def read_survey(r: Reader, raw: Any) -> Survey | None:
+    """``survey:`` — an offline questionnaire: date, method and the count of each answer."""
+    where: Where = ("survey",)
+    data = r.mapping(where, raw, PROJECT_PARTS["survey"], "survey（线下问卷）")
+    if data is None:
+        return None
+    counts: dict[str, int] = {}
+    for key in SURVEY_COUNTS:
+        if data.get(key) is None:
+            counts[key] = 0
+            continue
+        number = r.value((*where, key), data[key], _count, f"survey 的 {key}")
+        if number is None:
+            return None
+        if number > SURVEY_MAX:
+            r.report((*where, key), f"survey 的 {key} 超过 {SURVEY_MAX}，请检查；问卷结果不显示")
+            return None
+        counts[key] = number
+    if not sum(counts.values()):
+        r.report(where, "survey 需要 satisfied（满意）、basically（基本满意）或 dissatisfied（不满意）的人数")
+        return None
+    method = r.value((*where, "method"), data.get("method"), as_text, "survey 的 method") or ""
+    if not method:
+        r.report((*where, "method"), "survey 缺少 method（方式，如：入户问卷）")
+        return None
+    date = r.value((*where, "date"), data["date"], as_date, "survey 的 date") if data.get("date") else None
+    note = r.value((*where, "note"), data.get("note"), as_text, "survey 的 note") or ""
+    return Survey(date, method, counts["satisfied"], counts["basically"], counts["dissatisfied"], note)
 
 
 def as_positive(value: Any) -> int:

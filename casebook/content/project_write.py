@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .project_model import Adjustment, Evaluation, Milestone, Project, Vote, plain_number
+from .project_model import Adjustment, Evaluation, Milestone, Project, Survey, Vote, plain_number
 from .schema import PROJECT_FIELDS
 
 
@@ -53,12 +53,19 @@ def _adjustment(a: Adjustment) -> dict[str, Any]:
     return motion | ({"vote": _vote(a.vote)} if a.vote is not None else {})
 
 
+def _survey(s: Survey) -> dict[str, Any]:
+    survey: dict[str, Any] = {"date": s.date, "method": s.method}
+    survey |= {"satisfied": s.satisfied, "basically": s.basically, "dissatisfied": s.dissatisfied, "note": s.note}
+    return {k: v for k, v in survey.items() if v not in (None, "")}
+
+
 _WRITERS: dict[str, Callable[[Any], Any]] = {
     "vote": _vote,
     "indicators": lambda items: [{k: v for k, v in vars(i).items() if v not in (None, "")} for i in items],
     "milestones": lambda items: [_milestone(m) for m in items],
     "evaluation": _evaluation,
     "adjustments": lambda items: [_adjustment(a) for a in items],
+    "survey": _survey,
     "related": list,
     "topics": list,
 }

@@ -31,6 +31,7 @@ from .project_reader import (
     read_evaluation,
     read_indicator,
     read_milestone,
+    read_survey,
     read_vote,
 )
 from .project_write import project_meta as project_meta  # re-exported: the editor writes projects
@@ -130,6 +131,7 @@ def validate_project(
         read_adjustment(r, at, raw, vote)
         for at, raw in r.items(("adjustments",), meta.get("adjustments"), "adjustments")
     ]
+    survey = read_survey(r, meta["survey"]) if meta.get("survey") is not None else None
     r.problems += body_found
     if not usable:
         return None, r.problems
@@ -144,6 +146,7 @@ def validate_project(
             vote=vote,
             evaluation=evaluation,
             adjustments=tuple(sorted((a for a in adjustments if a is not None), key=lambda a: a.date)),
+            survey=survey,
             **values,
         ),
         r.problems,

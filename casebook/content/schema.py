@@ -194,7 +194,7 @@ def is_default(spec: Field, value: Any) -> bool:
 
 # fmt: off
 ProjectType = Literal["text", "year", "number", "choice", "bool", "vote", "indicators", "milestones", "evaluation",
-                      "adjustments", "related", "topics"]
+                      "adjustments", "survey", "related", "topics"]
 # fmt: on
 
 
@@ -236,6 +236,9 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
         ("vote", "表决"))),
     ProjectField("evaluation", "评估", "evaluation", parts=(
         ("date", "日期"), ("verdict", "结论"), ("score", "得分"), ("text", "评语"))),
+    ProjectField("survey", "线下问卷", "survey", parts=(
+        ("date", "日期"), ("method", "方式"), ("satisfied", "满意"), ("basically", "基本满意"),
+        ("dissatisfied", "不满意"), ("note", "说明"))),
     ProjectField("related", "相关案例与沙龙", "related"),
     ProjectField("topics", "相关主题", "topics"),
     ProjectField("status", "状态", "choice", fatal=True, choices=STATUSES, default="published"),

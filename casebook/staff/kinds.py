@@ -185,10 +185,12 @@ PROJECT_ROWS: dict[str, tuple[str, ...]] = {
     key: PROJECT_PARTS[key] for key in ("indicators", "milestones", "adjustments")
 }
 """Repeatable rows of the project form, with their inputs (declared in ``content/schema.py``)."""
-PROJECT_GROUPS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("vote", "evaluation")}
+PROJECT_GROUPS: dict[str, tuple[str, ...]] = {key: PROJECT_PARTS[key] for key in ("vote", "evaluation", "survey")}
 _ROW_KEY = re.compile(r"^(indicators|milestones|adjustments)-(\d{1,3})-([a-z_]+)$")
 _ROW_TITLE = {"indicators": "name", "milestones": "text", "adjustments": "change"}
 """The input a problem with a whole row is shown under."""
+_SURVEY_COUNTS = frozenset({"satisfied", "basically", "dissatisfied"})
+"""Parts of ``survey`` typed as whole numbers."""
 
 
 def _plain(value: Any) -> str:
@@ -277,6 +279,16 @@ class ProjectKind:
                 "evaluation-score": _plain(e.score),
                 "evaluation-text": e.text,
             }
+        if project.survey is not None:
+            s = project.survey
+            values |= {
+                "survey-date": s.date.isoformat() if s.date else "",
+                "survey-method": s.method,
+                "survey-satisfied": str(s.satisfied),
+                "survey-basically": str(s.basically),
+                "survey-dissatisfied": str(s.dissatisfied),
+                "survey-note": s.note,
+            }
         for n, ind in enumerate(project.indicators):
             for key in PROJECT_ROWS["indicators"]:
                 values[f"indicators-{n}-{key}"] = _plain(getattr(ind, key))
@@ -326,6 +338,8 @@ def project_meta_from_form(values: Mapping[str, str], status: str) -> tuple[dict
         if data:
             if group == "vote":
                 data = typed_vote(lambda k: text(f"vote-{k}"))
+            elif group == "survey":
+                data = {k: (int(v) if k in _SURVEY_COUNTS and _INTEGER.match(v) else v) for k, v in data.items()}
             meta[group] = data
             inputs[group] = group
             inputs |= {f"{group}.{k}": f"{group}-{k}" for k in data}

@@ -177,6 +177,8 @@ ACTION_NAMES: dict[str, str] = {
     "proposal-publish": "征集建议：公开",
     "proposal-unpublish": "征集建议：取消公开",
     "proposal-phone": "征集建议：查看完整电话",
+    "rating-approve": "通过评议意见",
+    "rating-reject": "不通过评议意见",
 }
 """Every action recorded in revisions and the audit log, as staff read it (unknown ones show as recorded)."""
 

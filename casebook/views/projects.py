@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,8 @@ from .. import project_board, project_feed
 from ..content.project_model import PROJECT_LABEL, STAGES, milestone_label, plain_number
 from ..db import db
 from ..numbers import exact_text, readable_with_unit
+from ..participation import ratings
+from ..project_rows import ProjectRow
 from ..web import page_title, site_url
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -64,11 +67,14 @@ def _board_or_404(year: int) -> project_board.Board:
 def board(year: int) -> ResponseReturnValue:
     result = _board_or_404(year)
     query: dict[str, Any] = dict(result.filters)
+    found = ratings.results(db.session, [(p.key, p.survey) for p in result.projects])
     return render_template(
         "projects/board.html",
         board=result,
         stages=STAGES,
         csv_url=url_for("projects.board_csv", year=year, **query),
+        ratings=found,
+        rating_year=ratings.year_result(found),
         title=page_title(f"{year}年{PROJECT_LABEL}"),
     )
 
@@ -91,9 +97,29 @@ def project(year: int, slug: str) -> ResponseReturnValue:
         abort(404)
     if row.year != year:  # the slug is unique across years: send a wrong year to the right page
         return redirect(url_for("projects.project", year=row.year, slug=slug), 301)
+    return render_project(row)
+
+
+COMMENTS_SHOWN = 10
+"""Approved comments per page of a project (newest first; ``?cpage=2`` for older ones)."""
+RATED_NOTES = {"new": "感谢您参与评议！您的评议已计入下面的结果；填写的意见经工作人员审核后公开显示。"}
+RATED_NOTES["replaced"] = (
+    "您之前已评议过这个项目：同一浏览器对同一项目只保留一份评议，刚才提交的已替换之前的评议"
+    "（结果已更新；新填写的意见经审核后公开显示）。"
+)
+
+
+def render_project(
+    row: ProjectRow, rating_form: Mapping[str, str] | None = None, message: str = "", code: int = 200
+) -> tuple[str, int]:
+    """A project's page; with ``rating_form``/``message`` its rating form comes back as typed, with the reason."""
     evidence = [key for m in row.milestones for key in m.evidence if "://" not in key]
     entries = project_board.entries_by_key(db.session, [*row.related, *evidence])
-    return render_template(
+    cpage = min(max(1, request.args.get("cpage", 1, type=int) or 1), 100_000)
+    comments, comment_total = ratings.approved_comments(
+        db.session, row.key, COMMENTS_SHOWN, (cpage - 1) * COMMENTS_SHOWN
+    )
+    html = render_template(
         "projects/project.html",
         project=row,
         entries=entries,
@@ -101,7 +127,20 @@ def project(year: int, slug: str) -> ResponseReturnValue:
         topics=project_board.project_topics(db.session, row),
         recent=project_feed.recent(row),
         title=page_title(row.title, f"{row.year}年{PROJECT_LABEL}"),
+        rating=ratings.results(db.session, [(row.key, row.survey)])[row.key],
+        rateable=row.stage in ratings.RATED_STAGES,
+        comments=comments,
+        comment_page=cpage,
+        comment_more=comment_total > cpage * COMMENTS_SHOWN,
+        comment_total=comment_total,
+        rating_form=rating_form or {},
+        rating_message=message,
+        rated_note="" if rating_form is not None else RATED_NOTES.get(request.args.get("rated", ""), ""),
+        choices=ratings.CHOICES,
+        comment_limit=ratings.COMMENT_LIMIT,
+        token_days=ratings.TOKEN_DAYS,
     )
+    return html, code
 
 
 def _atom(body: str) -> Response:

@@ -376,6 +376,9 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
     today = dt.date.today()  # 征集 open around today, so the public proposal form is on its page
     window = f"proposals:\n  open: {today - dt.timedelta(days=3)}\n  close: {today + dt.timedelta(days=3)}\n"
     (project.parent / "year.yml").write_text(window, "utf-8")
+    (project.parent / "pingyi.md").write_text(  # at 完成: its page carries the public rating form
+        "---\ntitle: 社区食堂\nyear: 2023\nnumber: 2\nlead: 区民政局\nstage: 完成\n---\n正文。\n", "utf-8"
+    )
     app = create_app({"TESTING": True, "CONTENT_DIR": site.content, "DATA_DIR": site.data})
     with app.app_context():
         assert publish_content(app, quiet=True) == 0
@@ -383,7 +386,7 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
         accounts.add_user(db.session, "fuzz-other", "editor", PASSWORD)
         db.session.commit()
     real = {
-        "slug": ["case-2", "interview-0", "salon-1", "louyuan", "xiangmu"],
+        "slug": ["case-2", "interview-0", "salon-1", "louyuan", "xiangmu", "pingyi"],
         "kind": [*KIND_DIRS, "project"],
         "kind_dir": list(KIND_DIRS.values()),
         "year": ["2023"],
@@ -426,6 +429,8 @@ def _pending_edit(client: FlaskClient) -> None:
 
 PUBLIC_FORM_RULES = ("/projects/<int(max=9999):year>/propose",)
 """Public pages holding a form residents post (征集): fuzzed like the staff forms."""
+PUBLIC_FORM_PAGES = ("/projects/2023/pingyi",)
+"""Public pages carrying a resident's form (the rating form of a project at 完成), fuzzed with the staff forms."""
 
 
 def staff_forms(app: Flask, client: FlaskClient, real: dict[str, list[str]]) -> list[tuple[str, Form]]:
@@ -433,6 +438,7 @@ def staff_forms(app: Flask, client: FlaskClient, real: dict[str, list[str]]) -> 
     arguments filled with real values; one of each (action, field names). Forms acting on the fuzzing
     account itself are left out (a fuzzed password or role would lock the fuzzer out)."""
     found: dict[tuple[str, tuple[str, ...]], tuple[str, Form]] = {}
+    pages: list[list[str]] = [[url] for url in PUBLIC_FORM_PAGES]
     for rule in app.url_map.iter_rules():
         public = rule.rule in PUBLIC_FORM_RULES
         if not (rule.rule.startswith("/staff") or public) or "GET" not in (rule.methods or ()):
@@ -440,6 +446,8 @@ def staff_forms(app: Flask, client: FlaskClient, real: dict[str, list[str]]) -> 
         urls = [rule.rule]
         for arg in rule.arguments:
             urls = [_put(u, arg, value) for u in urls for value in real.get(arg, ["x"])]
+        pages.append(urls)
+    for urls in pages:
         for url in urls:
             page = client.get(url)
             if page.status_code != 200 or not page.mimetype.startswith("text/html"):

@@ -4,7 +4,7 @@ The catalog is derived from the files: the next sync reads every project file ag
 project fields changed, so the rules fingerprint does), filling the new column.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
