@@ -92,6 +92,9 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(communities.bp)
+    from .views import learning as learning_views
+
+    app.register_blueprint(learning_views.bp)  # 借鉴 records: /learning/
     share.init_app(app)
     app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
     from .views import staff_import, word
