@@ -166,5 +166,6 @@ def for_community(session: Session, name: str) -> CommunityLearning:
     )
 
 
-def sitemap_slugs(session: Session) -> list[LearningRow]:
+def sitemap_rows(session: Session) -> list[LearningRow]:
+    """Every published record (the sitemap lists each page)."""
     return list(session.scalars(published()))
