@@ -73,9 +73,9 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from . import headers, pagecache, web
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, communities, diskfull, meta, projects, public, search, share, share_staff, staff
+    from .views import api_learning as _api_learning  # noqa: F401  (its routes join api.bp before registering)
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
-    from .views import api_learning as _api_learning  # noqa: F401  (its routes join api.bp before registering)
 
     web.init_app(app)
     auth.init_app(app)

@@ -24,7 +24,7 @@ ADOPTED = LEARNING_TYPES[-1]
 """借鉴落地: the community took the practice up at home."""
 
 
-def published() -> Select[tuple[LearningRow]]:
+def published() -> Select[LearningRow]:
     """Published records, newest first."""
     stmt = select(LearningRow).where(LearningRow.status == "published")
     return stmt.order_by(LearningRow.date.desc(), LearningRow.id.desc())

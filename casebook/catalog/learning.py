@@ -108,6 +108,3 @@ def upsert_learning(
     row.status, row.sample = record.status, record.sample
     row.body, row.body_html, row.excerpt = record.body, body_html, excerpt(plain_text(body_html))
     return row
-
-
-

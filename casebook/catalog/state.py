@@ -15,8 +15,8 @@ from sqlalchemy import Table, delete, select
 
 from ..db import Base
 from ..db import DbSession as Session
-from ..models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
 from ..learning_rows import LearningRow
+from ..models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
 from ..project_rows import IndicatorRow, ProjectRow
 
 logger = logging.getLogger(__name__)

@@ -123,7 +123,12 @@ def validate_learning(
         except Invalid as exc:
             for n, message in exc.items:
                 problems.append(
-                    Problem(path, lines.get(f"{key}.{n}", lines.get(key, 1)), f"{key} 第 {n + 1} 项：{message}", field=f"{key}.{n}")
+                    Problem(
+                        path,
+                        lines.get(f"{key}.{n}", lines.get(key, 1)),
+                        f"{key} 第 {n + 1} 项：{message}",
+                        field=f"{key}.{n}",
+                    )
                 )
             if not exc.items:
                 report(key, f"{key}：{exc}")

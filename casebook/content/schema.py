@@ -149,7 +149,9 @@ ENTRY_FIELD: Mapping[str, Field] = {f.key: f for f in ENTRY_FIELDS}
 
 
 def fields_of(kind: str) -> tuple[Field, ...]:
-    """The fields an entry of ``kind`` has, in order."""
+    """The fields an entry of ``kind`` (or a 借鉴 record, ``learning``) has, in order."""
+    if kind == LEARNING_KIND:
+        return LEARNING_FIELDS
     return tuple(f for f in ENTRY_FIELDS if f.applies_to(kind))
 
 

@@ -20,7 +20,15 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 
 from ..content.frontmatter import read_yaml, split_front_matter
-from ..content.schema import ENTRY_FIELDS, ENTRY_LABELS, PROJECT_LABELS, PROJECT_PART_LABELS, VALUE_LABELS
+from ..content.schema import (
+    ENTRY_FIELDS,
+    ENTRY_LABELS,
+    LEARNING_KIND,
+    LEARNING_LABELS,
+    PROJECT_LABELS,
+    PROJECT_PART_LABELS,
+    VALUE_LABELS,
+)
 from ..video import format_time, parse_time
 
 logger = logging.getLogger(__name__)
@@ -93,6 +101,8 @@ def compare(kind: str, old: str, new: str, *, with_status: bool = False) -> Comp
         result.body = body_diff(old, new, result.notes)
         return result
     labels, part_labels = (PROJECT_LABELS, PROJECT_PART_LABELS) if kind == "project" else (ENTRY_LABELS, {})
+    if kind == LEARNING_KIND:
+        labels = LEARNING_LABELS
     old_flat = _flatten(old_parts[0], labels, part_labels)
     new_flat = _flatten(new_parts[0], labels, part_labels)
     for key in [*new_flat, *(k for k in old_flat if k not in new_flat)]:

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import media as media_files
 from .. import learning_board, project_board, queries
+from .. import media as media_files
 from ..db import db
 from ..models import EntryRow
 from ..pagecache import entry_graph, published_uploads
