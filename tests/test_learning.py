@@ -126,7 +126,7 @@ def test_the_learning_page_lists_records_newest_first_with_a_matrix(demo: FlaskC
     html = page(demo, "/learning/")
     rows = table_rows(html)
     assert [r[0] for r in rows] == ["2023年9月1日", "2023年6月20日", "2023年5月12日"]
-    assert rows[0][1].startswith("北园社区") and "望川街道" in rows[0][1] and rows[0][2] == "借鉴落地"
+    assert rows[0][1].startswith("北园社区") and "望川街道" in rows[0][1] and "借鉴落地" in rows[0][1]
     assert html.find("a", href="/learning/beiyuan-jiejian-dianti") is not None
     matrix = html.find("table", class_="learning-matrix")
     assert matrix is not None and matrix.caption is not None and "街道 × 主题" in matrix.caption.get_text()
