@@ -383,7 +383,8 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
     learning = site.content / "learning" / "canguan.md"
     learning.parent.mkdir(parents=True)
     learning.write_text(
-        "---\ndate: 2023-05-01\ncommunity: 碧沙岗社区\ntype: 参观\nlearned_from: [case/case-2]\ntopic: louyuan\n---\n参观。\n",
+        "---\ndate: 2023-05-01\ncommunity: 碧沙岗社区\ntype: 参观\nlearned_from: [case/case-2]\n"
+        "topic: louyuan\n---\n参观。\n",
         "utf-8",
     )
     app = create_app({"TESTING": True, "CONTENT_DIR": site.content, "DATA_DIR": site.data})
