@@ -319,3 +319,10 @@ def test_staff_record_a_visit_through_the_editor_and_review(demo_app: Flask, dem
     assert page(editor, "/staff/view/learning/shiqiao-jiejian").find("article") is not None
     edit = editor.get("/staff/edit/learning/shiqiao-jiejian").get_data(as_text=True)
     assert 'value="case/dianti-liuan-qihao"' in edit and 'value="2024-03-08"' in edit
+
+
+def test_staff_find_records_in_the_list_of_all_content(demo_app: Flask) -> None:
+    editor = staff_client(demo_app, "编辑小王", "editor")
+    html = page(editor, "/staff/entries")
+    row = next(li for li in html.find_all("li") if "北园社区把三轮议事用到三号楼" in li.get_text())
+    assert "借鉴学习" in row.get_text() and row.find("a", href="/staff/edit/learning/beiyuan-jiejian-dianti")
