@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -19,13 +21,16 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 
 from casebook.cli import main
 from casebook.content import load_rules
 from casebook.content.learning import Learning, parse_learning_text, serialize_learning
 
 from .browserkit import prepare_app
+from .conftest import WriteEntry
 from .staffkit import form_of, publish_form, staff_client
+from .test_staff_uploads import encode, upload
 
 
 @pytest.fixture
@@ -326,3 +331,30 @@ def test_staff_find_records_in_the_list_of_all_content(demo_app: Flask) -> None:
     html = page(editor, "/staff/entries")
     row = next(li for li in html.find_all("li") if "北园社区把三轮议事用到三号楼" in li.get_text())
     assert "借鉴学习" in row.get_text() and row.find("a", href="/staff/edit/learning/beiyuan-jiejian-dianti")
+
+
+def test_a_picture_in_a_record_is_public_once_the_record_is_published(
+    app: Flask, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    write_entry("case", "louyuan-386", title="386号院", street="林山寨街道", community="农业银行社区")
+    resync()
+    editor, reviewer = staff_client(app, "editor1", "editor"), staff_client(app, "reviewer1", "reviewer")
+    picture = upload(editor, encode(Image.new("RGB", (400, 300), "orange"), "JPEG"), "参观.jpg").get_json()
+    url, anonymous = f"/media/{picture['path']}", app.test_client()
+    values = _form(
+        slug="bishagang-canguan",
+        community="碧沙岗社区",
+        type="参观",
+        learned_from="case/louyuan-386",
+        body=f"在院里看了公约栏。\n\n{picture['markdown']}\n",
+    )
+    r = editor.post(
+        "/staff/new/learning", data={**form_of(editor, "/staff/new/learning"), **values, "action": "submit"}
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:1500]
+    assert anonymous.get(url).status_code == 404  # waiting for review: staff only
+    publish = publish_form(reviewer, "learning", "bishagang-canguan")
+    assert reviewer.post("/staff/status/learning/bishagang-canguan", data=publish).status_code == 302
+    assert anonymous.get(url).status_code == 200
+    html = page(anonymous, "/learning/bishagang-canguan")
+    assert html.find("img", src=lambda s: bool(s) and picture["path"].rsplit(".", 1)[0] in s) is not None
