@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from sqlalchemy import String, cast, or_, select
 
 from ..db import DbSession as Session
-from ..media import mentioned_uploads
 from ..learning_rows import LearningRow
+from ..media import mentioned_uploads
 from ..models import EntryRow, TopicRow
 from ..project_rows import ProjectRow
 

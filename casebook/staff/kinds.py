@@ -16,11 +16,10 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from .. import catalog, content
-from ..content import learning as learning_files
 from ..content import projects as project_files
 from ..content.model import Chapter
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
-from ..content.schema import ENTRY_FIELDS, LEARNING_KIND, LEARNING_TYPES, PROJECT_PARTS, Field, form_fields
+from ..content.schema import ENTRY_FIELDS, LEARNING_KIND, PROJECT_PARTS, Field, form_fields
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
 
@@ -371,63 +370,13 @@ def _errors_by_input(problems: list[content.Problem], inputs: Mapping[str, str])
     return errors
 
 
-class LearningKind:
-    """借鉴 records: the schema-declared form (``LEARNING_FIELDS``), checked as ``casebook check`` does."""
-
-    name = LEARNING_KIND
-
-    def locate(self, root: Path, session: DbSession, slug: str, values: Mapping[str, str] | None) -> Path:
-        taken = [p for p in learning_files.iter_learning_files(root) if p.stem == slug]
-        return taken[0] if taken else learning_files.learning_path(root, slug)
-
-    def build(
-        self, root: Path, session: DbSession, slug: str, values: Mapping[str, str], status: str, path: Path
-    ) -> tuple[Any | None, str, Errors]:
-        meta = meta_from_form(self.name, values, status)
-        rules, _ = content.load_rules(root)
-        known = {f"{k}/{s}" for k, s in session.execute(select(EntryRow.kind, EntryRow.slug))}
-        body = (values.get("body") or "").replace("\r\n", "\n").strip("\n")
-        record, problems = learning_files.validate_learning(
-            slug, meta, body + "\n" if body else "", rules=rules, path=path, known=known
-        )
-        errors = _errors_by_field(problems)
-        if record is None or errors:
-            return None, "", errors or {"": ["内容无法保存"]}
-        return record, learning_files.serialize_learning(record), {}
-
-    def front_matter(self, values: Mapping[str, str], status: str) -> dict[str, Any]:
-        return meta_from_form(self.name, values, status)
-
-    def parse(self, root: Path, slug: str, text: str, path: Path) -> Any | None:
-        rules, _ = content.load_rules(root)
-        record, _ = learning_files.parse_learning_text(text, slug, rules=rules, path=path)
-        return record
-
-    def refresh(self, session: DbSession, root: Path, path: Path) -> None:
-        catalog.refresh(session, root, path)
-
-    def values(self, item: Any) -> dict[str, str]:
-        record: learning_files.Learning = item
-        values: dict[str, str] = {}
-        for spec in fields_for(self.name):
-            value = getattr(record, spec.key)
-            if isinstance(value, tuple):
-                values[spec.key] = "、".join(value)
-            elif isinstance(value, bool):
-                values[spec.key] = "1" if value else ""
-            else:
-                values[spec.key] = "" if value is None else str(value)
-        values["body"] = record.body
-        return values
-
-    def blank(self, args: Mapping[str, str], today: str) -> dict[str, str]:
-        return {"date": today, "type": LEARNING_TYPES[0], "topic": args.get("topic", ""), "body": ""}
-
-
 KINDS: dict[str, Kind] = {name: EntryKind(name) for name in content.KINDS}
 KINDS[PROJECT_KIND] = ProjectKind()
-KINDS[LEARNING_KIND] = LearningKind()
 
 
 def kind_of(name: str) -> Kind:
+    if name == LEARNING_KIND and name not in KINDS:  # it builds on this module: added once this is loaded
+        from .learning_kind import LearningKind
+
+        KINDS[name] = LearningKind()
     return KINDS[name]
