@@ -14,7 +14,7 @@ from ..content import learning as learning_files
 from ..content.schema import LEARNING_KIND, LEARNING_TYPES
 from ..db import DbSession
 from ..models import EntryRow
-from .kinds import Errors, _errors_by_field, fields_for, meta_from_form
+from .forms import Errors, errors_by_field, fields_for, meta_from_form
 
 
 class LearningKind:
@@ -36,7 +36,7 @@ class LearningKind:
         record, problems = learning_files.validate_learning(
             slug, meta, body + "\n" if body else "", rules=rules, path=path, known=known
         )
-        errors = _errors_by_field(problems)
+        errors = errors_by_field(problems)
         if record is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return record, learning_files.serialize_learning(record), {}
