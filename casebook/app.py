@@ -75,6 +75,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .participation import proposal_models as _proposal_models  # noqa: F401  (tables for create_all)
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
     from .views import api, auth, communities, diskfull, meta, projects, public, search, share, share_staff, staff
+    from .views import api_learning as _api_learning  # noqa: F401  (its routes join api.bp before registering)
     from .views import project_ratings as _project_ratings  # noqa: F401  (its routes join projects.bp)
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
     from .views import staff_ratings as _staff_ratings  # noqa: F401  (its routes join staff.bp before registering)
@@ -100,6 +101,9 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(proposals.bp)  # 征集: /projects/<year>/propose, …/proposals
     app.register_blueprint(staff_proposals.bp)  # /staff/proposals (editor and above)
+    from .views import learning as learning_views
+
+    app.register_blueprint(learning_views.bp)  # 借鉴 records: /learning/
     share.init_app(app)
     app.register_blueprint(share_staff.bp)  # staff only: guarded by require("editor") in before_request
     from .views import staff_import, word

@@ -99,7 +99,9 @@ def check(directory: Path | None, strict: bool) -> None:
         click.echo(problem.display(relative_to=cwd))
     warnings = sum(1 for p in library.problems if p.is_warning)
     errors = len(library.problems) - warnings
-    counts = f"{len(library.entries)} 篇条目，{len(library.projects)} 个民生实事项目"
+    counts = (
+        f"{len(library.entries)} 篇条目，{len(library.projects)} 个民生实事项目，{len(library.learning)} 条借鉴记录"
+    )
     click.echo(f"{counts}，{errors} 个问题，{warnings} 条提示", err=True)
     sys.exit(1 if errors or (strict and warnings) else 0)
 

@@ -41,7 +41,7 @@ class DatabaseTooNew(RuntimeError):
 
 def target_metadata() -> MetaData:
     """Every table casebook declares (the model modules register themselves on import)."""
-    from . import job_models, models, project_rows  # noqa: F401
+    from . import job_models, learning_rows, models, project_rows  # noqa: F401
     from .db import Base
     from .participation import models as participation_models  # noqa: F401
     from .participation import proposal_models  # noqa: F401

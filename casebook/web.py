@@ -94,6 +94,8 @@ def entry_url(entry: Any, external: bool = False) -> str:
     """URL of an entry row or search hit (``/cases/<slug>``; a project's ``/projects/<year>/<slug>``)."""
     if entry.kind == "project":
         url = url_for("projects.project", year=int(entry.year), slug=entry.slug)
+    elif entry.kind == "learning":
+        url = url_for("learning.record", slug=entry.slug)
     else:
         url = url_for(KIND_ENDPOINT[entry.kind], slug=entry.slug)
     return site_url() + url if external else url

@@ -66,6 +66,8 @@ NOT_HTML: dict[str, str] = {
     "api.search": "JSON API",
     "api.topics": "JSON API",
     "api.topic": "JSON API",
+    "api.learning_list": "JSON API",
+    "api.learning_record": "JSON API",
     "share.jssdk": "JSON for the WeChat JS-SDK",
     "share.entry_qr_png": "QR code picture",
     "share.entry_qr_svg": "QR code picture",
@@ -111,6 +113,9 @@ PAGES: list[Page] = [
     Page("search.page", "/search?q=没有这个词语"),
     Page("search.page", "/search?q=电梯 没有这个词语"),  # each word's count and the partial matches
     Page("search.page", "/search?q=电梯&page=99"),  # past the last page
+    Page("learning.index", "/learning/"),
+    Page("learning.index", "/learning/?street=松涛街道&topic=dianti-jiazhuang"),  # filtered: chips on
+    Page("learning.record", "/learning/beiyuan-jiejian-dianti"),
     Page("projects.years", "/projects/"),
     Page("projects.board", "/projects/2023"),
     Page("projects.project", "/projects/2023/jiazhuang-dianti"),
@@ -132,6 +137,9 @@ PAGES: list[Page] = [
     Page("staff.edit", f"/staff/edit/case/{PUBLIC}", staff=True),
     Page("staff.edit", f"/staff/edit/case/{PENDING}", staff=True),
     Page("staff.view", f"/staff/view/case/{PUBLIC}", staff=True),
+    Page("staff.new", "/staff/new/learning", staff=True),
+    Page("staff.edit", "/staff/edit/learning/beiyuan-jiejian-dianti", staff=True),
+    Page("staff.view", "/staff/view/learning/beiyuan-jiejian-dianti", staff=True),
     Page("staff.history", f"/staff/history/case/{PUBLIC}", staff=True),
     Page("staff.review_list", "/staff/review", staff=True),
     Page("staff.review", f"/staff/review/case/{PENDING}", staff=True),

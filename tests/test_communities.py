@@ -60,7 +60,14 @@ def test_a_community_page_lists_its_entries_interviews_first_then_its_projects(d
     street = quote("松涛街道")
     assert any(a["href"] == f"/streets/{street}" for a in html.select(".community-street a"))
     sections = [s.h2.get_text(" ", strip=True) for s in html.select("section.community-part")]
-    assert sections == ["社区书记谈治理 1 篇", "微沙龙 1 篇", "微案例 1 篇", "民生实事 1 件"]
+    assert sections == [
+        "社区书记谈治理 1 篇",
+        "微沙龙 1 篇",
+        "微案例 1 篇",
+        "民生实事 1 件",
+        "借鉴学习 1 次",  # 借鉴 records (issue 15): what it learned, then who learned from it
+        "来这里学习的社区 2 次",
+    ]
     titles = [h3.a["href"] for h3 in html.select("section.community-part h3")]
     assert titles == [
         "/interviews/dianti-liuan",

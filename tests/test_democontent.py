@@ -26,7 +26,7 @@ def test_demo_library_is_clean_even_in_strict_mode(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", "--strict", str(DEMO)])
     assert result.exit_code == 0, result.output
-    assert "8 篇条目，3 个民生实事项目，0 个问题，0 条提示" in result.output
+    assert "8 篇条目，3 个民生实事项目，3 条借鉴记录，0 个问题，0 条提示" in result.output
 
 
 def test_topic_one_is_a_complete_loop_and_the_example_topic_is_empty(

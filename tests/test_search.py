@@ -302,7 +302,13 @@ def test_search_unavailable_without_index(client: FlaskClient) -> None:
     assert client.get("/api/search?q=楼院").status_code == 503
 
 
-def test_openapi_describes_the_api(client: FlaskClient, library: None) -> None:
+def test_openapi_describes_the_api(client: FlaskClient, library: None, content_dir: Path, resync: Resync) -> None:
+    record = content_dir / "learning" / "a1.md"  # a 借鉴 record (issue 15) for /api/learning/{slug}
+    record.parent.mkdir()
+    record.write_text(
+        "---\ndate: 2022-04-01\ncommunity: 碧沙岗社区\ntype: 参观\nlearned_from: [interview/a1]\n---\n", "utf-8"
+    )
+    resync()
     spec = client.get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {
@@ -311,6 +317,8 @@ def test_openapi_describes_the_api(client: FlaskClient, library: None) -> None:
         "/api/topics/{slug}",
         "/api/entries",
         "/api/entries/{kind}/{slug}",
+        "/api/learning",
+        "/api/learning/{slug}",
     }
     for path in spec["paths"]:
         concrete = path.replace("{slug}", "louyuan" if "topics" in path else "a1").replace("{kind}", "interview")

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, tuple_
 
 from ..content.project_model import PROJECT_KIND
-from ..content.schema import ENTRY_FIELDS, Field
+from ..content.schema import ENTRY_FIELDS, LEARNING_KIND, Field
 from ..db import DbSession as Session
+from ..learning_rows import LearningRow
 from ..models import EntryRow
 from ..project_rows import ProjectRow
 from ..render import plain_text
@@ -37,13 +38,29 @@ class Indexed:
 
 
 def _entry_keys(pairs: Pairs) -> ColumnElement[bool] | None:
-    chosen = [(kind, slug) for kind, slug in pairs if kind != PROJECT_KIND]
+    chosen = [(kind, slug) for kind, slug in pairs if kind not in (PROJECT_KIND, LEARNING_KIND)]
     return tuple_(EntryRow.kind, EntryRow.slug).in_(chosen) if chosen else None
 
 
 def _project_keys(pairs: Pairs) -> ColumnElement[bool] | None:
     slugs = [slug for kind, slug in pairs if kind == PROJECT_KIND]
     return ProjectRow.slug.in_(slugs) if slugs else None
+
+
+def _learning_keys(pairs: Pairs) -> ColumnElement[bool] | None:
+    slugs = [slug for kind, slug in pairs if kind == LEARNING_KIND]
+    return LearningRow.slug.in_(slugs) if slugs else None
+
+
+def _learning_fields(row: LearningRow) -> dict[str, Any]:
+    """A 借鉴 record: found by its community, street and type; its first topic is its facet."""
+    topics = list(row.topics or ())
+    return {
+        "topic": topics[0] if topics else "",
+        "summary": row.type,
+        "street": row.street or "",
+        "community": row.community,
+    }
 
 
 _SHARED = {"title", "date", "sample"}
@@ -100,6 +117,7 @@ INDEXED: tuple[Indexed, ...] = (
         },
         _project_keys,
     ),
+    Indexed(LearningRow, _learning_fields, _learning_keys),
 )
 _BY_MODEL = {indexed.model: indexed for indexed in INDEXED}
 

@@ -14,19 +14,24 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from .. import content
-from ..content.schema import ENTRY_FIELDS, PROJECT_FIELDS
+from ..content.schema import ENTRY_FIELDS, LEARNING_FIELDS, PROJECT_FIELDS
 from ..db import DbSession as Session
 from ..models import ProblemRow, Setting, TopicRow
 from ..progress import Progress
 from .entries import EntriesAdapter
+from .learning import LearningAdapter
 from .projects import ProjectsAdapter
 from .proposal_years import sync_proposal_files
 from .report import SyncReport
 from .state import RULES_KEY, bump_generation, swap_setting, upgrade_schema
 from .sync import refresh_one, replace_problems, sync_kind
 
-KINDS: tuple[type[EntriesAdapter] | type[ProjectsAdapter], ...] = (EntriesAdapter, ProjectsAdapter)
-"""Every kind of content file, in sync order (projects link to entries: after them)."""
+KINDS: tuple[type[EntriesAdapter] | type[ProjectsAdapter] | type[LearningAdapter], ...] = (
+    EntriesAdapter,
+    ProjectsAdapter,
+    LearningAdapter,
+)
+"""Every kind of content file, in sync order (projects and learning records link to entries: after them)."""
 RULE_FILES = ("topics.yml", "places.yml", "glossary.yml")
 
 
@@ -94,6 +99,7 @@ def _fingerprint(root: Path, rules: content.Rules) -> str:
     # a field declared, removed or stored elsewhere changes how every file reads: read them all again
     digest.update(repr([(f.key, f.type, f.kinds, f.catalog, f.index) for f in ENTRY_FIELDS]).encode())
     digest.update(repr([(f.key, f.type) for f in PROJECT_FIELDS]).encode())
+    digest.update(repr([(f.key, f.type, f.catalog) for f in LEARNING_FIELDS]).encode())
     return digest.hexdigest()
 
 

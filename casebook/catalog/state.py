@@ -15,6 +15,7 @@ from sqlalchemy import Table, delete, select
 
 from ..db import Base
 from ..db import DbSession as Session
+from ..learning_rows import LearningRow
 from ..models import EntryRow, ProblemRow, Setting, SourceFile, TagRow, TopicRow
 from ..project_rows import IndicatorRow, ProjectRow
 
@@ -35,7 +36,16 @@ those tables and rebuilds them from ``content/``.
 
 def catalog_tables() -> list[Table]:
     """The tables ``sync`` derives from ``content/`` (staff, counts and settings tables are not among them)."""
-    models: tuple[Any, ...] = (TopicRow, EntryRow, TagRow, SourceFile, ProblemRow, ProjectRow, IndicatorRow)
+    models: tuple[Any, ...] = (
+        TopicRow,
+        EntryRow,
+        TagRow,
+        SourceFile,
+        ProblemRow,
+        ProjectRow,
+        IndicatorRow,
+        LearningRow,
+    )
     return [model.__table__ for model in models]
 
 

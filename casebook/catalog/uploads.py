@@ -1,4 +1,4 @@
-"""Which uploaded pictures the public may see: those a published entry, project or topic uses.
+"""Which uploaded pictures the public may see: those a published entry, project, 借鉴 record or topic uses.
 
 A picture uploaded in the editor (``media/uploads/<year>/<16 hex>…``) belongs to whatever text
 mentions it; until one of those texts is published, ``/media/`` serves it to staff only. The
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from sqlalchemy import String, cast, or_, select
 
 from ..db import DbSession as Session
+from ..learning_rows import LearningRow
 from ..media import mentioned_uploads
 from ..models import EntryRow, TopicRow
 from ..project_rows import ProjectRow
@@ -43,6 +44,8 @@ def _published_texts(session: Session) -> Iterator[str]:
     for body, milestones, evaluation in session.execute(projects):
         yield body or ""
         yield json.dumps([milestones, evaluation], ensure_ascii=False)
+    records = select(LearningRow.body).where(LearningRow.status == "published", LearningRow.body.contains(_MARK))
+    yield from (body or "" for body in session.scalars(records))
     for cover, summary in session.execute(select(TopicRow.cover, TopicRow.summary)):  # topics are always public
         yield f"{cover or ''} {summary or ''}"
 

@@ -18,6 +18,7 @@ from .frontmatter import body_first_line, read_front_matter
 from .frontmatter import read_yaml as read_yaml  # re-exported: editors read files too
 from .frontmatter import split_front_matter as split_front_matter
 from .glossary import load_glossary
+from .learning import Learning, iter_learning_files, parse_learning_file
 from .lint import lint_body, lint_chapters, lint_source, lint_video
 from .model import KIND_DIRS, KINDS, SLUG_RE, Entry, Problem, Rules, Topic
 from .places import read_places
@@ -142,6 +143,8 @@ class Library:
     problems: list[Problem] = field(default_factory=list)
     projects: dict[str, Project] = field(default_factory=dict)
     """民生实事 projects by slug."""
+    learning: dict[str, Learning] = field(default_factory=dict)
+    """借鉴 records by slug."""
 
 
 def load(root: Path) -> Library:
@@ -164,6 +167,14 @@ def load(root: Path) -> Library:
     library.problems.extend(found)
     years, found = load_year_settings(root)  # 征集: year.yml and proposals.yml beside the projects
     library.problems += found + load_offline(root, rules.places, years)[1]
+    for path in iter_learning_files(root):
+        if path.stem in library.learning:
+            library.problems.append(Problem(path, 1, f"重复的借鉴记录 slug：{path.stem}"))
+            continue
+        record, found = parse_learning_file(path, rules, known=set(library.entries))
+        library.problems.extend(found)
+        if record is not None:
+            library.learning[record.slug] = record
     return library
 
 

@@ -24,7 +24,7 @@ from .model import KINDS, SCOPES, STATUSES
 from .project_model import ADJUSTMENT_OUTCOMES, PROJECT_KIND, STAGES
 
 FieldType = Literal[
-    "text", "line", "date", "list", "choice", "bool", "url", "cover", "chapters", "source", "attachments"
+    "text", "line", "date", "list", "choice", "bool", "url", "cover", "chapters", "source", "attachments", "refs"
 ]
 """How an entry field's value is written, checked and shown:
 
@@ -34,6 +34,7 @@ FieldType = Literal[
 - ``chapters``: video chapters, ``[{at: "03:15", title: …}]``
 - ``source``: a small mapping of the field's ``parts`` (出处: ``{name, url, date}``), name required
 - ``attachments``: downloadable files under media/, ``[{file: attachments/2026/….docx, title: …}]``
+- ``refs``: a list of other entries, each ``kind/slug`` (``case/louyuan-386-yuan``)
 """
 Api = Literal["", "list", "full"]
 """Where the JSON API shows a field: every listing (``list``), only the single entry (``full``), never ("")."""
@@ -56,6 +57,7 @@ WIDGETS: dict[FieldType, str] = {
     "chapters": "textarea",  # one chapter per line: 03:15 标题
     "source": "parts",  # one input per part: source-name, source-url, source-date
     "attachments": "attachments",  # one file per line: attachments/2026/….docx 标题, and an upload button
+    "refs": "list",  # kind/slug, separated by commas
 }
 """The editor's input for each type, unless a field names its own (``topic``, ``street``…)."""
 
@@ -164,7 +166,9 @@ ENTRY_FIELD: Mapping[str, Field] = {f.key: f for f in ENTRY_FIELDS}
 
 
 def fields_of(kind: str) -> tuple[Field, ...]:
-    """The fields an entry of ``kind`` has, in order."""
+    """The fields an entry of ``kind`` (or a 借鉴 record, ``learning``) has, in order."""
+    if kind == LEARNING_KIND:
+        return LEARNING_FIELDS
     return tuple(f for f in ENTRY_FIELDS if f.applies_to(kind))
 
 
@@ -252,15 +256,56 @@ PROJECT_PARTS: Mapping[str, tuple[str, ...]] = {f.key: tuple(k for k, _ in f.par
 """The keys allowed inside each structured project field (``vote``) or list item (``indicators``)."""
 
 
+# -- 借鉴 learning records -----------------------------------------------------------------------
+
+LEARNING_KIND = "learning"
+LEARNING_TYPES: tuple[str, ...] = ("参观", "交流", "借鉴落地")
+"""What a learning record says happened: a visit, an exchange, or the practice taken up at home."""
+
+# fmt: off
+LEARNING_FIELDS: tuple[Field, ...] = (
+    Field("title", "标题", "line", kinds=(LEARNING_KIND,), limit=MAX_TITLE, hint="可不填：默认用社区和学习对象"),
+    Field("date", "日期", "date", kinds=(LEARNING_KIND,), required=True, fatal=True, catalog="column"),
+    Field("street", "街道", "line", kinds=(LEARNING_KIND,), filter="street", catalog="column", widget="street"),
+    Field("community", "学习社区", "line", kinds=(LEARNING_KIND,), required=True, fatal=True, catalog="column",
+          widget="community", hint="来参观、交流或借鉴的社区，写法同 places.yml"),
+    Field("type", "方式", "choice", kinds=(LEARNING_KIND,), required=True, fatal=True, choices=LEARNING_TYPES,
+          filter="type", catalog="column"),
+    Field("learned_from", "学习对象", "refs", kinds=(LEARNING_KIND,), always=True, index="meta",
+          hint="学习的案例或访谈，写成 类型/slug，用逗号分隔，如 case/louyuan-386-yuan"),
+    Field("topic", "主题", "line", kinds=(LEARNING_KIND,), filter="topic", catalog="column", widget="topic",
+          hint="没有具体案例时填主题；填了案例可不填"),
+    Field("status", "状态", "choice", kinds=(LEARNING_KIND,), fatal=True, choices=STATUSES, default="published",
+          catalog="column", api="", form=False),
+    Field("sample", "示例内容", "bool", kinds=(LEARNING_KIND,), default=False, catalog="column",
+          hint="虚构的示例，页面上会标注“示例内容”"),
+)
+"""Every field of a 借鉴 record (``content/learning/<slug>.md``), in the order files are written;
+the body is the short note. At least one of ``learned_from`` and ``topic`` is needed."""
+# fmt: on
+
+LEARNING_FIELD: Mapping[str, Field] = {f.key: f for f in LEARNING_FIELDS}
+LEARNING_FILTERS: tuple[str, ...] = tuple(f.filter for f in LEARNING_FIELDS if f.filter)
+"""The query parameters of the ``/learning/`` table."""
+LEARNING_LABELS: dict[str, str] = {f.key: f.label for f in LEARNING_FIELDS}
+
+
 # -- labels: the one table ----------------------------------------------------------------------
 
-KIND_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "case": "微案例", PROJECT_KIND: "民生实事"}
+KIND_LABELS: dict[str, str] = {
+    "interview": "一谈",
+    "salon": "微沙龙",
+    "case": "微案例",
+    PROJECT_KIND: "民生实事",
+    LEARNING_KIND: "借鉴",
+}
 """Short name of each kind (badges, search results, the editor's 新建 buttons)."""
 KIND_HEADINGS: dict[str, str] = {
     "interview": "社区书记谈治理",
     "salon": "微沙龙",
     "case": "微案例",
     PROJECT_KIND: "民生实事",
+    LEARNING_KIND: "借鉴学习",
 }
 """Heading of each kind's list page."""
 PART_LABELS: dict[str, str] = {"interview": "一谈", "salon": "微沙龙", "local": "微案例", "national": "微分享"}

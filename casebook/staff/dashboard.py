@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from ..db import DbSession
+from ..learning_rows import LearningRow
 from ..models import EntryRow, ProblemRow, TopicRow
 from ..project_rows import ProjectRow
 from ..searching import MISS_DAYS, MissTotal, top_misses
@@ -123,11 +124,13 @@ def _with_scopes(session: DbSession, items: list[Item]) -> list[Item]:
     return items
 
 
-def all_items(session: DbSession, status: str, needs_changes: set[tuple[str, str]]) -> list[EntryRow | ProjectRow]:
-    """Entries and projects, newest first; ``status`` is a file status, ``returned`` (those in
-    ``needs_changes``, i.e. 需修改) or anything else for all."""
-    rows: list[EntryRow | ProjectRow] = []
-    for model in (EntryRow, ProjectRow):
+def all_items(
+    session: DbSession, status: str, needs_changes: set[tuple[str, str]]
+) -> list[EntryRow | ProjectRow | LearningRow]:
+    """Entries, projects and 借鉴 records, newest first; ``status`` is a file status, ``returned``
+    (those in ``needs_changes``, i.e. 需修改) or anything else for all."""
+    rows: list[EntryRow | ProjectRow | LearningRow] = []
+    for model in (EntryRow, ProjectRow, LearningRow):
         stmt: Select[Any] = select(model).order_by(model.date.desc(), model.id.desc())
         if status in STATUSES:
             stmt = stmt.where(model.status == status)

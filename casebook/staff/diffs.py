@@ -24,6 +24,8 @@ from ..content.schema import (
     ENTRY_FIELDS,
     ENTRY_LABELS,
     ENTRY_PART_LABELS,
+    LEARNING_KIND,
+    LEARNING_LABELS,
     PROJECT_LABELS,
     PROJECT_PART_LABELS,
     VALUE_LABELS,
@@ -103,6 +105,8 @@ def compare(kind: str, old: str, new: str, *, with_status: bool = False) -> Comp
     labels, part_labels = (
         (PROJECT_LABELS, PROJECT_PART_LABELS) if kind == "project" else (ENTRY_LABELS, ENTRY_PART_LABELS)
     )
+    if kind == LEARNING_KIND:
+        labels = LEARNING_LABELS
     old_flat = _flatten(old_parts[0], labels, part_labels)
     new_flat = _flatten(new_parts[0], labels, part_labels)
     for key in [*new_flat, *(k for k in old_flat if k not in new_flat)]:

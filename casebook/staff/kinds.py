@@ -17,80 +17,23 @@ from sqlalchemy import select
 
 from .. import catalog, content
 from ..content import projects as project_files
-from ..content.model import Source
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
-from ..content.schema import ENTRY_FIELDS, PROJECT_PARTS, Field, form_fields
+from ..content.schema import LEARNING_KIND, PROJECT_PARTS
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
-from .form_text import attachments_from_text, attachments_text, chapters_from_text, chapters_text, part_inputs
+from .forms import FORM_FIELDS as FORM_FIELDS
+from .forms import LIST_SPLIT as LIST_SPLIT
+from .forms import Errors as Errors
+from .forms import FormField as FormField
+from .forms import chapters_from_text as chapters_from_text
+from .forms import chapters_text as chapters_text
+from .forms import errors_by_field
+from .forms import fields_for as fields_for
+from .forms import form_values as form_values
+from .forms import meta_from_form as meta_from_form
+from .learning_kind import LearningKind
 from .motion_form import INTEGER as _INTEGER
 from .motion_form import motion_values, motion_vote, typed_vote
-
-Errors = dict[str, list[str]]
-
-
-LIST_SPLIT = re.compile(r"[,，、;；\n]+")
-
-
-FormField = Field
-"""A field the editor shows: its declaration in ``content/schema.py`` (label, input, hint)."""
-FORM_FIELDS: tuple[Field, ...] = tuple(f for f in ENTRY_FIELDS if f.form)
-
-
-def fields_for(kind: str) -> tuple[Field, ...]:
-    return form_fields(kind)
-
-
-def form_values(entry: content.Entry) -> dict[str, str]:
-    """An entry as the editor's form values (lists joined with 、)."""
-    values: dict[str, str] = {}
-    for spec in fields_for(entry.kind):
-        value = entry.value(spec.key)
-        if spec.type == "chapters":
-            values[spec.key] = chapters_text(value)
-        elif spec.type == "attachments":
-            values[spec.key] = attachments_text(value)
-        elif spec.type == "source":
-            source: Source | None = value
-            parts = {"name": source.name, "url": source.url, "date": source.date} if source else {}
-            for part, name in part_inputs(spec).items():
-                values[name] = str(parts.get(part) or "")
-        elif isinstance(value, tuple):
-            values[spec.key] = "、".join(value)
-        elif isinstance(value, bool):
-            values[spec.key] = "1" if value else ""
-        else:
-            values[spec.key] = "" if value is None else str(value)
-    values["body"] = entry.body
-    return values
-
-
-def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> dict[str, Any]:
-    """Front-matter values from form strings, each read by its field's declared type."""
-    meta: dict[str, Any] = {}
-    for spec in fields_for(kind):
-        raw = (form.get(spec.key) or "").strip()
-        if spec.type == "bool":
-            if raw or spec.default:  # an unticked box sends nothing: say false when the default is true
-                meta[spec.key] = bool(raw)
-        elif spec.type == "chapters":
-            if raw:
-                meta[spec.key] = chapters_from_text(raw)
-        elif spec.type == "attachments":
-            if raw:
-                meta[spec.key] = attachments_from_text(raw)
-        elif spec.type == "source":
-            typed = {part: (form.get(name) or "").strip() for part, name in part_inputs(spec).items()}
-            if any(typed.values()):
-                meta[spec.key] = {part: text for part, text in typed.items() if text}
-        elif spec.type == "list":
-            items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
-            if items:
-                meta[spec.key] = items
-        elif raw or spec.required:
-            meta[spec.key] = raw
-    meta["status"] = status
-    return meta
 
 
 class Kind(Protocol):
@@ -129,14 +72,6 @@ class Kind(Protocol):
         ...
 
 
-def _errors_by_field(problems: list[content.Problem]) -> Errors:
-    """Problems under the input of the field they are about (``chapters.2`` → ``chapters``)."""
-    errors: Errors = {}
-    for problem in problems:
-        errors.setdefault(problem.field.split(".", 1)[0], []).append(problem.message)
-    return errors
-
-
 class EntryKind:
     """Interviews, salons and cases."""
 
@@ -157,7 +92,7 @@ class EntryKind:
         rules, _ = content.load_rules(root)
         body = (values.get("body") or "").replace("\r\n", "\n")
         entry, problems = content.validate_entry(self.name, slug, meta, body.strip("\n") + "\n", rules=rules, path=path)
-        errors = _errors_by_field(problems)
+        errors = errors_by_field(problems)
         if entry is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return entry, content.serialize(entry), {}
@@ -390,6 +325,9 @@ def _errors_by_input(problems: list[content.Problem], inputs: Mapping[str, str])
 
 KINDS: dict[str, Kind] = {name: EntryKind(name) for name in content.KINDS}
 KINDS[PROJECT_KIND] = ProjectKind()
+
+
+KINDS[LEARNING_KIND] = LearningKind()
 
 
 def kind_of(name: str) -> Kind:

@@ -26,7 +26,14 @@ GIT_ACTIONS = {"publish": "发布", "unpublish": "撤回", "restore": "恢复"}
 def revision(kind: str, slug: str, text: str, entry: Any, state: str, action: str, user: str) -> Revision:
     """A new revision row of ``text`` (not yet added to the session)."""
     return Revision(
-        kind=kind, slug=slug, text=text, title=entry.title, status=entry.status, state=state, action=action, author=user
+        kind=kind,
+        slug=slug,
+        text=text,
+        title=entry.title or slug,
+        status=entry.status,
+        state=state,
+        action=action,
+        author=user,
     )
 
 

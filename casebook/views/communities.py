@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 
-from .. import communities
+from .. import communities, learning_board
 from ..db import db
 from ..pagecache import entry_graph
 from ..web import KIND_NAMES, page_title
@@ -27,5 +27,6 @@ def community(name: str) -> ResponseReturnValue:
         community=found,
         topic_index=entry_graph().topics,
         kind_names=KIND_NAMES,
+        community_learning=learning_board.for_community(db.session, found.name),
         title=page_title(found.name, found.street),
     )

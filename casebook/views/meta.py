@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_t
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import communities, project_board, queries
+from .. import communities, learning_board, project_board, queries
 from ..content import KINDS
 from ..db import db
 from ..web import absolute, site_url
@@ -34,13 +34,16 @@ def feed() -> ResponseReturnValue:
 @bp.get("/sitemap.xml")
 def sitemap() -> ResponseReturnValue:
     entries = queries.sitemap_entries(db.session)
+    learning = learning_board.sitemap_rows(db.session)
+    names = sorted({*communities.sitemap_names(db.session), *(row.community for row in learning)})
     body = render_template(
         "meta/sitemap.xml",
         entries=entries,
         topics=queries.topics(db.session),
         projects=project_board.sitemap_rows(db.session),
         project_years=[y.year for y in project_board.years(db.session)],
-        communities=communities.sitemap_names(db.session),
+        communities=names,
+        learning=learning,
         base=site_url(),
     )
     return Response(body, mimetype="application/xml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..content import KINDS
-from ..content.schema import FILTERS, Field, api_fields
+from ..content.schema import FILTERS, LEARNING_FIELDS, LEARNING_FILTERS, Field, api_fields
 
 _FILTERS = ["kind", *FILTERS]
 """The query parameters that narrow a listing or a search (``tag`` filters the ``tags`` field, ``year`` the date)."""
@@ -115,6 +115,54 @@ def _list_of(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _learning_field(spec: Field) -> dict[str, Any]:
+    """The JSON schema of a declared learning-record field (required ones are never null)."""
+    if spec.type == "refs":
+        return {"type": "array", "items": {"type": "string"}, "description": f"{spec.label}：条目 kind/slug"}
+    if spec.type == "bool":
+        return {"type": "boolean", "description": spec.label}
+    schema: dict[str, Any] = {"type": "string" if spec.required else ["string", "null"]}
+    if spec.type == "date":
+        schema["format"] = "date"
+    if spec.type == "choice":
+        schema["enum"] = list(spec.choices)
+    return schema | {"description": spec.label}
+
+
+LEARNING: dict[str, Any] = {
+    "type": "object",
+    "required": ["kind", "slug", "url", "title", "topics", *(f.key for f in LEARNING_FIELDS if f.required and f.api)],
+    "properties": {
+        "kind": {"type": "string", "enum": ["learning"]},
+        "slug": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        **{f.key: _learning_field(f) for f in LEARNING_FIELDS if f.api},
+        "title": {"type": "string", "description": "标题（未填时由社区和学习对象生成）"},
+        "topics": {"type": "array", "items": {"type": "string"}, "description": "涉及的主题 slug"},
+    },
+}
+"""A 借鉴 record in ``/api/learning`` listings."""
+_FULL_LEARNING: dict[str, Any] = {
+    **LEARNING,
+    "properties": {
+        **LEARNING["properties"],
+        "sources": {
+            "type": "array",
+            "description": "学习对象中已发布的条目",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string"},
+                    "title": {"type": "string"},
+                    "url": {"type": "string", "format": "uri"},
+                },
+            },
+        },
+        "html": {"type": "string", "description": "说明 HTML（已净化）"},
+    },
+}
+
+
 def _ok(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -126,7 +174,7 @@ def spec(server: str) -> dict[str, Any]:
         "required": ["kind", "slug", "title", "url", "topic", "date", "snippet"],
         "properties": {
             **{k: _ENTRY["properties"][k] for k in ("slug", "title", "url", "topic", "date")},
-            "kind": {"type": "string", "enum": [*KINDS, "project"]},
+            "kind": {"type": "string", "enum": [*KINDS, "project", "learning"]},
             "scope": {
                 "type": "string",
                 "enum": ["local", "national"],
@@ -219,6 +267,20 @@ def spec(server: str) -> dict[str, Any]:
                         {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
                     ],
                     "responses": {"200": _ok(_FULL_ENTRY), "404": not_found},
+                }
+            },
+            "/api/learning": {
+                "get": {
+                    "summary": "借鉴学习记录（新的在前）",
+                    "parameters": [*(_param(f, f"按 {f} 筛选") for f in LEARNING_FILTERS), *_PAGING],
+                    "responses": {"200": _ok(_list_of(LEARNING))},
+                }
+            },
+            "/api/learning/{slug}": {
+                "get": {
+                    "summary": "单条借鉴学习记录（含学习对象和说明 HTML）",
+                    "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": _ok(_FULL_LEARNING), "404": not_found},
                 }
             },
         },

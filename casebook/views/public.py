@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
+from .. import learning_board, project_board, queries
 from .. import media as media_files
-from .. import project_board, queries
 from ..db import db
 from ..models import EntryRow
 from ..pagecache import entry_graph, published_uploads
@@ -29,6 +29,7 @@ def home() -> ResponseReturnValue:
         latest=graph.latest(),
         targets=queries.PART_TARGET,
         projects=project_board.latest_year(db.session),
+        uptake=learning_board.uptake_counts(db.session),
         title=page_title(),
     )
 
@@ -44,6 +45,7 @@ def topic(slug: str) -> ResponseReturnValue:
         part_list=queries.PARTS,
         targets=queries.PART_TARGET,
         projects=project_board.topic_projects(db.session, slug),
+        uptake=learning_board.topic_uptake(db.session, slug),
         title=page_title(row.label),
     )
 
@@ -66,6 +68,7 @@ def _show(kind: str, slug: str) -> ResponseReturnValue:
         previous=around.previous,
         following=around.following,
         related=around.related,
+        learned=learning_board.for_entry(db.session, entry.key),
         title=page_title(entry.title),
     )
 

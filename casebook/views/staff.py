@@ -104,7 +104,7 @@ def _editor(
             slug=slug,
             values=values,
             base=conflict["base"] if conflict else base,
-            fields=editing.fields_for(kind) if kind in content.KINDS else [],
+            fields=editing.fields_for(kind) if kind != "project" else [],
             rows={group: _rows(values, group) for group in PROJECT_ROWS} if kind == "project" else {},
             row_keys=PROJECT_ROWS,
             groups=PROJECT_GROUPS,
@@ -282,11 +282,11 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
         returned=returned,
         entry=catalog.preview_row(entry) if kind in content.KINDS else entry,
         kind=kind,
-        html=render_markdown(entry.body) if kind == "project" else "",
-        topic=queries.get_topic(db.session, entry.topic) if kind != "project" else None,
+        html=render_markdown(entry.body) if kind in ("project", "learning") else "",
+        topic=queries.get_topic(db.session, entry.topic) if kind in content.KINDS else None,
         pending=pending,
         kind_name=EDIT_KINDS[kind],
-        title="预览：" + entry.title,
+        title="预览：" + (entry.title or slug),
     )
 
 

@@ -13,14 +13,14 @@ from flask import Blueprint, abort, flash, get_flashed_messages
 
 from .. import content
 from ..content.project_model import PROJECT_KIND
-from ..content.schema import KIND_HEADINGS, STATUS_LABELS
+from ..content.schema import KIND_HEADINGS, LEARNING_KIND, STATUS_LABELS
 from ..staff import accounts, editing
 from ..staff.models import User, action_name
 from .auth import current_user
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 STATUS_NAMES = STATUS_LABELS
-EDIT_KINDS = {kind: KIND_HEADINGS[kind] for kind in (*content.KINDS, PROJECT_KIND)}
+EDIT_KINDS = {kind: KIND_HEADINGS[kind] for kind in (*content.KINDS, PROJECT_KIND, LEARNING_KIND)}
 """Everything the editor can write: entries and 民生实事 projects."""
 
 

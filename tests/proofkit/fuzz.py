@@ -121,6 +121,9 @@ def front_matter(draw: st.DrawFn, kind: str) -> str:
     if kind == "project":
         meta: dict[Any, Any] = {"title": "项目", "year": 2023, "number": 1, "lead": "区民政局", "stage": "征集"}
         keys = [f.key for f in schema.PROJECT_FIELDS]
+    elif kind == "learning":
+        meta = {"date": dt.date(2023, 5, 1), "community": "碧沙岗社区", "type": "参观", "learned_from": ["case/good-a"]}
+        keys = [f.key for f in schema.LEARNING_FIELDS]
     else:
         meta = {"title": "标题", "topic": "louyuan", "date": dt.date(2023, 5, 1), "scope": "local"}
         keys = [f.key for f in schema.ENTRY_FIELDS]
@@ -194,10 +197,12 @@ def content_files(draw: st.DrawFn) -> list[tuple[str, bytes]]:
     """One to three files: (path relative to the content folder, bytes); distinct names."""
     made: list[tuple[str, bytes]] = []
     for name in draw(st.lists(names, min_size=1, max_size=3, unique_by=str.lower)):
-        kind = draw(st.sampled_from([*KIND_DIRS, "project"]))
+        kind = draw(st.sampled_from([*KIND_DIRS, "project", "learning"]))
         if kind == "project":
             year = draw(st.sampled_from(["2023", "2024", "1", "99999", "年份"]))
             path = f"projects/{year}/{name}.md"
+        elif kind == "learning":
+            path = f"learning/{name}.md"
         else:
             sub = draw(st.sampled_from(["", "", "2024/"]))
             path = f"{KIND_DIRS[kind]}/{sub}{name}.md"
@@ -266,8 +271,11 @@ def run_content(root: Path, examples: int = 120, derandomize: bool = True) -> Co
         for rel, _ in files:
             path = (site.content / rel).resolve()
             stem = path.stem
-            kind = next((k for k, d in KIND_DIRS.items() if rel.startswith(d + "/")), "project")
-            published = f"{kind}/{stem}" in loaded.entries if kind != "project" else stem in loaded.projects
+            kind = next((k for k, d in KIND_DIRS.items() if rel.startswith(d + "/")), rel.split("/", 1)[0])
+            if kind == "learning":
+                published = stem in loaded.learning
+            else:
+                published = f"{kind}/{stem}" in loaded.entries if kind != "projects" else stem in loaded.projects
             figures.published += published
             figures.reported += path in reported
             figures.clean += published and path not in reported
@@ -379,6 +387,13 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
     (project.parent / "pingyi.md").write_text(  # at 完成: its page carries the public rating form
         "---\ntitle: 社区食堂\nyear: 2023\nnumber: 2\nlead: 区民政局\nstage: 完成\n---\n正文。\n", "utf-8"
     )
+    learning = site.content / "learning" / "canguan.md"
+    learning.parent.mkdir(parents=True)
+    learning.write_text(
+        "---\ndate: 2023-05-01\ncommunity: 碧沙岗社区\ntype: 参观\nlearned_from: [case/case-2]\n"
+        "topic: louyuan\n---\n参观。\n",
+        "utf-8",
+    )
     app = create_app({"TESTING": True, "CONTENT_DIR": site.content, "DATA_DIR": site.data})
     with app.app_context():
         assert publish_content(app, quiet=True) == 0
@@ -386,8 +401,8 @@ def _site_for_web(root: Path) -> tuple[Flask, dict[str, list[str]]]:
         accounts.add_user(db.session, "fuzz-other", "editor", PASSWORD)
         db.session.commit()
     real = {
-        "slug": ["case-2", "interview-0", "salon-1", "louyuan", "xiangmu", "pingyi"],
-        "kind": [*KIND_DIRS, "project"],
+        "slug": ["case-2", "interview-0", "salon-1", "louyuan", "xiangmu", "pingyi", "canguan"],
+        "kind": [*KIND_DIRS, "project", "learning"],
         "kind_dir": list(KIND_DIRS.values()),
         "year": ["2023"],
         "tag": ["议事协商"],
@@ -549,7 +564,10 @@ def run_web(
         if how == "json":
             body = data.draw(json_values)
             if isinstance(body, dict) and data.draw(st.booleans()):
-                body |= {"kind": data.draw(st.sampled_from([*KIND_DIRS, "project", ""])), "body": data.draw(texts(200))}
+                body |= {
+                    "kind": data.draw(st.sampled_from([*KIND_DIRS, "project", "learning", ""])),
+                    "body": data.draw(texts(200)),
+                }
             payload = json.dumps(body, allow_nan=True)
             record("POST", url, staff.post(url, data=payload, content_type="application/json", headers=headers))
         elif how == "form":

@@ -1,0 +1,87 @@
+"""The editor's form for entries and 借鉴 records: declared fields (``content/schema.py``) to form
+strings and back, and problems placed under their inputs. No Flask here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .. import content
+from ..content.model import Source
+from ..content.schema import ENTRY_FIELDS, Field, form_fields
+from .form_text import attachments_from_text, attachments_text, chapters_from_text, chapters_text, part_inputs
+
+Errors = dict[str, list[str]]
+
+
+LIST_SPLIT = re.compile(r"[,，、;；\n]+")
+
+
+FormField = Field
+"""A field the editor shows: its declaration in ``content/schema.py`` (label, input, hint)."""
+FORM_FIELDS: tuple[Field, ...] = tuple(f for f in ENTRY_FIELDS if f.form)
+
+
+def fields_for(kind: str) -> tuple[Field, ...]:
+    return form_fields(kind)
+
+
+def form_values(entry: content.Entry) -> dict[str, str]:
+    """An entry as the editor's form values (lists joined with 、)."""
+    values: dict[str, str] = {}
+    for spec in fields_for(entry.kind):
+        value = entry.value(spec.key)
+        if spec.type == "chapters":
+            values[spec.key] = chapters_text(value)
+        elif spec.type == "attachments":
+            values[spec.key] = attachments_text(value)
+        elif spec.type == "source":
+            source: Source | None = value
+            parts = {"name": source.name, "url": source.url, "date": source.date} if source else {}
+            for part, name in part_inputs(spec).items():
+                values[name] = str(parts.get(part) or "")
+        elif isinstance(value, tuple):
+            values[spec.key] = "、".join(value)
+        elif isinstance(value, bool):
+            values[spec.key] = "1" if value else ""
+        else:
+            values[spec.key] = "" if value is None else str(value)
+    values["body"] = entry.body
+    return values
+
+
+def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> dict[str, Any]:
+    """Front-matter values from form strings, each read by its field's declared type."""
+    meta: dict[str, Any] = {}
+    for spec in fields_for(kind):
+        raw = (form.get(spec.key) or "").strip()
+        if spec.type == "bool":
+            if raw or spec.default:  # an unticked box sends nothing: say false when the default is true
+                meta[spec.key] = bool(raw)
+        elif spec.type == "chapters":
+            if raw:
+                meta[spec.key] = chapters_from_text(raw)
+        elif spec.type == "attachments":
+            if raw:
+                meta[spec.key] = attachments_from_text(raw)
+        elif spec.type == "source":
+            typed = {part: (form.get(name) or "").strip() for part, name in part_inputs(spec).items()}
+            if any(typed.values()):
+                meta[spec.key] = {part: text for part, text in typed.items() if text}
+        elif spec.type in ("list", "refs"):
+            items = [item.strip() for item in LIST_SPLIT.split(raw) if item.strip()]
+            if items:
+                meta[spec.key] = items
+        elif raw or spec.required:
+            meta[spec.key] = raw
+    meta["status"] = status
+    return meta
+
+
+def errors_by_field(problems: list[content.Problem]) -> Errors:
+    """Problems under the input of the field they are about (``chapters.2`` → ``chapters``)."""
+    errors: Errors = {}
+    for problem in problems:
+        errors.setdefault(problem.field.split(".", 1)[0], []).append(problem.message)
+    return errors
