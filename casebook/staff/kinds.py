@@ -21,12 +21,12 @@ from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
 from ..content.schema import LEARNING_KIND, PROJECT_PARTS
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
+from .form_text import chapters_from_text as chapters_from_text
+from .form_text import chapters_text as chapters_text
 from .forms import FORM_FIELDS as FORM_FIELDS
 from .forms import LIST_SPLIT as LIST_SPLIT
 from .forms import Errors as Errors
 from .forms import FormField as FormField
-from .forms import chapters_from_text as chapters_from_text
-from .forms import chapters_text as chapters_text
 from .forms import errors_by_field
 from .forms import fields_for as fields_for
 from .forms import form_values as form_values
