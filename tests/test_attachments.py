@@ -435,3 +435,35 @@ def test_check_reports_a_missing_attachment_file_with_its_line(
         "content/cases/missing-file.md:10: attachments 第 3 项：" in result.stdout
         and "pdf、docx、xlsx" in result.stdout
     )
+
+
+def test_an_attachment_named_in_chinese_downloads(
+    app: Flask, client: FlaskClient, content_dir: Path, write_entry: WriteEntry, resync: Callable[[], Any]
+) -> None:
+    """A file a district drops into media/ with a Chinese name (not an editor upload's hex name) is found
+    although the catalog's JSON keeps the name \\u-escaped."""
+    media = content_dir / "media" / "attachments"
+    media.mkdir(parents=True)
+    data = real_docx()
+    (media / "议事规则_2024.docx").write_bytes(data)
+    write_entry(
+        "case",
+        "cn-file",
+        raw="""
+        ---
+        title: 议事规则
+        topic: louyuan
+        date: 2022-03-01
+        attachments:
+          - file: attachments/议事规则_2024.docx
+            title: 议事规则
+        ---
+        正文。
+        """,
+    )
+    resync()
+    response = client.get(f"/downloads/{quote('attachments/议事规则_2024.docx')}")
+    assert response.status_code == 200 and response.data == data
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    # the like-pattern wildcards in a name still match nothing else
+    assert client.get(f"/downloads/{quote('attachments/议事规则%2024.docx')}").status_code == 404

@@ -341,3 +341,11 @@ def test_a_rating_comment_is_shown_as_text_after_approval(
 @pytest.mark.parametrize("url", [f"/projects/{HUGE}/x/rate", "/projects/2024/%00/rate", "/projects/2024/a.b/rate"])
 def test_impossible_rating_addresses_are_not_found(client: FlaskClient, url: str) -> None:
     assert client.post(url, data={"choice": "满意"}).status_code in (400, 404)
+
+
+def test_a_staff_rating_decision_on_an_impossible_number_is_not_found(app: Flask) -> None:
+    """A number past SQLite's integer range is no route (it was an OverflowError, a 500)."""
+    editor = staff_client(app, "编辑小赵", "editor")
+    data = {"csrf_token": token(editor, "/staff/ratings"), "decision": "approve"}
+    assert editor.post(f"/staff/ratings/{HUGE}", data=data).status_code == 404
+    assert editor.post("/staff/ratings/2147483647", data=data).status_code == 302  # in range: "no longer waiting"

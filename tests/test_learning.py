@@ -358,3 +358,23 @@ def test_a_picture_in_a_record_is_public_once_the_record_is_published(
     assert anonymous.get(url).status_code == 200
     html = page(anonymous, "/learning/bishagang-canguan")
     assert html.find("img", src=lambda s: bool(s) and picture["path"].rsplit(".", 1)[0] in s) is not None
+
+
+def test_a_record_naming_a_draft_shows_nothing_of_it_until_it_is_published(demo_content: Path, tmp_path: Path) -> None:
+    """A record may name a case still in draft (it is valid), but the draft's title, topic and key stay
+    off the public pages and the API until the case is published."""
+    record(demo_content, "caogao-xuexi", "---\ndate: 2024-03-01\ncommunity: 石桥社区\ntype: 参观\n"
+           "learned_from: [case/fenlei-caogao]\n---\n看了分类督导。\n")  # fmt: skip
+    draft_case = demo_content / "cases" / "fenlei-caogao.md"
+    title = "垃圾分类督导员的一天"
+    assert "status: draft" in draft_case.read_text("utf-8")
+    client = prepare_app(demo_content, tmp_path / "data1", config={"TESTING": True}).test_client()
+    one = json.loads(client.get("/api/learning/caogao-xuexi").data)
+    assert one["learned_from"] == [] and one["topics"] == [] and one["sources"] == []
+    assert title not in client.get("/learning/caogao-xuexi").get_data(as_text=True)
+    assert title not in client.get("/learning/").get_data(as_text=True)
+    draft_case.write_text(draft_case.read_text("utf-8").replace("status: draft", "status: published"), "utf-8")
+    client = prepare_app(demo_content, tmp_path / "data2", config={"TESTING": True}).test_client()
+    one = json.loads(client.get("/api/learning/caogao-xuexi").data)
+    assert one["learned_from"] == ["case/fenlei-caogao"] and one["topics"] == ["laji-fenlei"]
+    assert title in client.get("/learning/caogao-xuexi").get_data(as_text=True)

@@ -571,3 +571,41 @@ def test_a_0007_database_gains_the_proposal_table(content_dir: Path, tmp_path: P
         db.session.commit()
         assert db.session.scalars(select(Proposal)).one().reference == "2027-0001"
     app.extensions["casebook.search"].close()
+
+
+def test_the_limits_count_on_the_epoch_clock_whatever_the_servers_time_zone(
+    collecting: int, client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proposal and rating forms share ``public_post`` and each deletes rows older than a day by
+    its own clock: a proposal's row must carry the epoch time, not naive UTC read as local time (on a
+    server set to Beijing time that was 8 hours early, and a rating post deleted it 8 hours early)."""
+    from casebook.participation.models import PublicPost
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert _post(client).status_code == 302
+        with app.app_context():
+            at = db.session.scalars(select(PublicPost.at)).one()
+        assert abs(at - time.time()) < 60
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_proposal_cannot_become_a_draft_project(
+    collecting: int, client: FlaskClient, app: Flask, content_dir: Path, resync: Callable[[], Any]
+) -> None:
+    """转为项目 offers and accepts only published projects: a draft's page is not public, so the public
+    list's link to it would answer 404 and the CSV would name a slug nobody can open."""
+    project = content_dir / "projects" / str(YEAR) / "caogao.md"
+    text = f"---\ntitle: 草稿项目\nyear: {YEAR}\nlead: 区民政局\nstage: 征集\nstatus: draft\n---\n正文。\n"
+    project.write_text(text, "utf-8")
+    resync()
+    assert _post(client).status_code == 302
+    (proposal,) = _rows(app)
+    editor = staff_client(app, "编辑小王", "editor")
+    assert "草稿项目" not in editor.get(f"/staff/proposals/{proposal.id}").get_data(as_text=True)
+    refused = _triage(editor, proposal.id, action="project", project="caogao", answer="准备立项")
+    assert refused.status_code == 422 and "准备立项" in refused.get_data(as_text=True)
+    assert _rows(app)[0].status == "待处理"

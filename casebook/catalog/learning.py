@@ -50,15 +50,19 @@ class LearningAdapter:
 
     name = "learning"
 
-    def __init__(self, rules: content.Rules, entries: Mapping[str, tuple[str, str]], topic_titles: Mapping[str, str]):
+    def __init__(
+        self, rules: content.Rules, entries: Mapping[str, tuple[str, str, bool]], topic_titles: Mapping[str, str]
+    ):
         self.rules, self.entries, self.topic_titles = rules, entries, topic_titles
 
     @classmethod
     def open(cls, session: Session, rules: content.Rules) -> tuple[LearningAdapter, dict[str, str]]:
         """The adapter for one run (after the entries), and its stamp: the entries it may name."""
         session.flush()
-        rows = session.execute(select(EntryRow.kind, EntryRow.slug, EntryRow.topic, EntryRow.title))
-        entries = {f"{kind}/{slug}": (topic, title) for kind, slug, topic, title in rows}
+        rows = session.execute(select(EntryRow.kind, EntryRow.slug, EntryRow.topic, EntryRow.title, EntryRow.status))
+        # every entry may be named (a draft case may be published later), but only published ones give
+        # a record its title, topics and links; the stamp changes when an entry is published
+        entries = {f"{kind}/{slug}": (topic, title, status == "published") for kind, slug, topic, title, status in rows}
         topic_titles = {t.slug: t.title for t in rules.topics.values()}
         digest = hashlib.sha256(repr(sorted(entries.items())).encode()).hexdigest()
         return cls(rules, entries, topic_titles), {SOURCES_KEY: digest}
@@ -98,12 +102,13 @@ def upsert_learning(
         session.add(row)
     if body_html is None:
         body_html = render_markdown(record.body, "/media/")
-    titles = {key: title for key, (_, title) in adapter.entries.items()}
-    topics_of = {key: topic for key, (topic, _) in adapter.entries.items()}
+    public = {key: (topic, title) for key, (topic, title, published) in adapter.entries.items() if published}
+    titles = {key: title for key, (_, title) in public.items()}
+    topics_of = {key: topic for key, (topic, _) in public.items()}
     row.path, row.date, row.type = rel, record.date, record.type
     row.community, row.street, row.topic = record.community, record.street, record.topic
     row.title = record_title(record, titles, adapter.topic_titles)
-    row.sources = list(record.learned_from)
+    row.sources = [key for key in record.learned_from if key in public]  # a draft's key stays out of sight
     row.topics = record_topics(record, topics_of)
     row.status, row.sample = record.status, record.sample
     row.body, row.body_html, row.excerpt = record.body, body_html, excerpt(plain_text(body_html))

@@ -78,7 +78,10 @@ class PublishedUploads:
 def attachment_title(session: Session, file: str, staff: bool) -> str | None:
     """The title an entry gives the attachment ``file`` (a published entry's first; ``staff``: any entry's),
     or None when no entry the caller may see lists it."""
-    query = select(EntryRow).where(cast(EntryRow.extra, String).contains(file, autoescape=True))
+    # the JSON column may hold the name \u-escaped (json.dumps' default): look for either spelling
+    escaped = json.dumps(file)[1:-1]
+    text = cast(EntryRow.extra, String)
+    query = select(EntryRow).where(or_(text.contains(file, autoescape=True), text.contains(escaped, autoescape=True)))
     if not staff:
         query = query.where(EntryRow.status == "published")
     for row in session.scalars(query.order_by(EntryRow.status != "published", EntryRow.id)):

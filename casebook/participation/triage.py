@@ -76,7 +76,7 @@ def merge_targets(session: DbSession, proposal: Proposal) -> list[Proposal]:
 
 def year_projects(session: DbSession, year: int) -> list[tuple[str, str]]:
     """(slug, title) of the year's projects in the catalog, by number."""
-    query = select(ProjectRow.slug, ProjectRow.title).where(ProjectRow.year == year)
+    query = select(ProjectRow.slug, ProjectRow.title).where(ProjectRow.year == year, ProjectRow.status == "published")
     return [(slug, title) for slug, title in session.execute(query.order_by(ProjectRow.number, ProjectRow.title))]
 
 

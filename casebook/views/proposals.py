@@ -9,6 +9,7 @@ limits, the field checks and the similar-proposal check, each refusal keeping ev
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -104,7 +105,7 @@ def propose(year: int) -> ResponseReturnValue:
         return redirect(url_for("proposals.done", year=year))
     source = limits.address_key(current_app.config["SECRET_KEY"], client_address())
     now = utcnow()
-    refusal = limits.refused(db.session, service.FORM, source, _rules(), now.timestamp())
+    refusal = limits.refused(db.session, service.FORM, source, _rules(), time.time())
     if refusal is not None:
         response = _form(settings, draft, message=refusal.message, code=429)
         return response
@@ -117,7 +118,7 @@ def propose(year: int) -> ResponseReturnValue:
         if similar:
             return _form(settings, draft, similar=similar)
     proposal = service.submit(db.session, draft, year, now)
-    limits.record(db.session, service.FORM, source, now.timestamp())
+    limits.record(db.session, service.FORM, source, time.time())
     db.session.commit()
     session[DONE_KEY] = proposal.reference
     return redirect(url_for("proposals.done", year=year))

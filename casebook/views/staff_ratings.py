@@ -25,7 +25,7 @@ def ratings_page() -> ResponseReturnValue:
     )
 
 
-@bp.post("/ratings/<int:rating_id>")
+@bp.post("/ratings/<int(max=2147483647):rating_id>")
 @require("editor")
 def rating_moderate(rating_id: int) -> ResponseReturnValue:
     decision = request.form.get("decision", "")
