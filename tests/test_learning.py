@@ -378,3 +378,9 @@ def test_a_record_naming_a_draft_shows_nothing_of_it_until_it_is_published(demo_
     one = json.loads(client.get("/api/learning/caogao-xuexi").data)
     assert one["learned_from"] == ["case/fenlei-caogao"] and one["topics"] == ["laji-fenlei"]
     assert title in client.get("/learning/caogao-xuexi").get_data(as_text=True)
+
+
+def test_every_public_page_links_the_learning_records_from_its_footer(demo: FlaskClient) -> None:
+    for url in ("/", "/cases/dianti-liuan-qihao", "/projects/", "/search?q=电梯"):
+        footer = page(demo, url).find("footer")
+        assert footer is not None and footer.find("a", href="/learning/") is not None, url
