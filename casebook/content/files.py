@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .frontmatter import body_first_line, read_front_matter
+from .frontmatter import body_first_line, read_front_matter, read_source
 from .frontmatter import read_yaml as read_yaml  # re-exported: editors read files too
 from .frontmatter import split_front_matter as split_front_matter
 from .glossary import load_glossary
@@ -51,13 +51,9 @@ def parse_text(text: str, kind: str, slug: str, *, rules: Rules, path: Path) -> 
 
 def parse_file(path: Path, kind: str, rules: Rules) -> tuple[Entry | None, list[Problem]]:
     """Read, parse and validate one entry file; the slug is the file's stem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return None, [Problem(path, line, "文件不是 UTF-8 编码")]
-    except OSError as exc:
-        return None, [Problem(path, 1, f"无法读取：{exc.strerror}")]
+    text, problems = read_source(path)
+    if text is None:
+        return None, problems
     return parse_text(text, kind, path.stem, rules=rules, path=path)
 
 

@@ -41,6 +41,17 @@ def shared_node(root: yaml.Node) -> yaml.Node | None:
     return None
 
 
+def read_source(path: Path) -> tuple[str | None, list[Problem]]:
+    """A content file's text, or None and the problem saying why it cannot be read (a file that is not
+    UTF-8 is reported at the line of its first bad byte)."""
+    try:
+        return path.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [Problem(path, path.read_bytes()[: exc.start].count(b"\n") + 1, "文件不是 UTF-8 编码")]
+    except OSError as exc:
+        return None, [Problem(path, 1, f"无法读取：{exc.strerror}")]
+
+
 def split_front_matter(text: str) -> tuple[str, str] | None:
     """``(front matter, body)`` when ``text`` starts with a ``---`` line closed by another.
 

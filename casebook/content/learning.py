@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .frontmatter import body_first_line, read_front_matter
+from .frontmatter import body_first_line, read_front_matter, read_source
 from .limits import body_problems
 from .lint import lint_body
 from .model import KINDS, SLUG_RE, STATUSES, Problem, Rules
@@ -191,13 +191,9 @@ def parse_learning_file(
     path: Path, rules: Rules, known: Collection[str] | None = None
 ) -> tuple[Learning | None, list[Problem]]:
     """Read, parse and validate one record file; the slug is the file's stem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return None, [Problem(path, line, "文件不是 UTF-8 编码")]
-    except OSError as exc:
-        return None, [Problem(path, 1, f"无法读取：{exc.strerror}")]
+    text, problems = read_source(path)
+    if text is None:
+        return None, problems
     return parse_learning_text(text, path.stem, rules=rules, path=path, known=known)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .frontmatter import body_first_line, read_front_matter
+from .frontmatter import body_first_line, read_front_matter, read_source
 from .limits import body_problems
 from .lint import lint_body
 from .model import SLUG_RE, Problem
@@ -188,12 +188,9 @@ def parse_project_file(
     root: Path, path: Path, known: Collection[str] | None = None, topics: Collection[str] | None = None
 ) -> tuple[Project | None, list[Problem]]:
     """Read, parse and validate one project file under ``root`` (the content folder)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(path, path.read_bytes()[: exc.start].count(b"\n") + 1, "文件不是 UTF-8 编码")]
-    except OSError as exc:
-        return None, [Problem(path, 1, f"无法读取：{exc.strerror}")]
+    text, problems = read_source(path)
+    if text is None:
+        return None, problems
     return parse_project_text(text, path.stem, folder_year(root, path), path=path, known=known, topics=topics)
 
 

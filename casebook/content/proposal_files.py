@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .frontmatter import read_yaml
+from .frontmatter import read_source, read_yaml
 from .model import Problem
 from .project_reader import key_lines
 from .values import Invalid, as_date, as_text
@@ -336,10 +336,6 @@ def load_offline(
 
 
 def _read(path: Path, problems: list[Problem]) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(path, 1, "文件不是 UTF-8 编码"))
-    except OSError as exc:
-        problems.append(Problem(path, 1, f"无法读取：{exc.strerror}"))
-    return ""
+    text, found = read_source(path)
+    problems += found
+    return text or ""

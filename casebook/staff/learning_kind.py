@@ -14,7 +14,7 @@ from ..content import learning as learning_files
 from ..content.schema import LEARNING_KIND, LEARNING_TYPES
 from ..db import DbSession
 from ..models import EntryRow
-from .forms import Errors, errors_by_field, fields_for, meta_from_form
+from .forms import Errors, errors_by_field, fields_for, meta_from_form, plain_value
 
 
 class LearningKind:
@@ -56,13 +56,7 @@ class LearningKind:
         record: learning_files.Learning = item
         values: dict[str, str] = {}
         for spec in fields_for(self.name):
-            value = getattr(record, spec.key)
-            if isinstance(value, tuple):
-                values[spec.key] = "、".join(value)
-            elif isinstance(value, bool):
-                values[spec.key] = "1" if value else ""
-            else:
-                values[spec.key] = "" if value is None else str(value)
+            values[spec.key] = plain_value(getattr(record, spec.key))
         values["body"] = record.body
         return values
 
