@@ -167,6 +167,11 @@ def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return aware.astimezone(zone).strftime(fmt)
 
 
+def local_today() -> dt.date:
+    """Today in the configured time zone (CASEBOOK_TIMEZONE, default Beijing time)."""
+    return dt.datetime.now(ZoneInfo(current_app.config["CASEBOOK_TIMEZONE"])).date()
+
+
 def _error(exc: HTTPException | Exception) -> tuple[str, int]:
     code = exc.code if isinstance(exc, HTTPException) and exc.code else 500
     if code >= 500:

@@ -8,10 +8,8 @@ limits, the field checks and the similar-proposal check, each refusal keeping ev
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -22,17 +20,12 @@ from ..db import db
 from ..participation import limits
 from ..participation import proposals as service
 from ..staff.models import utcnow
-from ..web import page_title
+from ..web import local_today, page_title
 from .guards import client_address, recoverable
 
 bp = Blueprint("proposals", __name__, url_prefix="/projects")
 DONE_KEY = "proposal_done"
 """The session key holding the reference of the proposal just saved (for the thank-you page)."""
-
-
-def beijing_today() -> dt.date:
-    """Today in the site's time zone (CASEBOOK_TIMEZONE, Beijing by default)."""
-    return dt.datetime.now(ZoneInfo(current_app.config["CASEBOOK_TIMEZONE"])).date()
 
 
 def _settings_or_404(year: int) -> YearSettings:
@@ -64,7 +57,7 @@ def _form(
     similar: list[service.Similar] | None = None,
     code: int = 200,
 ) -> ResponseReturnValue:
-    state = settings.state(beijing_today())
+    state = settings.state(local_today())
     found = similar or []
     html = render_template(
         "projects/propose.html",
@@ -98,7 +91,7 @@ def propose(year: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _form(settings)
     draft = service.Draft.from_form(request.form)
-    if settings.state(beijing_today()) != "open":
+    if settings.state(local_today()) != "open":
         return _form(settings, draft, message="征集不在进行中，建议没有提交。您填写的内容都在下面。", code=409)
     if limits.is_robot(request.form):  # dropped as if accepted
         session[DONE_KEY] = ""
@@ -151,7 +144,7 @@ def listing(year: int) -> ResponseReturnValue:
     return render_template(
         "projects/proposals.html",
         settings=settings,
-        state=settings.state(beijing_today()),
+        state=settings.state(local_today()),
         result=result,
         title=page_title(f"{year}年民生实事征集的建议"),
     )
@@ -176,5 +169,5 @@ def proposal_year(year: int) -> YearSettings | None:
 @bp.app_template_global()
 def proposal_years() -> list[tuple[YearSettings, str]]:
     """Every year with a collection window and its state today (``before``/``open``/``after``)."""
-    today = beijing_today()
+    today = local_today()
     return [(settings, settings.state(today)) for settings in service.all_years(db.session).values()]

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import catalog, content, queries
@@ -293,7 +296,30 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
 # --- review, status, history: staff_review.py; accounts, audit log: staff_accounts.py ------------
 
 
+T = TypeVar("T")
+
 # --- uploads -----------------------------------------------------------------------------------
+
+
+def _stored_upload(
+    too_large: str, missing: str, store: Callable[[FileStorage], T], rejected: type[Exception]
+) -> T | Response:
+    """The posted ``file`` handed to ``store`` in one of the upload slots, or the JSON refusal: too
+    large (413), none chosen (400), the server busy (503) or ``rejected`` by ``store`` (422, its message)."""
+    try:
+        file = request.files.get("file")
+    except RequestEntityTooLarge:
+        return make_response({"error": too_large}, 413)
+    if file is None or not file.filename:
+        return make_response({"error": missing}, 400)
+    if not UPLOAD_SLOTS.acquire(timeout=60):
+        return make_response({"error": "服务器正忙，请稍后再上传"}, 503)
+    try:
+        return store(file)
+    except rejected as exc:
+        return make_response({"error": str(exc)}, 422)
+    finally:
+        UPLOAD_SLOTS.release()
 
 
 @bp.post("/upload")
@@ -301,22 +327,16 @@ def view(kind: str, slug: str) -> ResponseReturnValue:
 def upload() -> ResponseReturnValue:
     from ..images import MAX_BYTES, ImageRejected, store_upload
 
-    try:
-        file = request.files.get("file")
-    except RequestEntityTooLarge:
-        return {"error": "文件太大：图片不能超过 15 MB"}, 413
-    if file is None or not file.filename:
-        return {"error": "请选择一张图片"}, 400
     alt = (request.form.get("alt") or "").strip()[:200]
     media = Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "media"
-    if not UPLOAD_SLOTS.acquire(timeout=60):
-        return {"error": "服务器正忙，请稍后再上传"}, 503
-    try:
-        stored = store_upload(file.read(MAX_BYTES + 1), file.filename, media, alt=alt)
-    except ImageRejected as exc:
-        return {"error": exc.message}, 422
-    finally:
-        UPLOAD_SLOTS.release()
+    stored = _stored_upload(
+        "文件太大：图片不能超过 15 MB",
+        "请选择一张图片",
+        lambda file: store_upload(file.read(MAX_BYTES + 1), file.filename or "", media, alt=alt),
+        ImageRejected,
+    )
+    if isinstance(stored, Response):
+        return stored
     audit(db.session, me().name, "upload", stored.path, stored.original_name)
     db.session.commit()
     return {
@@ -336,22 +356,17 @@ def upload_attachment() -> ResponseReturnValue:
     from ..attachments import AttachmentRejected, size_label, store
 
     limit = int(current_app.config["CASEBOOK_ATTACHMENT_MAX_BYTES"])
-    try:
-        file = request.files.get("file")
-    except RequestEntityTooLarge:
-        return {"error": f"文件太大：附件不能超过 {size_label(limit)}"}, 413
-    if file is None or not file.filename:
-        return {"error": "请选择一个 PDF、Word（.docx）或 Excel（.xlsx）文件"}, 400
     media = Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "media"
-    if not UPLOAD_SLOTS.acquire(timeout=60):
-        return {"error": "服务器正忙，请稍后再上传"}, 503
-    try:
-        stored = store(file.read(limit + 1), file.filename, media, max_bytes=limit)
-    except AttachmentRejected as exc:
-        return {"error": exc.message}, 422
-    finally:
-        UPLOAD_SLOTS.release()
-    audit(db.session, me().name, "upload", stored.path, file.filename[:200])
+    received = _stored_upload(
+        f"文件太大：附件不能超过 {size_label(limit)}",
+        "请选择一个 PDF、Word（.docx）或 Excel（.xlsx）文件",
+        lambda file: (store(file.read(limit + 1), file.filename or "", media, max_bytes=limit), file.filename or ""),
+        AttachmentRejected,
+    )
+    if isinstance(received, Response):
+        return received
+    stored, name = received
+    audit(db.session, me().name, "upload", stored.path, name[:200])
     db.session.commit()
     return {
         "path": stored.path,
