@@ -18,6 +18,8 @@ from casebook.catalog import sync
 from casebook.db import db
 from casebook.search import SearchIndex
 
+from . import pgkit
+
 TOPICS = """\
 - slug: louyuan
   number: 1
@@ -73,6 +75,19 @@ class ClosingClient(FlaskClient):
 
 
 Flask.test_client_class = ClosingClient
+
+
+@pytest.fixture(autouse=True)
+def _database(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """With ``CASEBOOK_TEST_DATABASE=postgres``: each test on its own fresh PostgreSQL database
+    (``tests/pgkit.py``); otherwise SQLite in the test's data folder, as before."""
+    if not pgkit.wanted():
+        yield
+        return
+    with pgkit.database() as url:
+        monkeypatch.setenv("CASEBOOK_DATABASE_URL", url)
+        monkeypatch.setenv("CASEBOOK_SECRET_KEY", "test-secret-key-shared-by-every-instance")
+        yield
 
 
 @pytest.fixture(autouse=True)
