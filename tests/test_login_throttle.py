@@ -5,8 +5,10 @@ failed or refused attempt is in the audit log with its address."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -215,3 +217,40 @@ def test_guessing_spread_over_many_addresses_locks_the_name_everywhere(app: Flas
     assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= throttle.LOCKOUT
     clock.advance(throttle.LOCKOUT + 1)
     assert _attempt(app, "admin", PASSWORD, OFFICE) == 302
+
+
+def _parallel_attempts(app: Flask, attempts: list[tuple[str, str]]) -> list[int]:
+    """``(name, address)`` attempts with a wrong password, all sent at the same moment from their
+    own threads (each its own browser, request and database connection); their statuses."""
+    clients = []
+    for name, address in attempts:  # each browser first fetches its login form, one by one
+        client = _client(app, address)
+        clients.append((client, {"name": name, "password": "wrong password", "csrf_token": token(client)}))
+    start = threading.Barrier(len(clients))
+
+    def send(pair: tuple[FlaskClient, dict[str, str]]) -> int:
+        client, data = pair
+        start.wait()
+        return client.post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        return list(pool.map(send, clients))
+
+
+def test_twenty_parallel_guesses_for_one_name_are_counted_exactly(app: Flask) -> None:
+    """Run on SQLite and (CASEBOOK_TEST_DATABASE=postgres) on PostgreSQL: parallel attempts take
+    turns, so no more than NAME_LIMIT of them are checked against the password."""
+    add_user(app, "admin", "admin")
+    statuses = _parallel_attempts(app, [("admin", OFFICE)] * 20)
+    assert sorted(statuses) == [200] * throttle.NAME_LIMIT + [429] * (20 - throttle.NAME_LIMIT)
+    assert len(_events(app, "login-failed")) == throttle.NAME_LIMIT
+    assert _attempt(app, "admin", PASSWORD) == 429  # and the lock holds for the owner at that address
+
+
+def test_twenty_parallel_guesses_from_one_address_over_many_names_are_counted_exactly(app: Flask) -> None:
+    below = throttle.ADDRESS_LIMIT - 5  # the address has 25 failures: 5 more are allowed
+    for n in range(below):
+        assert _attempt(app, f"earlier{n}") == 200
+    statuses = _parallel_attempts(app, [(f"guess{n}", OFFICE) for n in range(20)])
+    assert sorted(statuses) == [200] * 5 + [429] * 15
+    assert len(_events(app, "login-failed")) == throttle.ADDRESS_LIMIT

@@ -25,7 +25,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from ..db import DbSession
 from .models import AuditEvent, LoginAttempt, LoginLock
@@ -62,9 +62,13 @@ class Refusal:
 def refused(session: DbSession, key: str, address: str, now: float) -> Refusal | None:
     """Whether an attempt for name ``key`` from ``address`` is refused now (check before the password).
 
-    Its first statement writes, taking SQLite's write lock: attempts are serialized from here to the
-    caller's commit, so two processes cannot both slip under a limit.
+    Attempts are serialized from here to the caller's commit, so two processes cannot both slip
+    under a limit: on SQLite the first statement writes, taking the database's write lock; on
+    PostgreSQL (several servers, one database) transaction-scoped advisory locks on the name and on
+    the address make every attempt for the same name or from the same address wait for the one
+    before it to commit.
     """
+    _take_turns(session, key, address)
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP))
     session.execute(delete(LoginLock).where(LoginLock.until < now - KEEP))  # counts nothing any more
     for lock_key, window, limit, from_address in (
@@ -96,6 +100,21 @@ def refused(session: DbSession, key: str, address: str, now: float) -> Refusal |
     if len(recent) >= ADDRESS_LIMIT:  # allowed again when all but ADDRESS_LIMIT - 1 have aged out
         return Refusal(_seconds(recent[len(recent) - ADDRESS_LIMIT] + ADDRESS_WINDOW - now), "address")
     return None
+
+
+def _take_turns(session: DbSession, key: str, address: str) -> None:
+    """PostgreSQL: hold ``pg_advisory_xact_lock`` for the name and for the address until commit.
+    Taken in one order (by number), so two attempts never wait for each other in a circle."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for number in sorted({_lock_number("name", key), _lock_number("address", address)}):
+        session.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
+
+
+def _lock_number(kind: str, value: str) -> int:
+    """A stable signed 64-bit number for an advisory lock (the same in every process)."""
+    digest = hashlib.sha256(f"casebook-login\n{kind}\n{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def failed(session: DbSession, key: str, address: str, now: float) -> None:
