@@ -6,6 +6,8 @@ These commands open the database themselves (not through the app, which would up
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from sqlalchemy import Engine, create_engine
@@ -14,10 +16,16 @@ from . import config as settings
 from . import migrate, private, turns
 
 
-def _engine() -> Engine:
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    """The configured database's engine, its connections closed at the end (a server's too)."""
     conf = settings.build()
     private.folder(conf["DATA_DIR"])
-    return create_engine(conf["DATABASE_URL"])
+    engine = create_engine(conf["DATABASE_URL"])
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @click.group("db")
@@ -29,9 +37,9 @@ def db_group() -> None:
 def upgrade() -> None:
     """Upgrade the database to this casebook's revision (serve and sync also do it before use)."""
     conf = settings.build()
-    engine = _engine()
     try:
-        done = migrate.prepare(engine, lock_path=turns.lock_path(conf["DATA_DIR"]))
+        with _engine() as engine:
+            done = migrate.prepare(engine, lock_path=turns.lock_path(conf["DATA_DIR"]))
     except migrate.DatabaseTooNew as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -42,7 +50,8 @@ def upgrade() -> None:
 @db_group.command("current")
 def current() -> None:
     """Print the database's revision and whether it is this casebook's."""
-    found = migrate.current(_engine())
+    with _engine() as engine:
+        found = migrate.current(engine)
     newest = migrate.head()
     if found is None:
         click.echo(f"未标记版本（新数据库，或迁移之前的版本）；本程序的版本是 {newest}")

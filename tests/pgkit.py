@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://casebook:casebook@127.0.0.1:5432/postgres"
@@ -53,7 +56,15 @@ def drop_database(url: str) -> None:
     """Drop a test database, ending any connection a test left to it."""
     name = make_url(url).database
     assert name and name.startswith(PREFIX), name
-    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for attempt in range(20):
+        try:
+            _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except DBAPIError:
+            # a connection still starting up (not yet known as ours) cannot be ended: wait for it
+            if attempt == 19:
+                raise
+            time.sleep(0.1)
 
 
 @contextmanager
@@ -77,3 +88,14 @@ def database() -> Iterator[str]:
         for engine in list(engines):
             engine.dispose()
         drop_database(url)
+
+
+def database_url(data_dir: Path) -> str:
+    """The database a test's own app in ``data_dir`` uses: the test's PostgreSQL database when the
+    run is on PostgreSQL (one per test), else the SQLite file casebook makes in the data folder."""
+    if wanted():
+        return os.environ["CASEBOOK_DATABASE_URL"]
+    return f"sqlite:///{data_dir / 'casebook.sqlite3'}"
+
+
+SQLITE_ONLY = "about SQLite itself (its files, locks or schema dumps); PostgreSQL has its own test or none applies"

@@ -13,7 +13,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from casebook import catalog
 from casebook.cli import main
@@ -60,7 +60,7 @@ def test_sync_rebuilds_an_old_catalog_and_keeps_staff_data(
         db.session.execute(text("ALTER TABLE entry DROP COLUMN chapters"))
         db.session.execute(text("DELETE FROM setting WHERE key = 'catalog_schema'"))
         db.session.commit()
-        columns = [row[1] for row in db.session.execute(text("PRAGMA table_info(entry)"))]
+        columns = [c["name"] for c in inspect(db.engine).get_columns("entry")]
         assert "chapters" not in columns
 
     write_entry(
@@ -84,7 +84,7 @@ def test_sync_rebuilds_an_old_catalog_and_keeps_staff_data(
     assert "同步完成" in result.output and "（全量）" in result.output
 
     with app.app_context():
-        columns = [row[1] for row in db.session.execute(text("PRAGMA table_info(entry)"))]
+        columns = [c["name"] for c in inspect(db.engine).get_columns("entry")]
         assert "chapters" in columns
         row = db.session.scalars(select(EntryRow).where(EntryRow.slug == "iv")).one()
         assert row.chapters == [{"at": 195, "title": "楼院党小组怎么建"}]

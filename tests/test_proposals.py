@@ -28,6 +28,7 @@ from casebook.participation.proposal_models import Proposal
 from casebook.participation.similarity import bigrams, dice, normalized, similarity
 from casebook.staff.models import AuditEvent
 
+from . import pgkit
 from .staffkit import staff_client, token
 
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -558,7 +559,7 @@ def test_a_0007_database_gains_the_proposal_table(content_dir: Path, tmp_path: P
 
     data = tmp_path / "at0007"
     data.mkdir()
-    engine = create_engine(f"sqlite:///{data / 'casebook.sqlite3'}")
+    engine = create_engine(pgkit.database_url(data))
     with engine.begin() as connection:
         command.upgrade(migrate._config(connection), "0007")
         connection.execute(text("INSERT INTO public_post (form, source, at) VALUES ('proposal', 'abc', 1.5)"))
