@@ -1,15 +1,18 @@
 """WeChat JS-SDK: the config signature, and an access_token / jsapi_ticket cache shared by processes.
 
 WeChat allows a small daily number of ``access_token`` fetches and invalidates the previous token
-on each fetch, so every server process must share one token. The cache is a JSON file in the data
-folder guarded by ``flock``: whoever holds the lock checks the file, fetches only when the stored
-value is missing or about to expire, and writes it back, so many concurrent requests from many
-processes cause one fetch. A failure is remembered for a short while so a bad secret does not turn
+on each fetch, so every server process must share one token. The cache is a :class:`TokenStore`:
+on one machine a JSON file in the data folder guarded by ``flock`` (:class:`FileTokenStore`); with
+several servers on PostgreSQL a database row held with ``SELECT … FOR UPDATE``
+(``share/token_store.py``). Whoever holds the lock checks the stored state, fetches only when it is
+missing or about to expire, and writes it back, so many concurrent requests from many processes
+and machines cause one fetch. A failure is remembered for a short while so a bad secret does not turn
 every page view into a call to WeChat. Nothing here knows about Flask; secrets never leave it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -24,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,47 @@ class JsConfig:
         }
 
 
+class TokenStore(Protocol):
+    """Where the cached state lives: ``locked()`` holds a lock shared by every process and yields
+    the state read under it, with a function that writes a new state while the lock is held."""
+
+    def locked(self) -> contextlib.AbstractContextManager[tuple[dict[str, Any], Callable[[dict[str, Any]], None]]]: ...
+
+
+class FileTokenStore:
+    """The state as ``wechat-cache.json`` in ``folder`` (0600), guarded by ``flock`` on a lock file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.cache_path = Path(folder) / "wechat-cache.json"
+        self.lock_path = Path(folder) / "wechat-cache.lock"
+
+    @contextmanager
+    def locked(self) -> Iterator[tuple[dict[str, Any], Callable[[dict[str, Any]], None]]]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield self._load(), self._save
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save(self, state: dict[str, Any]) -> None:
+        """Atomic write (temp file + rename), readable by the owner only: it holds the token."""
+        tmp = self.cache_path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle)
+        os.replace(tmp, self.cache_path)
+
+
 class WeChatClient:
     """Fetches and caches the access_token and jsapi_ticket of one 公众号 (AppID + AppSecret)."""
 
@@ -73,15 +117,21 @@ class WeChatClient:
         self,
         app_id: str,
         app_secret: str,
-        cache_dir: Path,
+        cache_dir: Path | None = None,
         api_base: str = DEFAULT_API_BASE,
         clock: Callable[[], float] = time.time,
         timeout: float = 5.0,
+        store: TokenStore | None = None,
     ) -> None:
+        """``store``: where the tokens are kept; without one, a :class:`FileTokenStore` in ``cache_dir``."""
         self.app_id, self._secret = app_id, app_secret
         self.api_base = api_base.rstrip("/")
-        self.cache_path = Path(cache_dir) / "wechat-cache.json"
-        self.lock_path = Path(cache_dir) / "wechat-cache.lock"
+        if store is None:
+            if cache_dir is None:
+                raise ValueError("WeChatClient needs a cache_dir or a store")
+            store = FileTokenStore(cache_dir)
+        self.store = store
+        self._write: Callable[[dict[str, Any]], None] | None = None
         self.clock, self.timeout = clock, timeout
 
     def js_config(self, url: str) -> JsConfig:
@@ -165,27 +215,14 @@ class WeChatClient:
 
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
-        """Hold the cross-process lock; yield the cached state read under it."""
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield self._load()
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-    def _load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        """Hold the store's lock; yield the cached state read under it (``_save`` writes it back)."""
+        with self.store.locked() as (state, write):
+            self._write = write
+            try:
+                yield state
+            finally:
+                self._write = None
 
     def _save(self, state: dict[str, Any]) -> None:
-        """Atomic write (temp file + rename), readable by the owner only: it holds the token."""
-        tmp = self.cache_path.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)
-        os.replace(tmp, self.cache_path)
+        assert self._write is not None, "saved outside the store's lock"
+        self._write(state)

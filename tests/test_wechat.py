@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import Counter
@@ -21,8 +22,10 @@ import pytest
 from flask import Flask
 
 from casebook import create_app
+from casebook.db import db
 from casebook.wechat import WeChatClient, WeChatError, jsapi_signature
 
+from . import pgkit
 from .conftest import WriteEntry
 
 APP_ID, SECRET = "wx1234567890abcdef", "s3cr3t-app-secret-value"
@@ -128,6 +131,71 @@ def test_many_processes_cause_one_token_fetch(fake_wechat: FakeWeChat, tmp_path:
     assert fake_wechat.calls["/cgi-bin/ticket/getticket"] == 1
     # The cache file holds the token, so only the owner may read it.
     assert (tmp_path / "wechat-cache.json").stat().st_mode & 0o077 == 0
+
+
+def _database_ticket_worker(url: str, base: str, go: Any, out: Any) -> None:
+    from sqlalchemy import create_engine
+
+    from casebook.share.token_store import DatabaseTokenStore
+
+    engine = create_engine(url)
+    client = WeChatClient(APP_ID, SECRET, api_base=base, store=DatabaseTokenStore(engine))
+    go.wait(timeout=120)  # all processes ("servers" with no shared folder) start asking at the same moment
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(client.jsapi_ticket())) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    out.put(results)
+
+
+@pytest.mark.skipif(not pgkit.wanted(), reason="the database store is PostgreSQL's (CASEBOOK_TEST_DATABASE=postgres)")
+def test_servers_sharing_postgresql_cause_one_token_fetch(fake_wechat: FakeWeChat, app: Flask) -> None:
+    """Several servers, each with its own data folder, share one token through the database row."""
+    url = os.environ["CASEBOOK_DATABASE_URL"]
+    ctx = multiprocessing.get_context("spawn")
+    go, out = ctx.Barrier(4), ctx.Queue()
+    workers = [ctx.Process(target=_database_ticket_worker, args=(url, fake_wechat.base, go, out)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    tickets = [t for _ in workers for t in out.get(timeout=120)]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    assert len(tickets) == 24 and set(tickets) == {"TICKET-for-TOKEN-1"}
+    assert fake_wechat.calls["/cgi-bin/token"] == 1
+    assert fake_wechat.calls["/cgi-bin/ticket/getticket"] == 1
+    with app.app_context():
+        from casebook.share.token_store import token_store
+
+        store = token_store(db.engine)
+        assert store is not None
+        with store.locked() as (state, _):
+            assert state["ticket"] == "TICKET-for-TOKEN-1" and state["app_id"] == APP_ID
+
+
+@pytest.mark.skipif(not pgkit.wanted(), reason="the database store is PostgreSQL's (CASEBOOK_TEST_DATABASE=postgres)")
+def test_a_refusal_kept_in_postgresql_holds_back_every_server(fake_wechat: FakeWeChat, app: Flask) -> None:
+    from sqlalchemy import create_engine
+
+    from casebook.share.token_store import DatabaseTokenStore
+
+    fake_wechat.mode = "bad_secret"
+    engines = [create_engine(os.environ["CASEBOOK_DATABASE_URL"]) for _ in range(2)]
+    try:
+        first, second = (
+            WeChatClient(APP_ID, SECRET, api_base=fake_wechat.base, store=DatabaseTokenStore(e)) for e in engines
+        )
+        with pytest.raises(WeChatError, match="token fetch failed"):
+            first.jsapi_ticket()
+        with pytest.raises(WeChatError, match="waiting before asking again"):
+            second.jsapi_ticket()  # another server: the failure's time is in the shared row
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert fake_wechat.calls["/cgi-bin/token"] == 1
 
 
 def _concurrently(fn: Callable[[], str], n: int = 8) -> list[str]:

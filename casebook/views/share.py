@@ -26,6 +26,7 @@ from ..project_rows import ProjectRow
 from ..render import shorten
 from ..share.counter import ViewCounter, source_of
 from ..share.qr import qr_png, qr_svg
+from ..share.token_store import token_store
 from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url, url_for
 from ..wechat import WeChatClient, WeChatError
 
@@ -147,6 +148,7 @@ def wechat_client() -> WeChatClient | None:
         secret,
         cache_dir=current_app.config["CASEBOOK_DATA_DIR"],
         api_base=current_app.config["CASEBOOK_WECHAT_API_BASE"],
+        store=token_store(db.engine),
     )
 
 
