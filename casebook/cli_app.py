@@ -27,6 +27,8 @@ def command_app() -> Flask:
         app = build_app()
     except DatabaseTooNew as exc:
         raise click.ClickException(str(exc)) from None
+    except settings.SettingError as exc:
+        raise click.ClickException(f"设置有误：{exc}") from None
     except Exception as exc:
         if not is_disk_full(exc):
             raise

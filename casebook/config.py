@@ -36,6 +36,12 @@ ENV_KEYS = (
     "RATING_PER_DAY",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
+
+
+class SettingError(ValueError):
+    """A ``CASEBOOK_*`` setting that cannot be used; the message names it and what it must be."""
+
+
 """Settings where an empty value means "none" rather than "use the default"."""
 
 
@@ -93,7 +99,7 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     try:
         ZoneInfo(str(config["TIMEZONE"]))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
+        raise SettingError(
             f"CASEBOOK_TIMEZONE={config['TIMEZONE']!r} is not a known time zone (e.g. Asia/Shanghai)"
         ) from exc
     if config["SITE_URL"]:
@@ -101,6 +107,12 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{config['DATA_DIR'] / 'casebook.sqlite3'}"
     if not config["SECRET_KEY"]:
+        if str(config["DATABASE_URL"]).startswith("postgresql"):
+            raise SettingError(
+                "CASEBOOK_SECRET_KEY must be set when the database is PostgreSQL: every server sharing it "
+                "must sign sessions and forms with the same key "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            )
         config["SECRET_KEY"] = _stored_secret(config["DATA_DIR"])
     return config
 
@@ -109,7 +121,7 @@ def _proxy_count(value: Any) -> int:
     """How many reverse proxies in front of the app may be believed about the client (0: none)."""
     text = str(value).strip()
     if not text.isascii() or not text.isdigit() or int(text) > 5:
-        raise ValueError(f"CASEBOOK_PROXY_COUNT={value!r} must be a whole number from 0 to 5 (e.g. 1 behind nginx)")
+        raise SettingError(f"CASEBOOK_PROXY_COUNT={value!r} must be a whole number from 0 to 5 (e.g. 1 behind nginx)")
     return int(text)
 
 
@@ -117,7 +129,7 @@ def _whole_number(key: str, value: Any, low: int, high: int = 100_000) -> int:
     """A setting that must be a whole number from ``low`` to ``high`` (days, posts, megabytes)."""
     text = str(value).strip()
     if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"CASEBOOK_{key}={value!r} must be a whole number from {low} to {high}")
+        raise SettingError(f"CASEBOOK_{key}={value!r} must be a whole number from {low} to {high}")
     return int(text)
 
 

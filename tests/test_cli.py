@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -103,3 +104,23 @@ def test_sync_builds_the_search_index_and_reindex_rebuilds_it(runner: CliRunner,
     assert "搜索索引已重建" not in runner.invoke(main, ["sync"]).stdout  # incremental afterwards
     again = runner.invoke(main, ["reindex"])
     assert again.exit_code == 0 and "搜索索引已重建：1 篇" in again.stdout
+
+
+def test_postgresql_without_a_shared_secret_key_is_refused_in_one_line(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several servers share a PostgreSQL database: a key each made for itself would log staff out
+    at every other server, so the key must be set, and a missing one is said, not a traceback."""
+    monkeypatch.setenv("CASEBOOK_DATABASE_URL", "postgresql+psycopg://casebook@127.0.0.1:1/casebook")
+    monkeypatch.delenv("CASEBOOK_SECRET_KEY", raising=False)
+    result = runner.invoke(main, ["sync"])
+    assert result.exit_code == 1
+    assert "设置有误：CASEBOOK_SECRET_KEY must be set when the database is PostgreSQL" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "instance" / "secret_key").exists()  # no key of its own was made
+
+
+def test_a_bad_setting_is_said_in_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEBOOK_TIMEZONE", "Mars/Olympus")
+    result = runner.invoke(main, ["sync"])
+    assert result.exit_code == 1 and "设置有误：CASEBOOK_TIMEZONE='Mars/Olympus'" in result.output
