@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as settings
 from . import private
 from .db import db, sqlite_file
-from .search import SearchIndex
+from .search import PgSearchIndex, SearchIndex
 
 _PACKAGE = Path(__file__).resolve().parent  # casebook/
 
@@ -68,7 +68,11 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if database is not None and database.parent.is_dir():
         private.touch(database)  # 0600 before SQLite makes it (and its -wal, -shm) with the umask's 0644
     db.init_app(app)
-    app.extensions["casebook.search"] = SearchIndex(conf["DATA_DIR"] / "search")
+    app.extensions["casebook.search"] = (
+        PgSearchIndex(conf["DATABASE_URL"])
+        if conf["SEARCH"] == "postgres"
+        else SearchIndex(conf["DATA_DIR"] / "search")
+    )
 
     from . import headers, pagecache, web
     from .participation import models as _participation_models  # noqa: F401  (tables for create_all)

@@ -13,7 +13,7 @@ from .app import build_app
 from .diskspace import DISK_FULL, is_disk_full
 from .migrate import DatabaseTooNew
 from .progress import Progress
-from .search import SearchIndex
+from .search import AnyIndex
 
 DISK_FULL_ADVICE = f"{DISK_FULL}。已同步的部分保留，写了一半的不会留下；清理磁盘空间后再运行 casebook sync 即可补完"
 """The one line a command prints when the disk is full (never a traceback)."""
@@ -47,9 +47,9 @@ def content_dir() -> Path:
     return settings.content_dir()
 
 
-def search_index(app: Flask) -> SearchIndex:
+def search_index(app: Flask) -> AnyIndex:
     """The app's search index."""
-    index: SearchIndex = app.extensions["casebook.search"]
+    index: AnyIndex = app.extensions["casebook.search"]
     return index
 
 

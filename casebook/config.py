@@ -34,6 +34,7 @@ ENV_KEYS = (
     "ATTACHMENT_MAX_MB",
     "RATING_PER_HOUR",
     "RATING_PER_DAY",
+    "SEARCH",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 
@@ -68,6 +69,7 @@ def defaults() -> dict[str, Any]:
         "ATTACHMENT_MAX_MB": 20,
         "RATING_PER_HOUR": 30,
         "RATING_PER_DAY": 100,
+        "SEARCH": "whoosh",
     }
 
 
@@ -106,6 +108,15 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
         config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{config['DATA_DIR'] / 'casebook.sqlite3'}"
+    config["SEARCH"] = str(config["SEARCH"]).strip().lower()
+    if config["SEARCH"] not in ("whoosh", "postgres"):
+        raise SettingError(
+            f"CASEBOOK_SEARCH={config['SEARCH']!r} must be whoosh (files in the data folder) or postgres"
+        )
+    if config["SEARCH"] == "postgres" and not str(config["DATABASE_URL"]).startswith("postgresql"):
+        raise SettingError(
+            "CASEBOOK_SEARCH=postgres keeps the index in the database: CASEBOOK_DATABASE_URL must be PostgreSQL"
+        )
     if not config["SECRET_KEY"]:
         if str(config["DATABASE_URL"]).startswith("postgresql"):
             raise SettingError(

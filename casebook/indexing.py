@@ -18,13 +18,12 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import private
 from .catalog.documents import docs_for, published_count, published_docs
 from .catalog.state import clear_unindexed, unindexed
 from .content.glossary import Glossary, load_glossary
 from .db import DbSession
 from .progress import Progress
-from .search import SearchIndex
+from .search import AnyIndex
 
 logger = logging.getLogger(__name__)
 
@@ -35,31 +34,28 @@ def _glossary_stamp(glossary: Glossary) -> str:
     return hashlib.sha256("\n".join(glossary.words).encode()).hexdigest()[:16]
 
 
-def rebuild(session: DbSession, index: SearchIndex, content_dir: Path, progress: Progress | None = None) -> int:
+def rebuild(session: DbSession, index: AnyIndex, content_dir: Path, progress: Progress | None = None) -> int:
     """Rebuild the whole index from the catalog into a fresh directory and swap it in."""
     markers = unindexed(session)  # before the rows are read: each names a change the rebuild will show
     glossary, _ = load_glossary(content_dir)
     total = published_count(session)
     count = index.rebuild(published_docs(session), glossary.words, total=total, progress=progress)
-    stamp = index.root / "glossary.stamp"
-    stamp.write_text(_glossary_stamp(glossary), encoding="ascii")
-    private.restrict(stamp)
+    index.set_glossary_stamp(_glossary_stamp(glossary))
     _indexed(session, markers)
     return count
 
 
-def needs_rebuild(index: SearchIndex, content_dir: Path) -> bool:
+def needs_rebuild(index: AnyIndex, content_dir: Path) -> bool:
     """No index yet, or the glossary (the segmenter's dictionary) changed since it was built."""
     if not index.usable():
         return True
     glossary, _ = load_glossary(content_dir)
-    stamp = index.root / "glossary.stamp"
-    return not stamp.is_file() or stamp.read_text(encoding="ascii") != _glossary_stamp(glossary)
+    return index.glossary_stamp() != _glossary_stamp(glossary)
 
 
 def update(
     session: DbSession,
-    index: SearchIndex,
+    index: AnyIndex,
     content_dir: Path,
     keys: Iterable[str],
     wait: float | None = None,
@@ -95,7 +91,7 @@ def _indexed(session: DbSession, markers: dict[str, str]) -> None:
 
 def follow(
     session: DbSession,
-    index: SearchIndex,
+    index: AnyIndex,
     content_dir: Path,
     keys: Iterable[str],
     progress: Progress | None = None,

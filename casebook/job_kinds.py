@@ -11,10 +11,10 @@ from . import indexing, turns
 from .catalog.publish import publish
 from .db import db
 from .job_queue import DAY, Reporter, register
-from .search import SearchIndex
+from .search import AnyIndex
 
 
-def _paths(app: Flask) -> tuple[Path, SearchIndex]:
+def _paths(app: Flask) -> tuple[Path, AnyIndex]:
     return Path(app.config["CASEBOOK_CONTENT_DIR"]), app.extensions["casebook.search"]
 
 

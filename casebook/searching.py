@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from .content.glossary import Glossary, load_glossary
 from .db import DbSession
 from .models import SearchMiss
-from .search import FACETS, SearchIndex, SearchResult, fold, search
+from .search import FACETS, AnyIndex, SearchResult, fold, search
 
 logger = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
@@ -61,7 +61,7 @@ def bounded_int(value: str | None, default: int, low: int, high: int) -> int:
     return max(low, min(high, number))
 
 
-def run(index: SearchIndex, args: Mapping[str, str], content_dir: Path, any_words: bool = False) -> SearchResult:
+def run(index: AnyIndex, args: Mapping[str, str], content_dir: Path, any_words: bool = False) -> SearchResult:
     """Search with the request's ``q``, filters, ``page`` and ``per_page`` (all forgiving);
     ``any_words``: entries holding some of the words, most first (see ``search.query``)."""
     filters = {name: args.get(name, "").strip()[:100] for name in FACETS if args.get(name, "").strip()}
@@ -71,9 +71,7 @@ def run(index: SearchIndex, args: Mapping[str, str], content_dir: Path, any_word
     return search(index, args.get("q", ""), filters, page, per_page, glossary, any_words=any_words)
 
 
-def fallback(
-    index: SearchIndex, result: SearchResult, args: Mapping[str, str], content_dir: Path
-) -> SearchResult | None:
+def fallback(index: AnyIndex, result: SearchResult, args: Mapping[str, str], content_dir: Path) -> SearchResult | None:
     """When several words together found nothing: the entries holding some of them, with each
     word's count (``None`` when the exact answer is not empty or has fewer than two words)."""
     if result.total or len(result.query.positive) < 2:
@@ -81,7 +79,7 @@ def fallback(
     return run(index, args, content_dir, any_words=True)
 
 
-def suggestions(index: SearchIndex, result: SearchResult, content_dir: Path) -> list[str]:
+def suggestions(index: AnyIndex, result: SearchResult, content_dir: Path) -> list[str]:
     """Glossary terms close to a query that found nothing, and that do find something."""
     text = " ".join(t.text for t in result.query.positive)
     if not text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import textwrap
 from collections.abc import Callable, Iterator
@@ -16,7 +18,7 @@ from flask.testing import FlaskClient
 from casebook import create_app, indexing
 from casebook.catalog import sync
 from casebook.db import db
-from casebook.search import SearchIndex
+from casebook.search import PgSearchIndex, SearchIndex
 
 from . import pgkit
 
@@ -183,12 +185,19 @@ def runner(content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture
-def new_index() -> Iterator[Callable[..., SearchIndex]]:
-    """``SearchIndex(root, …)`` whose open views are closed when the test ends."""
-    made: list[SearchIndex] = []
+def new_index() -> Iterator[Callable[..., Any]]:
+    """``SearchIndex(root, …)`` whose open views are closed when the test ends. With
+    ``CASEBOOK_SEARCH=postgres`` (on the run's PostgreSQL database): a ``PgSearchIndex`` whose
+    tables are named after ``root``, so a test's indexes in different folders stay apart."""
+    made: list[Any] = []
 
-    def make(root: Path, **options: Any) -> SearchIndex:
-        made.append(SearchIndex(root, **options))
+    def make(root: Path, **options: Any) -> Any:
+        if pgkit.search_wanted():
+            name = "search_" + hashlib.sha256(str(root).encode()).hexdigest()[:10]
+            wait = options.get("write_timeout", 120.0)
+            made.append(PgSearchIndex(os.environ["CASEBOOK_DATABASE_URL"], name=name, write_timeout=wait))
+        else:
+            made.append(SearchIndex(root, **options))
         return made[-1]
 
     yield make

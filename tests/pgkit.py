@@ -32,6 +32,11 @@ def wanted() -> bool:
     return os.environ.get("CASEBOOK_TEST_DATABASE", "").strip().lower() in ("postgres", "postgresql")
 
 
+def search_wanted() -> bool:
+    """True when this run's search index is PostgreSQL's too (``CASEBOOK_SEARCH=postgres``)."""
+    return wanted() and os.environ.get("CASEBOOK_SEARCH", "").strip().lower() == "postgres"
+
+
 def admin_url() -> URL:
     return make_url(os.environ.get("CASEBOOK_TEST_POSTGRES_URL") or DEFAULT_ADMIN_URL)
 

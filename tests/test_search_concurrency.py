@@ -19,6 +19,7 @@ from casebook.db import db
 from casebook.search import SearchIndex
 
 from .conftest import WriteEntry
+from .test_search_engine import WHOOSH_ONLY
 
 Resync = Callable[[], Any]
 
@@ -73,6 +74,7 @@ def test_three_processes_saving_at_once_lose_nothing(
     assert client.get("/api/search?q=唯一词&per_page=100").json["total"] == 15
 
 
+@WHOOSH_ONLY
 def test_rebuild_swaps_in_a_fresh_directory_while_readers_keep_working(
     app: Flask, client: FlaskClient, content_dir: Path, write_entry: WriteEntry, resync: Resync
 ) -> None:
@@ -95,6 +97,7 @@ def test_rebuild_swaps_in_a_fresh_directory_while_readers_keep_working(
     assert client.get("/api/search?q=第一版本").json["total"] == 1
 
 
+@WHOOSH_ONLY
 def test_glossary_change_rebuilds_the_index(
     content_dir: Path, write_entry: WriteEntry, resync: Resync, client: FlaskClient, app: Flask
 ) -> None:
@@ -139,6 +142,7 @@ def _drop_bodies(live: Path) -> None:
     (live / "bodies").unlink()  # e.g. a half-copied backup
 
 
+@WHOOSH_ONLY
 @pytest.mark.parametrize("damage", [_garble_toc, _drop_bodies], ids=["toc", "bodies"])
 def test_a_damaged_index_is_rebuilt(
     app: Flask, client: FlaskClient, write_entry: WriteEntry, resync: Resync, damage: Callable[[Path], None]

@@ -26,11 +26,16 @@ from casebook.search.postings import term_docs
 from casebook.search.schema import words_of
 from casebook.search.text import clean
 
+from . import pgkit
+
 WORDS = ["楼院", "无主管楼院", "三无楼院", "物业", "纠纷", "调解", "社区", "书记", "党群服务中心", "居民", "议事会"]
 WORDS += ["加装电梯", "老旧小区", "改造", "网格", "志愿者", "AED", "12345", "疫情", "防控", "的", "了", "和"]
 STREETS = ["林山寨街道", "建设路街道", "桐柏路街道", ""]
 COMMUNITIES = ["农业银行社区", "绿东村社区", "", "Lin Shan 社区"]  # a value with a space is never a whole word
 TAGS = ["居民自治", "物业管理", "网格化管理", "党建引领", "AED 设备"]
+WHOOSH_ONLY = pytest.mark.skipif(
+    pgkit.search_wanted(), reason="about the Whoosh index's own files, views and generations (PostgreSQL has none)"
+)
 GLOSSARY = Glossary((("无主管楼院", "三无楼院", "老旧散楼院"), ("物业", "物业服务企业")))
 
 
@@ -205,6 +210,7 @@ def test_queries_reach_both_ways_of_paging(engine: tuple[SearchIndex, Reference]
     assert min(scores.values()) * 16 < 400  # and a small one, sorted
 
 
+@WHOOSH_ONLY
 def test_term_docs_reads_what_whoosh_reads(engine: tuple[SearchIndex, Reference]) -> None:
     index, _ = engine
     searcher = index.view().searcher
@@ -218,6 +224,7 @@ def test_term_docs_reads_what_whoosh_reads(engine: tuple[SearchIndex, Reference]
     assert term_docs(searcher, "grams", "不存在的词") == set()
 
 
+@WHOOSH_ONLY
 def test_a_view_keeps_reading_its_own_generation(new_index: Callable[..., SearchIndex], tmp_path: Path) -> None:
     docs = _corpus(30)
     index = new_index(tmp_path / "search")
@@ -236,6 +243,7 @@ def test_a_view_keeps_reading_its_own_generation(new_index: Callable[..., Search
     assert search(index, "加装电梯已经完工").total == 0
 
 
+@WHOOSH_ONLY
 def test_a_reader_that_loses_files_to_a_writer_looks_again(
     new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any
 ) -> None:
@@ -262,6 +270,7 @@ def test_a_reader_that_loses_files_to_a_writer_looks_again(
         assert search(index, "加装电梯").total >= 1
 
 
+@WHOOSH_ONLY
 def test_a_failure_on_an_unchanged_index_is_not_hidden(
     new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any
 ) -> None:
@@ -279,6 +288,7 @@ def test_a_failure_on_an_unchanged_index_is_not_hidden(
         search(index, "楼院")
 
 
+@WHOOSH_ONLY
 def test_a_failed_reopen_keeps_the_old_view_open(
     new_index: Callable[..., SearchIndex], tmp_path: Path, monkeypatch: Any
 ) -> None:
@@ -301,6 +311,7 @@ def test_a_failed_reopen_keeps_the_old_view_open(
     assert search(index, "新的正文").total == 1
 
 
+@WHOOSH_ONLY
 def test_a_rebuild_keeps_the_generation_it_replaced_until_the_next(
     new_index: Callable[..., SearchIndex], tmp_path: Path
 ) -> None:

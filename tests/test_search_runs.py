@@ -6,11 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh import writing
 
 from casebook.search import IndexDoc, runs
 from casebook.search.schema import make_schema, to_fields
+
+from . import pgkit
+
+pytestmark = pytest.mark.skipif(
+    pgkit.search_wanted(), reason="about how the Whoosh index is written (PostgreSQL has none)"
+)
 
 if TYPE_CHECKING:
     from casebook.search import SearchIndex

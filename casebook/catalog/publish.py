@@ -21,7 +21,7 @@ from ..crashpoints import crash_point
 from ..db import DbSession as Session
 from ..diskspace import DISK_FULL, is_disk_full
 from ..progress import Progress
-from ..search import IndexBusy, SearchIndex
+from ..search import AnyIndex, IndexBusy
 from .mirror import sync
 from .report import SyncReport
 from .sync import BATCH
@@ -96,7 +96,7 @@ class PublishResult:
 def publish(
     session: Session,
     root: Path,
-    index: SearchIndex,
+    index: AnyIndex,
     *,
     progress: Progress | None = None,
     index_progress: Progress | None = None,
@@ -121,7 +121,7 @@ def publish(
 
 def update_index(
     session: Session,
-    index: SearchIndex,
+    index: AnyIndex,
     root: Path,
     keys: Iterable[str],
     *,

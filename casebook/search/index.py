@@ -29,6 +29,7 @@ from ..progress import Progress
 from . import runs
 from .bodies import FILE_NAME as BODIES_FILE
 from .bodies import BodyAppender
+from .postings import term_docs
 from .schema import SCHEMA_VERSION, IndexDoc, Prepared, make_schema, to_fields
 from .snapshot import Snapshot, read_snapshot
 
@@ -37,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 PARALLEL_FROM = 1000
 OPEN_ATTEMPTS = 3
+FEW = 2000
+"""Up to this many candidates, verifying each is cheaper than reading another gram's postings."""
+VERIFY_GRAMS = 2
+"""A verified needle's candidates: documents holding its rarest grams."""
 
 
 class IndexMissing(RuntimeError):
@@ -118,6 +123,18 @@ class SearchIndex:
             logger.warning("search index at %s does not open; it will be rebuilt", live, exc_info=True)
             return False
         return True
+
+    def glossary_stamp(self) -> str | None:
+        """The glossary the live index was built with (``indexing.needs_rebuild``), from its file."""
+        try:
+            return (self.root / "glossary.stamp").read_text(encoding="ascii")
+        except OSError:
+            return None
+
+    def set_glossary_stamp(self, stamp: str) -> None:
+        path = self.root / "glossary.stamp"
+        path.write_text(stamp, encoding="ascii")
+        private.restrict(path)
 
     @contextlib.contextmanager
     def _write_lock(self, wait: float | None = None) -> Iterator[None]:
@@ -259,7 +276,7 @@ class SearchIndex:
         for old in done:
             old.searcher.close()
 
-    def is_current(self, view: View) -> bool:
+    def is_current(self, view: Any) -> bool:
         """True when ``view`` still reads the live index as it is now (no commit or swap since)."""
         try:
             return self._live_dir() == view.dir and bool(view.searcher.up_to_date())
@@ -283,9 +300,43 @@ class View:
         self.snapshot = snapshot
         self._body_column: Any = None
 
+    def release(self) -> None:
+        """Nothing to give back: the thread keeps its view until the index changes."""
+
+    def needle_candidates(self, grams: list[str], exact: bool) -> set[int]:
+        """Documents that may hold a needle with these ``grams``: all of them when ``exact`` (one
+        run of 1–2 characters: the one gram proves it), else holders of its rarest grams (every gram
+        read costs its postings; reading the rest rarely removes enough to pay for itself)."""
+        if exact:
+            return self.gram_docs(grams[0])
+        frequency = self.searcher.doc_frequency
+        ranked = sorted(grams, key=lambda g: frequency("grams", g))
+        found = self.gram_docs(ranked[0])
+        for gram in ranked[1:VERIFY_GRAMS]:
+            if len(found) <= FEW:
+                break
+            found &= self.gram_docs(gram)
+        return found
+
+    def gram_docs(self, gram: str) -> set[int]:
+        return term_docs(self.searcher, "grams", gram)
+
+    def word_docs(self, word: str) -> set[int]:
+        return term_docs(self.searcher, "words", word)
+
+    def bodies_containing(self, needle: str, docs: set[int]) -> set[int]:
+        """Those of ``docs`` whose folded body (in the mapped bodies file) contains ``needle``."""
+        snap = self.snapshot
+        find = snap.bodies.finder() if snap.bodies is not None else None
+        if find is None or not docs:
+            return set()
+        raw, at, end, search_body = needle.encode(), snap.body_at, snap.body_end, find.find
+        return {d for d in docs if search_body(raw, at[d], end[d]) != -1}
+
     def body(self, docnum: int, folded: bool) -> str:
         """A document's body text: folded for matching, or as written for snippets."""
         snap = self.snapshot
+        assert snap.bodies is not None
         if folded:
             return snap.bodies.text(snap.body_at[docnum], snap.body_end[docnum])
         if self._body_column is None:

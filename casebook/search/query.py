@@ -23,8 +23,8 @@ from itertools import islice
 
 from ..content.glossary import Glossary
 from ..content.schema import FILTERS
-from .index import SearchIndex, View
-from .postings import term_docs
+from .index import FEW, SearchIndex, View
+from .pg import PgSearchIndex, PgView
 from .snapshot import Snapshot
 from .text import ParsedQuery, exact_by_grams, fold, highlight, needed_grams, parse_query, snippet
 
@@ -34,8 +34,6 @@ WEIGHT_TITLE, WEIGHT_META, WEIGHT_BODY = 100, 30, 10
 WORD_BONUS, PHRASE_BONUS = 5, 1000
 COUNT_BONUS = 100_000  # any_words: each word held outweighs every place and phrase score (< 3,000)
 SYNONYM_FACTOR = 0.05  # a synonym in a title (5) still ranks below the literal term in a body (10)
-FEW = 2000  # up to this many candidates, checking each is cheaper than a pass over every title
-VERIFY_GRAMS = 2  # a verified needle's candidates: documents holding its rarest grams
 ANSWER_ATTEMPTS = 3
 
 
@@ -81,39 +79,22 @@ class SearchResult:
 
 
 class _Matcher:
-    """Finds the documents containing a folded needle, exactly, within one view."""
+    """Finds the documents containing a folded needle, exactly, within one view (Whoosh's or
+    PostgreSQL's: each answers gram, word and body look-ups its own way)."""
 
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View | PgView) -> None:
         self.view = view
         self.snapshot: Snapshot = view.snapshot
         self._found: dict[str, set[int]] = {}  # per search: each needle's candidates
 
-    def _gram(self, gram: str) -> set[int]:
-        return term_docs(self.view.searcher, "grams", gram)
-
     def candidates(self, needle: str) -> set[int]:
-        """Documents holding the needle's grams: all of them (exact for a 1–2-character run), or
-        the rarest ones only when the text is verified anyway (every gram read costs its postings;
-        reading the rest rarely removes enough to pay for itself). Shared: do not modify."""
+        """Documents holding the needle's grams: exactly its holders for a 1–2-character run, else a
+        superset that ``containing`` verifies. Shared: do not modify."""
         known = self._found.get(needle)
         if known is None:
-            known = self._found[needle] = self._candidates(needle)
+            grams = needed_grams(needle)
+            known = self._found[needle] = self.view.needle_candidates(grams, exact_by_grams(needle)) if grams else set()
         return known
-
-    def _candidates(self, needle: str) -> set[int]:
-        grams = needed_grams(needle)
-        if not grams:
-            return set()
-        if exact_by_grams(needle):
-            return self._gram(grams[0])
-        frequency = self.view.searcher.doc_frequency
-        ranked = sorted(grams, key=lambda g: frequency("grams", g))
-        found = self._gram(ranked[0])
-        for gram in ranked[1:VERIFY_GRAMS]:
-            if len(found) <= FEW:
-                break
-            found &= self._gram(gram)
-        return found
 
     def containing(self, needle: str, within: set[int] | None = None) -> set[int]:
         """Documents (among ``within``) that contain ``needle`` exactly."""
@@ -127,10 +108,7 @@ class _Matcher:
         else:
             title_f, meta_f = snap.title_f, snap.meta_f
             held = {d for d in found if needle in title_f[d] or needle in meta_f[d]}
-        find = snap.bodies.finder()
-        if find is not None:
-            raw, at, end, search_body = needle.encode(), snap.body_at, snap.body_end, find.find
-            held.update(d for d in found - held if search_body(raw, at[d], end[d]) != -1)
+        held |= self.view.bodies_containing(needle, found - held)
         return held
 
     def places(self, needle: str, holders: set[int]) -> list[tuple[int, set[int]]]:
@@ -142,7 +120,7 @@ class _Matcher:
         else:
             title = {d for d in holders if needle in snap.title_f[d]}
             meta = {d for d in holders - title if needle in snap.meta_f[d]}
-        word = holders & term_docs(self.view.searcher, "words", needle)
+        word = holders & self.view.word_docs(needle)
         body = holders - title - meta
         out: list[tuple[int, set[int]]] = []
         for weight, docs in ((WEIGHT_TITLE, title), (WEIGHT_META, meta), (WEIGHT_BODY, body)):
@@ -151,7 +129,7 @@ class _Matcher:
 
 
 def search(
-    index: SearchIndex,
+    index: SearchIndex | PgSearchIndex,
     raw_query: str,
     filters: Mapping[str, str] | None = None,
     page: int = 1,
@@ -180,11 +158,13 @@ def search(
             if attempt == ANSWER_ATTEMPTS - 1 or index.is_current(view):
                 raise
             result = SearchResult(parsed, 0, result.page, result.per_page, any_words=any_words)
+        finally:
+            view.release()
     raise AssertionError("unreachable")
 
 
 def _answer(
-    view: View, result: SearchResult, filters: Mapping[str, str], glossary: Glossary | None, expand: bool
+    view: View | PgView, result: SearchResult, filters: Mapping[str, str], glossary: Glossary | None, expand: bool
 ) -> SearchResult:
     parsed = result.query
     positive = parsed.positive

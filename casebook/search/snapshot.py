@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -44,11 +44,15 @@ class Snapshot:
     """Every docnum (live or not) by ``order``."""
     body_at: tuple[int, ...]
     body_end: tuple[int, ...]
-    bodies: Bodies = field(compare=False)
-    """The folded bodies, mapped: ``bodies.text(body_at[d], body_end[d])``."""
+    bodies: Bodies | None = field(compare=False)
+    """The folded bodies, mapped: ``bodies.text(body_at[d], body_end[d])`` (Whoosh; None: in the database)."""
     titles: Joined = field(compare=False)
     metas: Joined = field(compare=False)
     live_set: frozenset[int] = field(default=frozenset(), compare=False)
+    docnum: tuple[int, ...] = field(default=(), compare=False)
+    """PostgreSQL backend: each position's row id (``docnum``) in the documents table."""
+    position: dict[int, int] = field(default_factory=dict, compare=False)
+    """PostgreSQL backend: each row id's position."""
     _facets: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict, compare=False)
     _totals: dict[str, Counter[str]] = field(default_factory=dict, compare=False)
 
@@ -126,10 +130,7 @@ def read_snapshot(searcher: Searcher, generation: tuple[str, int], live: Path) -
         return tuple(bytes(v).decode() for v in column(name))
 
     keys, dates = column("key"), column("date")
-    newest_first = sorted(range(len(keys)), key=lambda d: (_negated(dates[d]), keys[d]))
-    order = [0] * len(keys)
-    for rank, docnum in enumerate(newest_first):
-        order[docnum] = rank
+    newest_first, order = order_by_date(keys, dates)
     body_at = column("body_at")
     title_f, meta_f = text("title_f"), text("meta_f")
     live_docs = tuple(reader.all_doc_ids())
@@ -149,14 +150,23 @@ def read_snapshot(searcher: Searcher, generation: tuple[str, int], live: Path) -
         title=text("title"),
         title_f=title_f,
         meta_f=meta_f,
-        order=tuple(order),
-        newest_first=tuple(newest_first),
+        order=order,
+        newest_first=newest_first,
         body_at=tuple(body_at),
         body_end=tuple(map(int.__add__, body_at, column("body_len"))),
         bodies=Bodies(live),  # mapped after the searcher opened: it covers every offset it knows
         titles=Joined(title_f),
         metas=Joined(meta_f),
     )
+
+
+def order_by_date(keys: Sequence[str], dates: Sequence[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Document numbers newest first (then by key), and each document's rank in that order."""
+    newest_first = sorted(range(len(keys)), key=lambda d: (_negated(dates[d]), keys[d]))
+    order = [0] * len(keys)
+    for rank, docnum in enumerate(newest_first):
+        order[docnum] = rank
+    return tuple(newest_first), tuple(order)
 
 
 def _negated(iso_date: str) -> tuple[int, ...]:

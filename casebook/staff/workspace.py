@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import private
-from ..search import SearchIndex
+from ..search import AnyIndex
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Workspace:
     """Where saves go: the content folder, the search index and a lock file shared by processes."""
 
     root: Path
-    index: SearchIndex
+    index: AnyIndex
     lock_path: Path
     queue_rebuild: Callable[[], None] | None = None
     """Queues a whole-index rebuild to run outside the request (None: rebuild in place, as the CLI does)."""

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from .. import queries, searching
 from ..db import db
-from ..search import FACETS, IndexMissing, ParsedQuery, SearchIndex, highlight, matching_topics, term_query
+from ..search import FACETS, AnyIndex, IndexMissing, ParsedQuery, highlight, matching_topics, term_query
 from ..web import page_title
 
 bp = Blueprint("search", __name__)
@@ -26,8 +26,8 @@ def word_query(query: ParsedQuery, position: int) -> str:
     return term_query(query.positive[position], query.negative)
 
 
-def search_index() -> SearchIndex:
-    index: SearchIndex = current_app.extensions["casebook.search"]
+def search_index() -> AnyIndex:
+    index: AnyIndex = current_app.extensions["casebook.search"]
     return index
 
 

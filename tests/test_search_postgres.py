@@ -1,0 +1,141 @@
+"""The PostgreSQL search backend's own behaviour (``CASEBOOK_SEARCH=postgres``).
+
+The search suite (test_search*.py) runs unchanged against both backends; these tests cover what
+only the PostgreSQL one has: several processes sharing one index with no files, its swap, its
+writers' turns, the glossary stamp in the database, and the settings that choose it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from casebook import create_app, indexing
+from casebook.catalog import sync
+from casebook.cli import main
+from casebook.db import db
+from casebook.search import IndexBusy, IndexDoc, PgSearchIndex, search
+
+from . import pgkit
+from .conftest import WriteEntry
+
+needs_postgres = pytest.mark.skipif(
+    not pgkit.wanted(), reason="needs the run's PostgreSQL server (CASEBOOK_TEST_DATABASE=postgres)"
+)
+
+
+def _doc(n: int, body: str = "居民议事会每月开一次。") -> IndexDoc:
+    return IndexDoc(key=f"case/c{n}", kind="case", slug=f"c{n}", title=f"案例{n}", topic="louyuan", date="2022-03-01",
+                    body=body)  # fmt: skip
+
+
+@pytest.fixture
+def two_servers() -> Iterator[tuple[PgSearchIndex, PgSearchIndex]]:
+    """Two handles on one index, as two servers have: each its own connections and snapshot."""
+    url = os.environ["CASEBOOK_DATABASE_URL"]
+    first, second = PgSearchIndex(url, name="shared"), PgSearchIndex(url, name="shared")
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_postgres_search_on_sqlite_is_refused_in_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEBOOK_DATABASE_URL", "sqlite:///" + str(Path.cwd() / "x.sqlite3"))
+    monkeypatch.setenv("CASEBOOK_SEARCH", "postgres")
+    result = runner.invoke(main, ["sync"])
+    assert (
+        result.exit_code == 1 and "设置有误：CASEBOOK_SEARCH=postgres keeps the index in the database" in result.output
+    )
+    monkeypatch.setenv("CASEBOOK_SEARCH", "elastic")
+    result = runner.invoke(main, ["sync"])
+    assert result.exit_code == 1 and "CASEBOOK_SEARCH='elastic' must be whoosh" in result.output
+
+
+@needs_postgres
+def test_another_server_finds_a_change_at_its_next_search(two_servers: tuple[PgSearchIndex, PgSearchIndex]) -> None:
+    writer, reader = two_servers
+    writer.rebuild([_doc(n) for n in range(5)])
+    assert search(reader, "议事会").total == 5  # the reader's snapshot of this generation
+    writer.update([_doc(9, "楼院加装电梯的经验。")], remove=["case/c0"])
+    assert search(reader, "议事会").total == 4
+    found = search(reader, "加装电梯")
+    assert [hit.key for hit in found.hits] == ["case/c9"] and "<mark>" in found.hits[0].snippet
+
+
+@needs_postgres
+def test_searches_during_rebuilds_see_the_old_index_or_the_new(
+    two_servers: tuple[PgSearchIndex, PgSearchIndex],
+) -> None:
+    writer, reader = two_servers
+    writer.rebuild([_doc(n) for n in range(30)])
+    totals: list[int] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                totals.append(search(reader, "议事会").total)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                return
+
+    thread = threading.Thread(target=keep_searching)
+    thread.start()
+    try:
+        for size in (10, 30, 10, 30, 10):
+            writer.rebuild([_doc(n) for n in range(size)])
+    finally:
+        stop.set()
+        thread.join(30)
+    assert errors == []
+    assert totals and set(totals) <= {10, 30}
+
+
+@needs_postgres
+def test_a_writer_waits_its_turn_then_says_the_index_is_busy(
+    two_servers: tuple[PgSearchIndex, PgSearchIndex],
+) -> None:
+    first, second = two_servers
+    first.rebuild([_doc(1)])
+    engine = create_engine(os.environ["CASEBOOK_DATABASE_URL"])
+    try:
+        with engine.begin() as holder:  # another writer, in the middle of its transaction
+            holder.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": first._lock_number})
+            with pytest.raises(IndexBusy, match="搜索索引正忙"):
+                second.update([_doc(2)], wait=0.3)
+        second.update([_doc(2)], wait=0.3)  # the lock is free again
+    finally:
+        engine.dispose()
+    assert search(first, "案例2").total == 1
+
+
+@needs_postgres
+def test_the_app_keeps_its_index_in_the_database_and_the_glossary_stamp_there_too(
+    content_dir: Path, tmp_path: Path, write_entry: WriteEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEBOOK_SEARCH", "postgres")
+    write_entry("case", "dianti", title="加装电梯", body="楼院加装电梯，居民议事。")
+    data = tmp_path / "instance"
+    app = create_app({"TESTING": True, "CONTENT_DIR": content_dir, "DATA_DIR": data})
+    index = app.extensions["casebook.search"]
+    assert isinstance(index, PgSearchIndex)
+    try:
+        with app.app_context():
+            report = sync(db.session, content_dir)
+            db.session.commit()
+            assert indexing.follow(db.session, index, content_dir, report.changed | report.gone) == 1  # built
+            assert not indexing.needs_rebuild(index, content_dir)
+            (content_dir / "glossary.yml").write_text("- term: 加装电梯\n  synonyms: [电梯加装]\n", encoding="utf-8")
+            assert indexing.needs_rebuild(index, content_dir)  # the stamp in the database differs
+        page = app.test_client().get("/search?q=电梯加装").get_data(as_text=True)  # the new synonym
+        assert "加装电梯" in page
+        assert not (data / "search").exists()  # no index files in the data folder
+    finally:
+        index.close()
