@@ -111,8 +111,11 @@ CASEBOOK_BUILD_PROCS = 2
 """Processes casebook's ``SearchIndex.rebuild`` indexes with from ``PARALLEL_FROM`` entries on."""
 
 CLASSES = ("1 char", "2 chars", "3–4 chars", "5+ chars", "two words")
-SETUPS = ("casebook", "whoosh-ngram", "whoosh-ngram-1proc", "whoosh-jieba", "fts5-trigram", "scan")
-DEFAULT_SETUPS = tuple(name for name in SETUPS if name != "whoosh-ngram-1proc")
+SETUPS = ("casebook", "postgres", "whoosh-ngram", "whoosh-ngram-1proc", "whoosh-jieba", "fts5-trigram", "scan")
+DEFAULT_SETUPS = tuple(name for name in SETUPS if name not in ("whoosh-ngram-1proc", "postgres"))
+PG_ADMIN_URL = "postgresql+psycopg://casebook:casebook@127.0.0.1:5432/postgres"
+"""The server the ``postgres`` setup makes its database on (``CASEBOOK_BENCH_POSTGRES_URL``): a role
+that may create databases; the database is dropped at the end."""
 SLOW_SETUPS = ("whoosh-ngram", "whoosh-ngram-1proc", "whoosh-jieba")
 
 # Injected domain phrases and the share of entries that get each (1–3 times in the body).
@@ -875,6 +878,67 @@ class ScanSetup(Setup):
         return entry.key in {key for key, _ in self.page(Query(marker, ""))[1]}
 
 
+class PostgresSetup(CasebookSetup):
+    """casebook's own search on its PostgreSQL backend (``CASEBOOK_SEARCH=postgres``): the same
+    ``search()``, ranking and facets, the documents in a table of a database made for the run."""
+
+    name = "postgres"
+
+    def __init__(self, work: Path) -> None:
+        Setup.__init__(self, work)
+        import secrets
+
+        from sqlalchemy import create_engine, make_url, text
+
+        from casebook.search import PgSearchIndex
+
+        admin = make_url(os.environ.get("CASEBOOK_BENCH_POSTGRES_URL", PG_ADMIN_URL))
+        self.database = f"casebook_bench_{secrets.token_hex(4)}"
+        self._admin = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with self._admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.database}"'))
+        self.url = admin.set(database=self.database).render_as_string(hide_password=False)
+        self.index = PgSearchIndex(self.url)  # type: ignore[assignment]
+        self.notes = {}
+        self.methods = Counter()
+        self.max_pages = MAX_VERIFY_PAGES
+
+    def config(self) -> str:
+        from sqlalchemy import text
+
+        with self.index.engine.connect() as connection:  # type: ignore[attr-defined]
+            version = connection.scalar(text("SHOW server_version"))
+        return (
+            f"casebook.search.PgSearchIndex on PostgreSQL {version} (same machine, loopback TCP): grams and "
+            "words as text[] with GIN indexes, candidates verified with strpos on the folded title/meta "
+            "(in memory) and body (in the database); rebuild = rows replaced in one transaction; "
+            "update([doc]) in one transaction; search(q, per_page=20, expand=False), one REPEATABLE READ "
+            "transaction per search"
+        )
+
+    def prepare(self, corpus: Corpus) -> None:
+        from casebook.search import PgSearchIndex
+
+        self.docs = [self.doc(e) for e in corpus.entries]
+        warm = PgSearchIndex(self.url, name="warm")  # imports and jieba's model, untimed
+        warm.rebuild(self.docs[:1])
+        warm.close()
+
+    def disk_bytes(self) -> int:
+        from sqlalchemy import text
+
+        with self.index.engine.connect() as connection:  # type: ignore[attr-defined]
+            return int(connection.scalar(text("SELECT pg_total_relation_size('search_doc')")) or 0)
+
+    def close(self) -> None:
+        from sqlalchemy import text
+
+        self.index.close()  # type: ignore[attr-defined]
+        with self._admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
 SETUP_CLASSES: dict[str, Callable[[Path], Setup]] = {
     "casebook": CasebookSetup,
     "whoosh-ngram": WhooshNgramSetup,
@@ -882,6 +946,7 @@ SETUP_CLASSES: dict[str, Callable[[Path], Setup]] = {
     "whoosh-jieba": WhooshJiebaSetup,
     "fts5-trigram": Fts5Setup,
     "scan": ScanSetup,
+    "postgres": PostgresSetup,
 }
 
 
@@ -1383,6 +1448,16 @@ def _ratios(rep: SizeReport) -> list[str]:
         out.append(
             f"  vs fts5-trigram: speed-up {p50:.2f}× at p50, {p95:.2f}× at p95; build entries/s ×{build:.2f}; "
             f"disk ×{disk:.2f}; update time ×{update:.2f}"
+        )
+    pg = rep.results.get("postgres")
+    if pg is not None and not pg.error and pg.outcomes:
+        p95 = percentile(pg.times(_is()), 0.95) / percentile(cb.times(_is()), 0.95)
+        p50 = percentile(pg.times(_is()), 0.5) / percentile(cb.times(_is()), 0.5)
+        build = pg.rate / cb.rate if cb.rate else float("nan")
+        out.append(
+            f"  postgres (the PostgreSQL backend) / casebook (Whoosh): p50 ×{p50:.2f}, p95 ×{p95:.2f} "
+            f"(goal p95 ≤ 2×: {_verdict(p95 <= 2)}); build entries/s ×{build:.2f}; "
+            f"update {pg.update_ms:.1f} ms (goal < 50 ms: {_verdict(pg.update_ms < 50)})"
         )
     return out
 

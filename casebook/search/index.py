@@ -303,6 +303,9 @@ class View:
     def release(self) -> None:
         """Nothing to give back: the thread keeps its view until the index changes."""
 
+    def prefetch_bodies(self, docnums: list[int]) -> None:
+        """Nothing to do: the bodies are in a mapped file and a column."""
+
     def needle_candidates(self, grams: list[str], exact: bool) -> set[int]:
         """Documents that may hold a needle with these ``grams``: all of them when ``exact`` (one
         run of 1–2 characters: the one gram proves it), else holders of its rarest grams (every gram

@@ -225,8 +225,17 @@ class PgSearchIndex:
         connection = self.engine.connect()
         try:
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            state = self._state(connection)
-            if state is None or state.get("schema") != str(SCHEMA_VERSION):
+            try:
+                state: dict[str, str] = dict(
+                    connection.execute(
+                        text(f"SELECT key, value FROM {self.state_table} WHERE key IN ('schema', 'generation')")
+                    ).all()
+                )
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", "") != "42P01":  # undefined_table: never built
+                    raise
+                state = {}
+            if state.get("schema") != str(SCHEMA_VERSION):
                 raise IndexMissing("no search index yet")
             generation = ("pg", int(state["generation"]))
             return PgView(self, connection, self._snapshot_for(connection, generation))
@@ -286,6 +295,18 @@ class PgView:
             f"SELECT docnum FROM {self._table} WHERE docnum = ANY(:ids) AND strpos(body_f, :n) > 0",
             {"ids": ids, "n": needle},
         )
+
+    def prefetch_bodies(self, docnums: list[int]) -> None:
+        """Read the bodies of a page's hits in one query."""
+        wanted = {self.snapshot.docnum[d]: d for d in docnums if d not in self._bodies}
+        if not wanted:
+            return
+        rows = self.connection.execute(
+            text(f"SELECT docnum, body, body_f FROM {self._table} WHERE docnum = ANY(:ids)"),
+            {"ids": list(wanted)},
+        )
+        for row in rows:
+            self._bodies[wanted[row.docnum]] = (row.body, row.body_f)
 
     def body(self, docnum: int, folded: bool) -> str:
         found = self._bodies.get(docnum)

@@ -215,7 +215,9 @@ def _answer(
     start = (result.page - 1) * result.per_page
     classes = _rank(matcher, rows, parsed, alternatives, holders, result.any_words)
     needles = [n for options in alternatives for n in options]
-    for score, docnum in _page(snap, classes, start, result.per_page):
+    shown = _page(snap, classes, start, result.per_page)
+    view.prefetch_bodies([docnum for _, docnum in shown])  # PostgreSQL: the page's bodies in one query
+    for score, docnum in shown:
         body = view.body(docnum, folded=False)
         kind, _, slug = snap.key[docnum].partition("/")
         result.hits.append(
