@@ -65,7 +65,7 @@ def _file_lock(path: Path | None, on_wait: Callable[[], None] | None) -> Iterato
 
 @contextmanager
 def _advisory_lock(engine: Engine | None) -> Iterator[None]:
-    """PostgreSQL only (not exercised by the test suite, which runs on SQLite)."""
+    """PostgreSQL only (exercised by CI's PostgreSQL pass: every app built there migrates under it)."""
     if engine is None or engine.dialect.name != "postgresql":
         yield
         return
