@@ -225,6 +225,10 @@ class PgSearchIndex:
         connection = self.engine.connect()
         try:
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            # A common gram is in most rows, and the planner then prefers reading the table, which
+            # unpacks every row's gram array (~40 ms per 3,000 rows); the GIN index answers
+            # ``@>`` exactly (no recheck), in ~2 ms. So this transaction reads through the indexes.
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
             try:
                 state: dict[str, str] = dict(
                     connection.execute(
@@ -413,7 +417,9 @@ CREATE TABLE {table} (
 )
 """
 _DOC_INDEXES = (
+    # bodies verified by strpos are stored uncompressed: read, never unpacked (more disk, less CPU)
+    "ALTER TABLE {table} ALTER COLUMN body_f SET STORAGE EXTERNAL",
     "CREATE UNIQUE INDEX {table}_key ON {table} (key)",
-    "CREATE INDEX {table}_grams ON {table} USING gin (grams) WITH (fastupdate = off)",
-    "CREATE INDEX {table}_words ON {table} USING gin (words) WITH (fastupdate = off)",
+    "CREATE INDEX {table}_grams ON {table} USING gin (grams)",
+    "CREATE INDEX {table}_words ON {table} USING gin (words)",
 )
