@@ -116,16 +116,22 @@ def _ticket_worker(cache_dir: str, base: str, go: Any, out: Any) -> None:
     out.put(results)
 
 
-def test_many_processes_cause_one_token_fetch(fake_wechat: FakeWeChat, tmp_path: Path) -> None:
+def _tickets_from_processes(worker: Callable[..., None], where: str, base: str) -> list[str]:
+    """Four processes running ``worker(where, base, go, out)``, started together: every ticket they got."""
     ctx = multiprocessing.get_context("spawn")
     go, out = ctx.Barrier(4), ctx.Queue()
-    workers = [ctx.Process(target=_ticket_worker, args=(str(tmp_path), fake_wechat.base, go, out)) for _ in range(4)]
+    workers = [ctx.Process(target=worker, args=(where, base, go, out)) for _ in range(4)]
     for w in workers:
         w.start()
     tickets = [t for _ in workers for t in out.get(timeout=120)]
     for w in workers:
         w.join(timeout=60)
         assert w.exitcode == 0
+    return tickets
+
+
+def test_many_processes_cause_one_token_fetch(fake_wechat: FakeWeChat, tmp_path: Path) -> None:
+    tickets = _tickets_from_processes(_ticket_worker, str(tmp_path), fake_wechat.base)
     assert len(tickets) == 24 and set(tickets) == {"TICKET-for-TOKEN-1"}
     assert fake_wechat.calls["/cgi-bin/token"] == 1
     assert fake_wechat.calls["/cgi-bin/ticket/getticket"] == 1
@@ -154,16 +160,7 @@ def _database_ticket_worker(url: str, base: str, go: Any, out: Any) -> None:
 @pytest.mark.skipif(not pgkit.wanted(), reason="the database store is PostgreSQL's (CASEBOOK_TEST_DATABASE=postgres)")
 def test_servers_sharing_postgresql_cause_one_token_fetch(fake_wechat: FakeWeChat, app: Flask) -> None:
     """Several servers, each with its own data folder, share one token through the database row."""
-    url = os.environ["CASEBOOK_DATABASE_URL"]
-    ctx = multiprocessing.get_context("spawn")
-    go, out = ctx.Barrier(4), ctx.Queue()
-    workers = [ctx.Process(target=_database_ticket_worker, args=(url, fake_wechat.base, go, out)) for _ in range(4)]
-    for w in workers:
-        w.start()
-    tickets = [t for _ in workers for t in out.get(timeout=120)]
-    for w in workers:
-        w.join(timeout=60)
-        assert w.exitcode == 0
+    tickets = _tickets_from_processes(_database_ticket_worker, os.environ["CASEBOOK_DATABASE_URL"], fake_wechat.base)
     assert len(tickets) == 24 and set(tickets) == {"TICKET-for-TOKEN-1"}
     assert fake_wechat.calls["/cgi-bin/token"] == 1
     assert fake_wechat.calls["/cgi-bin/ticket/getticket"] == 1
