@@ -37,13 +37,11 @@ ENV_KEYS = (
     "SEARCH",
 )
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
+"""Settings where an empty value means "none" rather than "use the default"."""
 
 
 class SettingError(ValueError):
     """A ``CASEBOOK_*`` setting that cannot be used; the message names it and what it must be."""
-
-
-"""Settings where an empty value means "none" rather than "use the default"."""
 
 
 def defaults() -> dict[str, Any]:

@@ -35,7 +35,7 @@ def _glossary_stamp(glossary: Glossary) -> str:
 
 
 def rebuild(session: DbSession, index: AnyIndex, content_dir: Path, progress: Progress | None = None) -> int:
-    """Rebuild the whole index from the catalog into a fresh directory and swap it in."""
+    """Rebuild the whole index from the catalog (searches meanwhile read the old one until it is in)."""
     markers = unindexed(session)  # before the rows are read: each names a change the rebuild will show
     glossary, _ = load_glossary(content_dir)
     total = published_count(session)

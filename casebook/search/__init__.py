@@ -1,4 +1,5 @@
-"""Chinese full-text search on Whoosh: exact substring matching, ranked, with facets."""
+"""Chinese full-text search — exact substring matching, ranked, with facets — on a Whoosh index in the
+data folder or in PostgreSQL (``pg.py``), both answered by ``query.search``."""
 
 from .index import IndexBusy, IndexMissing, SearchIndex
 from .pg import PgSearchIndex
