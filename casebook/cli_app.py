@@ -36,7 +36,9 @@ def command_app() -> Flask:
         sys.exit(1)
     app_context = app.app_context()
     app_context.push()
-    click.get_current_context().call_on_close(app_context.pop)
+    command = click.get_current_context()
+    command.call_on_close(app_context.pop)
+    command.call_on_close(app.extensions["casebook.search"].close)  # its files or database connections
     return app
 
 

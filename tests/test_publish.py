@@ -13,12 +13,14 @@ from pathlib import Path
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from casebook import jobs
 from casebook.catalog import PublishResult, publish
 from casebook.cli import main
 from casebook.db import db
 
+from . import pgkit
 from .conftest import WriteEntry
 
 PROJECT = """\
@@ -145,14 +147,27 @@ def test_publish_can_leave_the_rebuild_to_the_job_runner(
     assert client.get("/cases/a").status_code == 200  # the catalog is committed meanwhile
 
 
+def _block_index(app: Flask, tmp_path: Path) -> None:
+    """Make the search index impossible to write: a file where Whoosh's folder goes, or (the
+    PostgreSQL backend) views where its tables go."""
+    if pgkit.search_wanted():
+        with app.app_context(), db.engine.begin() as connection:
+            for table in ("search_doc", "search_state"):
+                connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            connection.execute(text("CREATE VIEW search_doc AS SELECT 1 AS docnum"))
+            connection.execute(text("CREATE VIEW search_state AS SELECT 'x'::text AS key, 'y'::text AS value"))
+        return
+    blocked = tmp_path / "instance" / "search"
+    shutil.rmtree(blocked, ignore_errors=True)
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("not a directory")
+
+
 def test_an_index_failure_is_a_result_not_an_exit(
     app: Flask, client: FlaskClient, runner: CliRunner, content_dir: Path, tmp_path: Path, write_entry: WriteEntry
 ) -> None:
     write_entry("case", "a")
-    blocked = tmp_path / "instance" / "search"
-    shutil.rmtree(blocked, ignore_errors=True)
-    blocked.parent.mkdir(parents=True, exist_ok=True)
-    blocked.write_text("not a directory")  # the index cannot be written
+    _block_index(app, tmp_path)
     result = published(app, content_dir)
     assert result.index.step == "failed" and result.index.error and not result.ok
     assert result.added == 1 and client.get("/cases/a").status_code == 200  # committed before the index step
@@ -175,8 +190,7 @@ def test_the_sync_job_publishes_and_fails_visibly_when_the_index_cannot_follow(
     assert done.message == "同步完成：新增 1，更新 0，删除 0，未变 0，无法载入 0；问题 0 条；搜索索引已重建：1 篇"
     assert client.get("/cases/a").status_code == 200
 
-    shutil.rmtree(tmp_path / "instance" / "search")
-    (tmp_path / "instance" / "search").write_text("not a directory")
+    _block_index(app, tmp_path)
     write_entry("case", "b")
     with app.app_context():
         jobs.enqueue(db.engine, "sync", created_by="测试")
