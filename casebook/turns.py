@@ -14,6 +14,7 @@ sync (``casebook sync``, ``serve``'s start-up sync, the ``sync`` background job)
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,13 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "migrate.lock"
 """The lock file in the data folder (the name migrations used before syncs took turns too)."""
 ADVISORY_KEY = 0x63617365626F6F6B  # "casebook": one key for migrations and syncs of this database
+
+
+def advisory_number(*parts: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory-lock number named by ``parts`` (the same in
+    every process and on every machine): SHA-256 of the parts joined by newlines, first 8 bytes."""
+    digest = hashlib.sha256("\n".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def lock_path(data_dir: Path) -> Path:

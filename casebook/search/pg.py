@@ -23,7 +23,6 @@ No Flask here; the caller passes a database URL.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..progress import Progress
+from ..turns import advisory_number
 from .index import IndexBusy, IndexMissing
 from .schema import SCHEMA_VERSION, IndexDoc, Prepared, to_fields
 from .snapshot import Joined, Snapshot, order_by_date
@@ -71,8 +71,7 @@ class PgSearchIndex:
         self._engine_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
-        digest = hashlib.sha256(f"casebook-search-writer\n{name}".encode()).digest()
-        self._lock_number = int.from_bytes(digest[:8], "big", signed=True)
+        self._lock_number = advisory_number("casebook-search-writer", name)
 
     # -- the engine ------------------------------------------------------------------------
     @property

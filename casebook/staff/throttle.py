@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, text
 
 from ..db import DbSession
+from ..turns import advisory_number
 from .models import AuditEvent, LoginAttempt, LoginLock
 
 NAME_WINDOW = 60.0
@@ -107,14 +108,10 @@ def _take_turns(session: DbSession, key: str, address: str) -> None:
     Taken in one order (by number), so two attempts never wait for each other in a circle."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for number in sorted({_lock_number("name", key), _lock_number("address", address)}):
+    for number in sorted(
+        {advisory_number("casebook-login", "name", key), advisory_number("casebook-login", "address", address)}
+    ):
         session.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
-
-
-def _lock_number(kind: str, value: str) -> int:
-    """A stable signed 64-bit number for an advisory lock (the same in every process)."""
-    digest = hashlib.sha256(f"casebook-login\n{kind}\n{value}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def failed(session: DbSession, key: str, address: str, now: float) -> None:
