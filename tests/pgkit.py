@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -103,4 +104,7 @@ def database_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'casebook.sqlite3'}"
 
 
-SQLITE_ONLY = "about SQLite itself (its files, locks or schema dumps); PostgreSQL has its own test or none applies"
+needs_postgres = pytest.mark.skipif(
+    not wanted(), reason="needs the run's PostgreSQL server (CASEBOOK_TEST_DATABASE=postgres)"
+)
+"""For tests of what only PostgreSQL has (skipped on the SQLite run; CI's PostgreSQL pass runs them)."""

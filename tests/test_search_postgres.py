@@ -25,9 +25,7 @@ from casebook.search import IndexBusy, IndexDoc, PgSearchIndex, search
 from . import pgkit
 from .conftest import WriteEntry
 
-needs_postgres = pytest.mark.skipif(
-    not pgkit.wanted(), reason="needs the run's PostgreSQL server (CASEBOOK_TEST_DATABASE=postgres)"
-)
+needs_postgres = pgkit.needs_postgres
 
 
 def _doc(n: int, body: str = "居民议事会每月开一次。") -> IndexDoc:

@@ -21,9 +21,7 @@ from .proofkit import library
 from .proofkit.procs import PASSWORD, Server, Site
 from .proofkit.web import Browser, form_on
 
-pytestmark = pytest.mark.skipif(
-    not pgkit.wanted(), reason="needs the run's PostgreSQL server (CASEBOOK_TEST_DATABASE=postgres)"
-)
+pytestmark = pgkit.needs_postgres
 
 
 @pytest.fixture

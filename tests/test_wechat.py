@@ -157,7 +157,7 @@ def _database_ticket_worker(url: str, base: str, go: Any, out: Any) -> None:
     out.put(results)
 
 
-@pytest.mark.skipif(not pgkit.wanted(), reason="the database store is PostgreSQL's (CASEBOOK_TEST_DATABASE=postgres)")
+@pgkit.needs_postgres  # the database store is PostgreSQL's
 def test_servers_sharing_postgresql_cause_one_token_fetch(fake_wechat: FakeWeChat, app: Flask) -> None:
     """Several servers, each with its own data folder, share one token through the database row."""
     tickets = _tickets_from_processes(_database_ticket_worker, os.environ["CASEBOOK_DATABASE_URL"], fake_wechat.base)
@@ -173,7 +173,7 @@ def test_servers_sharing_postgresql_cause_one_token_fetch(fake_wechat: FakeWeCha
             assert state["ticket"] == "TICKET-for-TOKEN-1" and state["app_id"] == APP_ID
 
 
-@pytest.mark.skipif(not pgkit.wanted(), reason="the database store is PostgreSQL's (CASEBOOK_TEST_DATABASE=postgres)")
+@pgkit.needs_postgres  # the database store is PostgreSQL's
 def test_a_refusal_kept_in_postgresql_holds_back_every_server(fake_wechat: FakeWeChat, app: Flask) -> None:
     from sqlalchemy import create_engine
 
