@@ -335,6 +335,16 @@ def test_truncated_jpeg_is_refused(tmp_path: Path) -> None:
     assert "不完整或已损坏" in message
 
 
+def test_truncated_jpeg_is_refused_after_a_pdf_render(tmp_path: Path) -> None:
+    """WeasyPrint's import makes Pillow accept truncated images process-wide; a server that rendered
+    a PDF card must still refuse a half-uploaded photo."""
+    from casebook import pdf
+
+    assert pdf.html_to_pdf("<p>卡片</p>", "https://cases.example.org", {}).startswith(b"%PDF")
+    data = encode(Image.effect_noise((1000, 800), 60).convert("RGB"), "JPEG")
+    assert "不完整或已损坏" in refused(data[: len(data) // 2], "cut.jpg", tmp_path)
+
+
 def test_truncated_png_is_refused(tmp_path: Path) -> None:
     data = encode(Image.effect_noise((500, 400), 60), "PNG")
     assert "损坏" in refused(data[: len(data) // 2], "cut.png", tmp_path)
