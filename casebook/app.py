@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from . import private
+from . import private, stored_files
 from .db import db, sqlite_file
 from .search import PgSearchIndex, SearchIndex
 
@@ -63,11 +63,18 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for key in ("TESTING",):
         if overrides and key in overrides:
             app.config[key] = overrides[key]
-    data_dir = private.folder(conf["DATA_DIR"])  # 0700 when new: password hashes, drafts, audit, sessions
+    reader = conf["INSTANCE"] == "reader"
+    # a reader keeps nothing on its disk: its data folder may be empty, read-only or missing
+    data_dir = conf["DATA_DIR"] if reader else private.folder(conf["DATA_DIR"])  # 0700 when new
     database = sqlite_file(conf["DATABASE_URL"])
     if database is not None and database.parent.is_dir():
         private.touch(database)  # 0600 before SQLite makes it (and its -wal, -shm) with the umask's 0644
     db.init_app(app)
+    # pictures, attachments, places and glossary: the writer's content folder, or the copies of it
+    # its sync keeps in the (PostgreSQL) database for readers
+    app.extensions["casebook.files"] = (
+        stored_files.DatabaseFiles(lambda: db.session) if reader else stored_files.FolderFiles(conf["CONTENT_DIR"])
+    )
     app.extensions["casebook.search"] = (
         PgSearchIndex(conf["DATABASE_URL"])
         if conf["SEARCH"] == "postgres"
@@ -86,6 +93,10 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
 
     web.init_app(app)
+    if reader:
+        from .views import readonly
+
+        readonly.init_app(app)  # staff pages and writes refused before the session and CSRF checks
     auth.init_app(app)
     diskfull.init_app(app)
     pagecache.init_app(app)
@@ -122,8 +133,17 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         # one process at a time (servers starting together): the others wait, then find it done. A
         # database already current needs no turn: a worker starting beside a long sync does not wait.
-        current = migrate.current(db.engine) == migrate.head() and catalog.schema_is_current(db.session)
+        revision = migrate.current(db.engine)
+        current = revision == migrate.head() and catalog.schema_is_current(db.session)
         db.session.rollback()
+        if reader:
+            if not current:  # only the writer upgrades a shared database
+                raise migrate.DatabaseNotReady(
+                    f"只读服务器（CASEBOOK_INSTANCE=reader）的数据库版本是 {revision or '空'}，"
+                    f"这个版本的 casebook 需要 {migrate.head()}：请先用同一版本启动编辑服务器（writer），"
+                    "等它准备好数据库后再启动只读服务器"
+                )
+            return app
         with nullcontext() if current else turns.turn(turns.lock_path(conf["DATA_DIR"]), db.engine):
             # every table at this code's revision before any request (DatabaseTooNew: left untouched)
             done = migrate.prepare(db.engine)

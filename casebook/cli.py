@@ -14,7 +14,15 @@ import click
 from flask import Flask
 
 from . import content, indexing
-from .cli_app import DISK_FULL_ADVICE, command_app, content_dir, progress_line, search_index
+from .cli_app import (
+    DISK_FULL_ADVICE,
+    WRITER_COMMANDS,
+    command_app,
+    content_dir,
+    progress_line,
+    refuse_on_reader,
+    search_index,
+)
 from .diskspace import DISK_FULL, is_disk_full
 
 
@@ -63,8 +71,11 @@ def publish_content(app: Flask, quiet: bool = False) -> int:
 
 @click.group(help="社区治理案例库 casebook: content files → catalog → pages.")
 @click.version_option(package_name="casebook")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Entry point of the ``casebook`` console script."""
+    if ctx.invoked_subcommand in WRITER_COMMANDS:
+        refuse_on_reader(ctx.invoked_subcommand)
 
 
 @main.command()
@@ -140,9 +151,10 @@ def new(kind: str, topic: str, title: str, slug: str | None) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="进程数。")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="每进程线程数。")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Sync, then serve the site with gunicorn (several processes and threads)."""
+    """Sync, then serve the site with gunicorn (several processes and threads); a reader serves
+    what its writer synced (no content folder, no sync)."""
     app = command_app()
-    if publish_content(app):
+    if app.config["CASEBOOK_INSTANCE"] == "writer" and publish_content(app):
         sys.exit(1)
     click.echo(f"casebook 已启动：http://{host}:{port}/", err=True)
     from .server import run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from flask import Flask, current_app, has_app_context
 from . import config as settings
 from .app import build_app
 from .diskspace import DISK_FULL, is_disk_full
-from .migrate import DatabaseTooNew
+from .migrate import DatabaseNotReady, DatabaseTooNew
 from .progress import Progress
 from .search import AnyIndex
 
@@ -25,7 +26,7 @@ def command_app() -> Flask:
         return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
     try:
         app = build_app()
-    except DatabaseTooNew as exc:
+    except (DatabaseTooNew, DatabaseNotReady) as exc:
         raise click.ClickException(str(exc)) from None
     except settings.SettingError as exc:
         raise click.ClickException(f"设置有误：{exc}") from None
@@ -40,6 +41,21 @@ def command_app() -> Flask:
     command.call_on_close(app_context.pop)
     command.call_on_close(app.extensions["casebook.search"].close)  # its files or database connections
     return app
+
+
+WRITER_COMMANDS = frozenset({"sync", "reindex", "new", "import", "backup", "restore", "unused-uploads"})
+"""Commands that read or write the content folder (or the search index built from it): a reader has neither."""
+
+
+def refuse_on_reader(command: str) -> None:
+    """Stop ``command`` with one line when this machine is a reader (``CASEBOOK_INSTANCE=reader``)."""
+    app_instance = current_app.config.get("CASEBOOK_INSTANCE") if has_app_context() else None
+    instance = app_instance or os.environ.get("CASEBOOK_INSTANCE", "")
+    if str(instance).strip().lower() == "reader":
+        raise click.ClickException(
+            f"这是只读服务器（CASEBOOK_INSTANCE=reader）：casebook {command} 要用内容文件夹或改数据库结构，"
+            "请在编辑服务器（writer）上运行"
+        )
 
 
 def content_dir() -> Path:

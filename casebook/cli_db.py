@@ -14,13 +14,15 @@ from sqlalchemy import Engine, create_engine
 
 from . import config as settings
 from . import migrate, private, turns
+from .cli_app import refuse_on_reader
 
 
 @contextmanager
 def _engine() -> Iterator[Engine]:
     """The configured database's engine, its connections closed at the end (a server's too)."""
     conf = settings.build()
-    private.folder(conf["DATA_DIR"])
+    if conf["INSTANCE"] == "writer":  # a reader keeps nothing on its disk
+        private.folder(conf["DATA_DIR"])
     engine = create_engine(conf["DATABASE_URL"])
     try:
         yield engine
@@ -36,6 +38,7 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def upgrade() -> None:
     """Upgrade the database to this casebook's revision (serve and sync also do it before use)."""
+    refuse_on_reader("db upgrade")
     conf = settings.build()
     try:
         with _engine() as engine:

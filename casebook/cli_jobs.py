@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from . import jobs
-from .cli_app import command_app
+from .cli_app import command_app, refuse_on_reader
 from .job_models import Job
 from .jobs import Reporter
 
@@ -50,6 +50,7 @@ def list_jobs(limit: int) -> None:
 @click.option("--once", is_flag=True, help="运行完已排队的任务就退出（默认一直运行，每隔几秒查看一次）。")
 def work(once: bool) -> None:
     """Run queued jobs in the foreground (servers started by casebook serve also run them)."""
+    refuse_on_reader("jobs work")
 
     def show(job: Job, progress: Reporter) -> None:
         if progress.total:

@@ -9,10 +9,9 @@ include one of those entries. Only published rows leave this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .content import KINDS, load_places
-from .content.places import FILE_NAME, Places
+from .content import KINDS
+from .content.places import Places
 from .db import DbSession as Session
 from .models import EntryRow
 from .project_board import published
@@ -33,11 +32,6 @@ class Community:
     @property
     def total(self) -> int:
         return sum(len(rows) for rows in self.entries.values()) + len(self.projects)
-
-
-def read_places_file(root: Path) -> Places:
-    """The street → communities map of ``places.yml`` under ``root`` (empty when it is missing)."""
-    return load_places(root / FILE_NAME)[0]
 
 
 def street_of(places: Places, name: str) -> str | None:

@@ -35,7 +35,11 @@ ENV_KEYS = (
     "RATING_PER_HOUR",
     "RATING_PER_DAY",
     "SEARCH",
+    "INSTANCE",
+    "WRITER_URL",
 )
+INSTANCES = ("writer", "reader")
+"""A writer owns ``content/``, the data folder, migrations and jobs; a reader serves from the database alone."""
 MAY_BE_EMPTY = {"IMPORT_IMAGE_HOSTS"}
 """Settings where an empty value means "none" rather than "use the default"."""
 
@@ -68,6 +72,8 @@ def defaults() -> dict[str, Any]:
         "RATING_PER_HOUR": 30,
         "RATING_PER_DAY": 100,
         "SEARCH": "whoosh",
+        "INSTANCE": "writer",
+        "WRITER_URL": None,
     }
 
 
@@ -111,12 +117,31 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
         raise SettingError(
             f"CASEBOOK_SEARCH={config['SEARCH']!r} must be whoosh (files in the data folder) or postgres"
         )
-    if config["SEARCH"] == "postgres" and not str(config["DATABASE_URL"]).startswith("postgresql"):
+    postgres = is_postgres_url(str(config["DATABASE_URL"]))
+    if config["SEARCH"] == "postgres" and not postgres:
         raise SettingError(
             "CASEBOOK_SEARCH=postgres keeps the index in the database: CASEBOOK_DATABASE_URL must be PostgreSQL"
         )
+    config["INSTANCE"] = str(config["INSTANCE"]).strip().lower()
+    if config["INSTANCE"] not in INSTANCES:
+        raise SettingError(
+            f"CASEBOOK_INSTANCE={config['INSTANCE']!r} must be writer (owns the content folder; the default) or reader"
+        )
+    if config["INSTANCE"] == "reader" and not (postgres and config["SEARCH"] == "postgres"):
+        raise SettingError(
+            "CASEBOOK_INSTANCE=reader serves from the writer's database alone: set CASEBOOK_DATABASE_URL to the "
+            "writer's PostgreSQL database and CASEBOOK_SEARCH=postgres, as on the writer"
+        )
+    if config["WRITER_URL"]:
+        config["WRITER_URL"] = str(config["WRITER_URL"]).strip().rstrip("/")
+        if not config["WRITER_URL"].startswith(("https://", "http://")):
+            raise SettingError(
+                f"CASEBOOK_WRITER_URL={config['WRITER_URL']!r} must be the writer's address, "
+                "e.g. https://edit.example.org"
+            )
+    config["FILES_IN_DATABASE"] = postgres
     if not config["SECRET_KEY"]:
-        if str(config["DATABASE_URL"]).startswith("postgresql"):
+        if postgres:
             raise SettingError(
                 "CASEBOOK_SECRET_KEY must be set when the database is PostgreSQL: every server sharing it "
                 "must sign sessions and forms with the same key "
@@ -124,6 +149,11 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
             )
         config["SECRET_KEY"] = _stored_secret(config["DATA_DIR"])
     return config
+
+
+def is_postgres_url(url: str) -> bool:
+    """Whether a database URL names PostgreSQL (any driver: ``postgresql://``, ``postgresql+psycopg://``)."""
+    return url.split(":", 1)[0].split("+", 1)[0].lower() in ("postgresql", "postgres")
 
 
 def _proxy_count(value: Any) -> int:

@@ -39,6 +39,10 @@ class DatabaseTooNew(RuntimeError):
     """The database was upgraded by a newer casebook than this one."""
 
 
+class DatabaseNotReady(RuntimeError):
+    """A reader found a database its writer has not created or brought to this code's revision."""
+
+
 def target_metadata() -> MetaData:
     """Every table casebook declares (the model modules register themselves on import)."""
     from . import job_models, learning_rows, models, project_rows  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .content.model import Chapter
@@ -158,3 +158,22 @@ class SearchMiss(Base):
     day: Mapped[dt.date] = mapped_column(primary_key=True)
     query: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class StoredFile(Base):
+    """A copy of one file of ``content/`` that public pages read (a picture, an attachment,
+    ``places.yml``, ``glossary.yml``), kept in a PostgreSQL database so that servers without the
+    content folder (``CASEBOOK_INSTANCE=reader``) serve it too. Written only by the writer's sync and
+    saves (``catalog.stored``); on SQLite (one machine) the folder itself is read and this stays empty."""
+
+    __tablename__ = "stored_file"
+
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    """Relative to the content folder, posix: ``media/uploads/2026/….jpg``, ``places.yml``."""
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stamp: Mapped[str] = mapped_column(String(80))
+    """The file's modification time and size when copied: an unchanged file is not read again."""
+    modified: Mapped[dt.datetime]
+    """When the copied content last changed (UTC): the ``Last-Modified`` readers send."""
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

@@ -7,14 +7,12 @@ import difflib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Update, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .content.glossary import Glossary, load_glossary
+from .content.glossary import Glossary
 from .db import DbSession
 from .models import SearchMiss
 from .search import FACETS, AnyIndex, SearchResult, fold, search
@@ -36,22 +34,6 @@ class MissTotal:
     last_day: dt.date
 
 
-def glossary_for(content_dir: Path) -> Glossary:
-    """The glossary, re-read only when the file changes."""
-    path = content_dir / "glossary.yml"
-    try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        stamp = (0, 0)
-    return _glossary(content_dir, stamp)
-
-
-@lru_cache(maxsize=4)
-def _glossary(content_dir: Path, stamp: tuple[int, int]) -> Glossary:
-    return load_glossary(content_dir)[0]
-
-
 def bounded_int(value: str | None, default: int, low: int, high: int) -> int:
     """A number from a request argument, clamped to [low, high]; junk gives the default."""
     try:
@@ -61,30 +43,29 @@ def bounded_int(value: str | None, default: int, low: int, high: int) -> int:
     return max(low, min(high, number))
 
 
-def run(index: AnyIndex, args: Mapping[str, str], content_dir: Path, any_words: bool = False) -> SearchResult:
-    """Search with the request's ``q``, filters, ``page`` and ``per_page`` (all forgiving);
-    ``any_words``: entries holding some of the words, most first (see ``search.query``)."""
+def run(index: AnyIndex, args: Mapping[str, str], glossary: Glossary, any_words: bool = False) -> SearchResult:
+    """Search with the request's ``q``, filters, ``page`` and ``per_page`` (all forgiving), the
+    glossary's synonyms (``stored_files.glossary``); ``any_words``: entries holding some of the
+    words, most first (see ``search.query``)."""
     filters = {name: args.get(name, "").strip()[:100] for name in FACETS if args.get(name, "").strip()}
     page = bounded_int(args.get("page"), 1, 1, 10_000)
     per_page = bounded_int(args.get("per_page"), 20, 1, MAX_PER_PAGE)
-    glossary = glossary_for(content_dir)
     return search(index, args.get("q", ""), filters, page, per_page, glossary, any_words=any_words)
 
 
-def fallback(index: AnyIndex, result: SearchResult, args: Mapping[str, str], content_dir: Path) -> SearchResult | None:
+def fallback(index: AnyIndex, result: SearchResult, args: Mapping[str, str], glossary: Glossary) -> SearchResult | None:
     """When several words together found nothing: the entries holding some of them, with each
     word's count (``None`` when the exact answer is not empty or has fewer than two words)."""
     if result.total or len(result.query.positive) < 2:
         return None
-    return run(index, args, content_dir, any_words=True)
+    return run(index, args, glossary, any_words=True)
 
 
-def suggestions(index: AnyIndex, result: SearchResult, content_dir: Path) -> list[str]:
+def suggestions(index: AnyIndex, result: SearchResult, glossary: Glossary) -> list[str]:
     """Glossary terms close to a query that found nothing, and that do find something."""
     text = " ".join(t.text for t in result.query.positive)
     if not text:
         return []
-    glossary = glossary_for(content_dir)
     folded = {fold(w): w for w in glossary.words}
     close = difflib.get_close_matches(text, list(folded), n=5, cutoff=0.4)
     close += [f for f in folded if len(text) >= 2 and (text in f or f in text) and f != text]

@@ -1,9 +1,9 @@
 """Production serving with gunicorn: several worker processes, each with threads.
 
 Each worker builds its own app; everything shared across requests lives in the database. Each
-worker also runs a background-job runner thread (``casebook.jobs``), started once the worker has
-loaded its app (``post_worker_init``) and stopped when it exits (a job it was running goes back
-in the queue for another worker).
+worker of a writer (not of a reader, ``CASEBOOK_INSTANCE=reader``) also runs a background-job
+runner thread (``casebook.jobs``), started once the worker has loaded its app (``post_worker_init``)
+and stopped when it exits (a job it was running goes back in the queue for another worker).
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ def _start_jobs(worker: Any) -> None:
     """gunicorn ``post_worker_init``: run background jobs in this worker process."""
     from .jobs import start_runner
 
+    if worker.wsgi.config["CASEBOOK_INSTANCE"] == "reader":
+        worker.casebook_jobs = None  # jobs write content files and the catalog: the writer's work
+        return
     worker.casebook_jobs = start_runner(worker.wsgi)
 
 

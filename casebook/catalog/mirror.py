@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from .. import content
+from .. import content, stored_files
 from ..content.schema import ENTRY_FIELDS, LEARNING_FIELDS, PROJECT_FIELDS
 from ..db import DbSession as Session
 from ..models import ProblemRow, Setting, TopicRow
@@ -46,6 +46,7 @@ def sync(session: Session, root: Path, progress: Progress | None = None, *, batc
     stored = session.get(Setting, RULES_KEY)
     report.full = stored is None or stored.value != fingerprint
     _sync_topics(session, rules)
+    files_changed = stored_files.mirror(session, root)  # PostgreSQL: pictures, places, glossary for readers
     rule_problems += content.load_glossary(root)[1]
     for name in RULE_FILES:
         replace_problems(session, root, name, [p for p in rule_problems if p.path.name == name])
@@ -61,7 +62,7 @@ def sync(session: Session, root: Path, progress: Progress | None = None, *, batc
     sync_proposal_files(session, root, rules, force=report.full)  # 征集: year.yml, proposals.yml
     for key, value in stamps.items():
         swap_setting(session, key, value)
-    if report.full or report.changed or report.gone:
+    if report.full or report.changed or report.gone or files_changed:
         bump_generation(session)
     session.flush()
     report.problems = session.scalar(select(func.count()).select_from(ProblemRow)) or 0
@@ -78,6 +79,7 @@ def refresh(session: Session, root: Path, path: Path) -> SyncReport:
     rules, _ = content.load_rules(root)
     adapter, _ = kind.open(session, rules)
     refresh_one(session, root, adapter, path, report)
+    stored_files.mirror(session, root)  # the pictures and attachments it may name, for readers
     bump_generation(session)
     session.flush()
     return report

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from .. import queries, searching
+from .. import queries, searching, stored_files
 from ..content import KINDS
 from ..content.schema import Field, api_fields
 from ..db import db
@@ -15,6 +15,7 @@ from ..models import EntryRow, TopicRow
 from ..search import Hit, IndexMissing
 from ..web import KIND_ENDPOINT, absolute, entry_url, media_url, site_url
 from .downloads import download_url
+from .files import content_files
 from .openapi import spec
 from .search import search_index
 
@@ -78,8 +79,9 @@ def _entry_json(row: EntryRow, full: bool = False) -> dict[str, Any]:
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
+    glossary = stored_files.glossary(content_files())
     try:
-        result = searching.run(search_index(), request.args, current_app.config["CASEBOOK_CONTENT_DIR"])
+        result = searching.run(search_index(), request.args, glossary)
     except IndexMissing:
         return jsonify(error="search index not built yet"), 503
     if result.total == 0 and result.query.positive:
@@ -92,7 +94,7 @@ def search() -> ResponseReturnValue:
         "results": [_hit_json(hit) for hit in result.hits],
         "facets": result.facets,
     }
-    partial = searching.fallback(search_index(), result, request.args, current_app.config["CASEBOOK_CONTENT_DIR"])
+    partial = searching.fallback(search_index(), result, request.args, glossary)
     if partial is not None:  # the exact answer stays as it is (total 0); entries with some of the words beside it
         answer["partial"] = {
             "words": partial.word_counts,

@@ -3,22 +3,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from .. import communities, learning_board
+from .. import communities, learning_board, stored_files
 from ..db import db
 from ..pagecache import entry_graph
 from ..web import KIND_NAMES, page_title
+from .files import content_files
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 
 
 @bp.get("/<name>")
 def community(name: str) -> ResponseReturnValue:
-    places = communities.read_places_file(Path(current_app.config["CASEBOOK_CONTENT_DIR"]))
+    places = stored_files.places(content_files())
     found = communities.community(db.session, places, name)
     if found is None:
         abort(404)

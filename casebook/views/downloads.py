@@ -9,16 +9,16 @@ inline. The entry page's "附件下载" list (title, type, size) comes from ``at
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, send_file, url_for
+from flask import Blueprint, Flask, abort, url_for
 from flask.typing import ResponseReturnValue
 
 from ..attachments import content_disposition, size_label, type_label
 from ..catalog.uploads import attachment_title
 from ..db import db
 from ..media import attachment_type
+from .files import content_files, send_found
 from .guards import current_user
 
 bp = Blueprint("downloads", __name__)
@@ -29,10 +29,6 @@ def download_url(file: str) -> str:
     return url_for("downloads.attachment", file=file)
 
 
-def _media() -> Path:
-    return (Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "media").resolve()
-
-
 @bp.get("/downloads/<path:file>")
 def attachment(file: str) -> ResponseReturnValue:
     """An attachment as a download, never inline; 404 unless an entry the caller may see lists it."""
@@ -40,17 +36,15 @@ def attachment(file: str) -> ResponseReturnValue:
     parts = file.split("/")
     if media_type is None or "\x00" in file or "" in parts or any(p.startswith(".") for p in parts):  # also ".."
         abort(404)
-    folder = _media()
-    target = (folder / file).resolve()
-    if not target.is_relative_to(folder) or not target.is_file():
+    found = content_files().find(f"media/{file}")
+    if found is None:
         abort(404)
     staff = current_user() is not None
     title = attachment_title(db.session, file, staff)
     if title is None:
         abort(404)
-    response = send_file(target, mimetype=media_type, max_age=3600, conditional=True)
-    response.headers["Content-Disposition"] = content_disposition(title, target.suffix.lower().lstrip("."))
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = send_found(found, media_type, max_age=3600)
+    response.headers["Content-Disposition"] = content_disposition(title, file.rsplit(".", 1)[-1].lower())
     if staff:  # it may be a draft's file: no shared cache may keep it for others
         response.cache_control.public = False
         response.cache_control.private = True
@@ -59,13 +53,12 @@ def attachment(file: str) -> ResponseReturnValue:
 
 def attachment_list(entry: Any) -> list[dict[str, str]]:
     """The "附件下载" list of an entry (catalog row): title, type, size and address of each file that exists."""
-    folder = _media()
+    files = content_files()
     found: list[dict[str, str]] = []
     for item in entry.value("attachments") or ():
         file = str(item.get("file") or "")
-        try:
-            size = (folder / file).stat().st_size
-        except (OSError, ValueError):
+        size = files.size(f"media/{file}")
+        if size is None:
             continue
         ext = file.rsplit(".", 1)[-1].lower()
         found.append(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from .. import communities, learning_board, queries
+from .. import learning_board, queries, stored_files
 from ..content.schema import LEARNING_LABELS, LEARNING_TYPES
 from ..db import db
 from ..web import page_title
+from .files import content_files
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
@@ -19,7 +18,7 @@ bp = Blueprint("learning", __name__, url_prefix="/learning")
 def index() -> ResponseReturnValue:
     filters = learning_board.clean_filters(request.args)
     listing = learning_board.listing(db.session, filters, page=request.args.get("page", 1, type=int) or 1)
-    places = communities.read_places_file(Path(current_app.config["CASEBOOK_CONTENT_DIR"]))
+    places = stored_files.places(content_files())
     return render_template(
         "learning/index.html",
         listing=listing,

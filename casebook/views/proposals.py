@@ -9,18 +9,18 @@ limits, the field checks and the similar-proposal check, each refusal keeping ev
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import content
+from .. import stored_files
 from ..content.proposal_files import YearSettings
 from ..db import db
 from ..participation import limits
 from ..participation import proposals as service
 from ..staff.models import utcnow
 from ..web import local_today, page_title
+from .files import content_files
 from .guards import client_address, recoverable
 
 bp = Blueprint("proposals", __name__, url_prefix="/projects")
@@ -36,8 +36,7 @@ def _settings_or_404(year: int) -> YearSettings:
 
 
 def _places() -> dict[str, tuple[str, ...]]:
-    places, _ = content.load_places(Path(current_app.config["CASEBOOK_CONTENT_DIR"]) / "places.yml")
-    return places
+    return stored_files.places(content_files())
 
 
 def _rules() -> list[limits.Rule]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import learning_board, project_board, queries
@@ -14,6 +14,7 @@ from ..models import EntryRow
 from ..pagecache import entry_graph, published_uploads
 from ..web import KIND_NAMES, LIST_ENDPOINT, PART_NAMES, page_title
 from .auth import current_user
+from .files import content_files, send_found
 
 bp = Blueprint("public", __name__)
 
@@ -173,19 +174,19 @@ def media(path: str) -> ResponseReturnValue:
     """A picture under content/media, typed by its extension only (never sniffed); nothing else."""
     if "\x00" in path or "" in path.split("/"):  # no NUL (resolving one raises), no empty segment (a//b)
         abort(404)
-    folder = (current_app.config["CASEBOOK_CONTENT_DIR"] / "media").resolve()
     media_type = media_files.media_type_for(path)
-    target = (folder / path).resolve()
     hidden = any(part.startswith(".") for part in path.split("/"))
-    if media_type is None or hidden or not target.is_relative_to(folder) or not target.is_file():
+    if media_type is None or hidden:
+        abort(404)
+    found = content_files().find(f"media/{path}")  # the folder: a link leaving media/ is not found
+    if found is None:
         abort(404)
     # an uploaded picture is public once a published text uses it; before that, staff only (404 for others)
-    upload = media_files.upload_key(target.relative_to(folder).as_posix())  # the file's own path, not the URL's
+    upload = media_files.upload_key(found.rel.removeprefix("media/"))  # the file's own path, not the URL's
     staff = upload is not None and current_user() is not None
     if upload is not None and not staff and upload not in published_uploads():
         abort(404)
-    response = send_file(target, mimetype=media_type, max_age=86400, conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = send_found(found, media_type, max_age=86400)
     if staff:  # it may be a draft's picture: no shared cache (proxy, CDN) may keep it for others
         response.cache_control.public = False
         response.cache_control.private = True

@@ -6,10 +6,11 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from .. import queries, searching
+from .. import queries, searching, stored_files
 from ..db import db
 from ..search import FACETS, AnyIndex, IndexMissing, ParsedQuery, highlight, matching_topics, term_query
 from ..web import page_title
+from .files import content_files
 
 bp = Blueprint("search", __name__)
 
@@ -33,24 +34,24 @@ def search_index() -> AnyIndex:
 
 @bp.get("/search")
 def page() -> ResponseReturnValue:
-    content_dir = current_app.config["CASEBOOK_CONTENT_DIR"]
+    glossary = stored_files.glossary(content_files())
     index = search_index()
     try:
-        result = searching.run(index, request.args, content_dir)
+        result = searching.run(index, request.args, glossary)
     except IndexMissing:
         return render_template("search/unavailable.html", title=page_title("搜索")), 503
     suggestions: list[str] = []
     if result.total == 0 and result.query.positive:
         searching.record_miss(db.session, result.query.text, current_app.config["CASEBOOK_TIMEZONE"])
-        suggestions = searching.suggestions(index, result, content_dir)
+        suggestions = searching.suggestions(index, result, glossary)
     filtered_away = 0
     if result.total == 0 and any(request.args.get(f) for f in FACETS):
-        filtered_away = searching.run(index, {"q": request.args.get("q", "")}, content_dir).total
+        filtered_away = searching.run(index, {"q": request.args.get("q", "")}, glossary).total
     topics = queries.topic_map(db.session)
     return render_template(
         "search/results.html",
         result=result,
-        partial=searching.fallback(index, result, request.args, content_dir),
+        partial=searching.fallback(index, result, request.args, glossary),
         found_topics=matching_topics(result.query, topics.values()) if result.page == 1 else [],
         q=request.args.get("q", ""),
         topics=topics,

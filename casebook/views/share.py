@@ -21,7 +21,7 @@ from ..db import db
 from ..entry_graph import Topic
 from ..models import EntryRow, TopicRow
 from ..pagecache import entry_graph
-from ..pdf import PdfBusy, html_to_pdf
+from ..pdf import PdfBusy, Source, html_to_pdf
 from ..project_rows import ProjectRow
 from ..render import shorten
 from ..share.counter import ViewCounter, source_of
@@ -29,6 +29,7 @@ from ..share.qr import qr_png, qr_svg
 from ..share.token_store import token_store
 from ..web import KIND_ENDPOINT, absolute, media_url, page_title, site_url, url_for
 from ..wechat import WeChatClient, WeChatError
+from .files import content_files
 
 logger = logging.getLogger(__name__)
 
@@ -195,12 +196,15 @@ def topic_card(slug: str) -> ResponseReturnValue:
 
 def _pdf(html: str, filename: str) -> Response:
     """``html`` as an inline PDF named ``filename`` (Chinese names by RFC 5987); 503 while another renders."""
-    folders = {
-        "/media/": current_app.config["CASEBOOK_CONTENT_DIR"] / "media",
-        "/static/": Path(current_app.static_folder or "static"),
-    }
+    files = content_files()
+
+    def media(rest: str) -> bytes | None:  # in the folder or the database, as /media/ serves it
+        found = files.find(f"media/{rest}")
+        return None if found is None else found.read()
+
+    sources: dict[str, Source] = {"/media/": media, "/static/": Path(current_app.static_folder or "static")}
     try:
-        body = html_to_pdf(html, site_url(), folders)
+        body = html_to_pdf(html, site_url(), sources)
     except PdfBusy:
         response = Response("正在生成其他 PDF，请稍后再试。", status=503, mimetype="text/plain")
         response.headers["Retry-After"] = "30"
