@@ -1,9 +1,11 @@
-"""Two real servers on one PostgreSQL database, with the search index in it (CASEBOOK_SEARCH=postgres).
+"""One writer and two readers, real servers on one PostgreSQL database with the search index in it.
 
-Each ``casebook serve`` (gunicorn, two workers) has its own data folder; they share the content
-folder (one machine) and the database. A staff save through one is on the other's pages and in
-its search at the next request; a server SIGKILLed and started again serves at once, with no index
-to build; twenty wrong passwords sent at once across both are counted exactly.
+Each is ``casebook serve`` (gunicorn, two workers). The writer has the content folder and its data
+folder; each reader (``CASEBOOK_INSTANCE=reader``) has neither: no content folder, a data folder
+that does not exist. A staff save through the writer, with a new picture, is on both readers'
+pages, in their search and served by them at their next request; a reader SIGKILLed and started
+again serves at once, with no index to build; twenty wrong passwords sent at once across both
+readers are counted exactly.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from . import pgkit
+from .convertkit import png
 from .proofkit import library
 from .proofkit.procs import PASSWORD, Server, Site
 from .proofkit.web import Browser, form_on
@@ -24,42 +27,61 @@ from .proofkit.web import Browser, form_on
 pytestmark = pgkit.needs_postgres
 
 
+WRITER_URL = "https://edit.example.org"
+Servers = tuple[Site, Server, Server, Server]
+
+
 @pytest.fixture
-def servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Site, Server, Server]]:
+def servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Servers]:
     monkeypatch.setenv("CASEBOOK_SEARCH", "postgres")
-    first = library.site(tmp_path)
-    library.write_cases(first, 6)
-    second = Site(first.content, tmp_path / "data-second", tmp_path)
-    first.add_user("bianji", "reviewer")
-    one, two = Server(first, tmp_path / "one.log"), Server(second, tmp_path / "two.log")
-    one.start()
-    two.start()
+    site = library.site(tmp_path)
+    library.write_cases(site, 6)
+    site.add_user("bianji", "reviewer")
+    writer = Server(site, tmp_path / "writer.log")
+    writer.start()  # prepares the database and syncs: readers start on what it made
+    reader_settings = (("CASEBOOK_INSTANCE", "reader"), ("CASEBOOK_WRITER_URL", WRITER_URL))
+    readers = [
+        Server(Site(tmp_path / "none", tmp_path / f"empty-{n}", tmp_path, reader_settings), tmp_path / f"r{n}.log")
+        for n in (1, 2)
+    ]
+    for reader in readers:
+        reader.start()
     try:
-        yield first, one, two
+        yield site, writer, readers[0], readers[1]
     finally:
-        one.stop()
-        two.stop()
+        for server in (writer, *readers):
+            server.stop()
+    assert not (tmp_path / "none").exists()
+    assert not (tmp_path / "empty-1").exists() and not (tmp_path / "empty-2").exists()
 
 
-def test_a_save_on_one_server_is_on_the_other_at_its_next_request(servers: tuple[Site, Server, Server]) -> None:
-    site, one, two = servers
-    other = Browser(two.base)
-    assert "/cases/p0001" not in other.get("/search", q="yzqdianti").text
-    editor = Browser(one.base)
+def test_a_save_on_the_writer_is_on_both_readers_at_their_next_request(servers: Servers) -> None:
+    site, writer, *readers = servers
+    visitors = [Browser(reader.base) for reader in readers]
+    assert all("/cases/p0001" not in v.get("/search", q="yzqdianti").text for v in visitors)
+    editor = Browser(writer.base)
     editor.login("bianji", PASSWORD)
+    path = "photos/louda.png"  # a picture put in the content folder by hand, first used by this save
+    (site.content / "media" / "photos").mkdir()
+    (site.content / "media" / path).write_bytes(png(320, 200))
     form = form_on(editor.get("/staff/edit/case/p0001").text, form_id="editor")
-    body = form.value("body").rstrip() + "\n\n楼院加装电梯，居民议事会定下了 yzqdianti 方案。"
+    body = form.value("body").rstrip() + f"\n\n![楼道](media/{path})\n\n楼院加装电梯，居民议事会定下了 yzqdianti 方案。"
     reply = editor.post("/staff/edit/case/p0001", form.filled(("action", "publish"), body=body))
     assert reply.status == 302 and "saved=1" in reply.location, reply.text[:500]
-    page = other.get("/cases/p0001")
-    assert page.status == 200 and "yzqdianti 方案" in page.text
-    found = other.get("/search", q="yzqdianti")
-    assert "/cases/p0001" in found.text and "<mark>yzqdianti</mark>" in found.text
-    assert not (site.data / "search").exists() and not (two.site.data / "search").exists()
+    for visitor in visitors:
+        page = visitor.get("/cases/p0001")
+        assert page.status == 200 and "yzqdianti 方案" in page.text and path in page.text
+        found = visitor.get("/search", q="yzqdianti")
+        assert "/cases/p0001" in found.text and "<mark>yzqdianti</mark>" in found.text
+        served = visitor.get(f"/media/{path}")
+        assert served.status == 200 and served.body == (site.content / "media" / path).read_bytes()
+        refused = visitor.get("/staff/edit/case/p0001")
+        assert refused.status == 503 and f'href="{WRITER_URL}/staff/edit/case/p0001"' in refused.text
+    assert not (site.data / "search").exists()
 
 
-def test_a_killed_server_serves_search_at_once_after_a_restart(servers: tuple[Site, Server, Server]) -> None:
-    _, _, two = servers
+def test_a_killed_reader_serves_search_at_once_after_a_restart(servers: Servers) -> None:
+    _, _, _, two = servers
     two.kill()
     started = time.monotonic()
     two.start()
@@ -69,10 +91,8 @@ def test_a_killed_server_serves_search_at_once_after_a_restart(servers: tuple[Si
     assert ready < 60, f"the restart took {ready:.1f} s"
 
 
-def test_twenty_wrong_passwords_at_once_across_both_servers_are_counted_exactly(
-    servers: tuple[Site, Server, Server],
-) -> None:
-    _, one, two = servers
+def test_twenty_wrong_passwords_at_once_across_both_readers_are_counted_exactly(servers: Servers) -> None:
+    _, _, one, two = servers
     browsers = [Browser((one, two)[n % 2].base) for n in range(20)]
     forms = [form_on(b.get("/login").text, "/login").filled(name="bianji", password="wrong password") for b in browsers]
     start = threading.Barrier(len(browsers))

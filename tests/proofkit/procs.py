@@ -37,11 +37,14 @@ class Site:
     content: Path
     data: Path
     cwd: Path
+    settings: tuple[tuple[str, str], ...] = ()
+    """Further ``CASEBOOK_*`` variables of this site's commands (e.g. a reader's)."""
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {**os.environ, "CASEBOOK_CONTENT_DIR": str(self.content), "CASEBOOK_DATA_DIR": str(self.data)}
         env.setdefault("CASEBOOK_SITE_URL", "http://127.0.0.1")
         env.pop(CRASH_AT, None)
+        env.update(self.settings)
         env.update(extra)
         return env
 

@@ -25,6 +25,8 @@ class Reply:
     status: int
     headers: dict[str, str]
     text: str
+    body: bytes = b""
+    """The bytes as sent (pictures, files)."""
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -60,6 +62,7 @@ class Browser:
                 response.status,
                 {k.lower(): v for k, v in response.getheaders()},
                 data.decode("utf-8", "replace"),
+                data,
             )
             for value in response.headers.get_all("Set-Cookie") or []:
                 cookie: SimpleCookie = SimpleCookie()
