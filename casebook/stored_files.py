@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Protocol
 
 from sqlalchemy import delete, select, update
@@ -28,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from .content.glossary import Glossary, read_glossary
 from .content.places import read_places
 from .db import DbSession
-from .media import attachment_type, media_type_for
+from .media import ATTACHMENT_TYPES, MEDIA_TYPES
 from .models import StoredFile
 from .staff.models import utcnow
 
@@ -180,41 +181,42 @@ def in_database(session: DbSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def servable(rel: str) -> bool:
-    """Whether pages may read this content file: the top-level files above, and pictures and
-    attachments under ``media/`` (no hidden segment; editor sidecars and stray files are not)."""
-    if rel in ROOT_FILES:
-        return True
-    parts = rel.split("/")
-    if parts[0] != MEDIA or len(parts) < 2 or any(not p or p.startswith(".") for p in parts):
-        return False
-    inner = "/".join(parts[1:])
-    return media_type_for(inner) is not None or attachment_type(inner) is not None
+def _servable_name(name: str) -> bool:
+    """Whether pages may read a file of this name under ``media/``: a picture or an attachment by its
+    extension, as ``/media/`` and ``/downloads/`` serve them (editor sidecars and stray files are not)."""
+    stem, dot, ext = name.rpartition(".")
+    ext = ext.lower()
+    return bool(dot and stem) and (f".{ext}" in MEDIA_TYPES or ext in ATTACHMENT_TYPES)
 
 
-def _listing(root: Path) -> Iterator[tuple[str, Path, str]]:
+def _listing(root: Path) -> Iterator[tuple[str, str, str]]:
     """(rel, path, stamp) of every servable file under ``root``; symbolic links are not followed."""
     for name in ROOT_FILES:
         path = root / name
         try:
-            stat = path.stat()
+            stat = path.lstat()
         except OSError:
             continue
-        if path.is_file():
-            yield name, path, f"{stat.st_mtime_ns}:{stat.st_size}"
-    media = root / MEDIA
-    for folder, dirs, names in os.walk(media):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            if not servable(rel) or path.is_symlink():
+        if S_ISREG(stat.st_mode):
+            yield name, str(path), f"{stat.st_mtime_ns}:{stat.st_size}"
+    folders = [(str(root / MEDIA), MEDIA)]
+    while folders:  # scandir: one lstat per file
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
             try:
-                stat = path.stat()
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}/{entry.name}"))
+                elif _servable_name(entry.name) and entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    yield f"{prefix}/{entry.name}", entry.path, f"{stat.st_mtime_ns}:{stat.st_size}"
             except OSError:
                 continue
-            yield rel, path, f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
 def mirror(session: DbSession, root: Path) -> int:
@@ -236,7 +238,8 @@ def mirror(session: DbSession, root: Path) -> int:
         if before is not None and before[0] == stamp:
             continue
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except OSError:  # removed (or unreadable) since the listing: the next mirror sees which
             continue
         sha = hashlib.sha256(data).hexdigest()

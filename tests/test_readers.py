@@ -294,3 +294,21 @@ def test_a_reader_will_not_start_on_a_database_its_writer_has_not_prepared(
     result = CliRunner().invoke(main, ["user", "list"])
     assert result.exit_code == 1 and "请先用同一版本启动编辑服务器" in result.output
     assert not (tmp_path / "reader-data").exists()
+
+
+@pytest.mark.skipif(not pgkit.wanted(), reason="needs CASEBOOK_TEST_DATABASE=postgres")
+def test_only_pictures_attachments_places_and_glossary_are_copied_into_the_database(
+    app: Flask, content_dir: Path, tmp_path: Path
+) -> None:
+    media = content_dir / "media"
+    (media / "photos").mkdir()
+    (media / ".hidden").mkdir()
+    for rel in ("photos/a.jpg", "photos/B.PNG", "doc.pdf", "photos/notes.txt", ".secret.jpg", ".hidden/c.jpg"):
+        (media / rel).write_bytes(b"x" * 10)
+    (media / "photos/a.json").write_text("{}", "utf-8")  # an editor sidecar
+    (media / "photos/link.jpg").symlink_to(tmp_path / "outside.jpg")
+    (tmp_path / "outside.jpg").write_bytes(b"outside")
+    with app.app_context():
+        publish(db.session, content_dir, app.extensions["casebook.search"])
+        stored = set(db.session.scalars(select(StoredFile.path)))
+    assert stored == {"places.yml", "media/photos/a.jpg", "media/photos/B.PNG", "media/doc.pdf"}
