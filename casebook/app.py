@@ -85,7 +85,20 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .participation import models as _participation_models  # noqa: F401  (tables for create_all)
     from .participation import proposal_models as _proposal_models  # noqa: F401  (tables for create_all)
     from .staff import models as _staff_models  # noqa: F401  (tables for create_all)
-    from .views import api, auth, communities, diskfull, meta, projects, public, search, share, share_staff, staff
+    from .views import (
+        api,
+        auth,
+        communities,
+        diskfull,
+        meta,
+        projects,
+        public,
+        readonly,
+        search,
+        share,
+        share_staff,
+        staff,
+    )
     from .views import api_learning as _api_learning  # noqa: F401  (its routes join api.bp before registering)
     from .views import project_ratings as _project_ratings  # noqa: F401  (its routes join projects.bp)
     from .views import staff_accounts as _staff_accounts  # noqa: F401  (its routes join staff.bp before registering)
@@ -93,10 +106,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .views import staff_review as _staff_review  # noqa: F401  (its routes join staff.bp before registering)
 
     web.init_app(app)
-    if reader:
-        from .views import readonly
-
-        readonly.init_app(app)  # staff pages and writes refused before the session and CSRF checks
+    readonly.init_app(app)  # a reader: staff pages and writes refused before the session and CSRF checks
     auth.init_app(app)
     diskfull.init_app(app)
     pagecache.init_app(app)

@@ -139,7 +139,6 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
                 f"CASEBOOK_WRITER_URL={config['WRITER_URL']!r} must be the writer's address, "
                 "e.g. https://edit.example.org"
             )
-    config["FILES_IN_DATABASE"] = postgres
     if not config["SECRET_KEY"]:
         if postgres:
             raise SettingError(
