@@ -311,6 +311,7 @@ def create_database(admin_url: str) -> tuple[str, str]:
     """A new, empty database on the server of ``admin_url`` (a role that may create databases):
     its URL and the server's version."""
     from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.exc import SQLAlchemyError
 
     admin = make_url(admin_url)
     name = f"casebook_bench_{secrets.token_hex(4)}"
@@ -319,6 +320,9 @@ def create_database(admin_url: str) -> tuple[str, str]:
         with engine.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
             version = str(connection.scalar(text("SHOW server_version")))
+    except SQLAlchemyError as exc:
+        shown = admin.render_as_string(hide_password=True)
+        raise ServerFailed(f"--readers-postgres: cannot create a database on {shown}: {exc}") from exc
     finally:
         engine.dispose()
     return admin.set(database=name).render_as_string(hide_password=False), version
