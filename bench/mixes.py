@@ -21,7 +21,7 @@ import re
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -121,6 +121,8 @@ class LoadResult:
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     p99_ms: float = 0.0
+    samples: list[float] = field(default_factory=list, repr=False)
+    """Every request's latency in ms (built-in generator only; wrk reports percentiles)."""
 
     @property
     def rate(self) -> float:
@@ -164,6 +166,13 @@ def percentile(values: list[float], q: float) -> float:
 
 def run_builtin(port: int, paths: list[str], seconds: float, connections: int) -> LoadResult:
     """``connections`` threads, each walking ``paths`` from its own offset over one keep-alive connection."""
+    return run_builtin_spread([port], paths, seconds, connections)
+
+
+def run_builtin_spread(ports: list[int], paths: list[str], seconds: float, connections: int) -> LoadResult:
+    """As ``run_builtin``, connection ``i`` pinned to server ``ports[i % len(ports)]``: the load spread
+    evenly over several servers, one req/s for all of them and the percentiles of every request's
+    latency together (the samples are kept in the result, so runs can be merged)."""
     ok = [0] * connections
     bad = [0] * connections
     times: list[list[float]] = [[] for _ in range(connections)]
@@ -171,7 +180,7 @@ def run_builtin(port: int, paths: list[str], seconds: float, connections: int) -
     deadline = [0.0]
 
     def client(index: int) -> None:
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        conn = http.client.HTTPConnection(HOST, ports[index % len(ports)], timeout=30)
         position = index * 7919 % len(paths)
         ready.wait()
         while (started := time.perf_counter()) < deadline[0]:
@@ -204,5 +213,26 @@ def run_builtin(port: int, paths: list[str], seconds: float, connections: int) -
     elapsed = time.perf_counter() - start
     latencies = [t for per_thread in times for t in per_thread]
     return LoadResult(
-        sum(ok), sum(bad), elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99)
+        sum(ok),
+        sum(bad),
+        elapsed,
+        percentile(latencies, 50),
+        percentile(latencies, 95),
+        percentile(latencies, 99),
+        latencies,
+    )
+
+
+def merged(results: list[LoadResult]) -> LoadResult:
+    """Several timed runs of the built-in generator as one: requests and seconds summed (req/s is
+    their ratio), percentiles over every run's samples together."""
+    samples = [t for result in results for t in result.samples]
+    return LoadResult(
+        sum(r.requests for r in results),
+        sum(r.errors for r in results),
+        sum(r.seconds for r in results),
+        percentile(samples, 50),
+        percentile(samples, 95),
+        percentile(samples, 99),
+        samples,
     )
