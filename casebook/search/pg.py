@@ -5,18 +5,19 @@ The same documents, the same matching and the same ranking as the Whoosh index (
 
 - ``<name>_doc``: one row per published entry, with the fields ``schema.to_fields`` makes — its
   character unigrams and bigrams (``grams text[]``) and segmenter words (``words text[]``), each
-  with a GIN index (both ship with Debian's ``postgresql``: no extension needed), the folded title,
-  meta and body that candidates are verified against, the body as written (snippets), and the
-  generation of the write that inserted the row.
+  with a GIN index (both ship with Debian's ``postgresql``: no extension needed), the folded title
+  and meta, the body as written (snippets), and the generation of the write that inserted the row.
+- ``<name>_body``: each row's folded body, which candidates are verified against (``strpos``),
+  uncompressed and kept in the row up to a page.
 - ``<name>_gone``: the row ids (``docnum``) each generation deleted, for a while (``KEEP``).
 - ``<name>_state``: the index's layout version, its generation (a number bumped by every commit
   that changes the documents), the generation of its last rebuild and the glossary stamp
   ``indexing`` compares.
 
 A search runs in one ``REPEATABLE READ`` read-only transaction: it reads the generation, and every
-query it makes sees that generation. The small per-document values (keys, facets, dates, titles,
-metas) are held in a :class:`Snapshot` per generation per process and shared by its threads, as the
-Whoosh backend does; grams, words and bodies are asked of the database. A snapshot is brought
+query it makes sees that generation. Each look-up is one statement whose row ids come back as one
+array. The small per-document values (keys, facets, dates, titles, metas) are held in a
+:class:`Snapshot` per generation per process and shared by its threads, as the Whoosh backend does; grams, words and bodies are asked of the database. A snapshot is brought
 forward from the one the process holds by the rows written and deleted since (read in the search's
 own transaction, so it is exactly the generation that transaction sees); it is read whole only at
 a process's first search, after a rebuild, or when it is more than ``KEEP`` generations behind. A
@@ -46,9 +47,10 @@ from .index import IndexBusy, IndexMissing
 from .schema import SCHEMA_VERSION, IndexDoc, Prepared, to_fields
 from .snapshot import Joined, Snapshot, order_by_date
 
-LAYOUT = f"{SCHEMA_VERSION}.pg2"
+LAYOUT = f"{SCHEMA_VERSION}.pg3"
 """What the state's ``schema`` row holds: the documents' schema version and this module's table
-layout (``pg2``: rows carry their generation, deletions are logged). An index of any other value is
+layout (``pg3``: rows carry their generation, deletions are logged, folded bodies in a table of
+their own). An index of any other value is
 rebuilt, never read."""
 KEEP = 1000
 """Generations the deletion log keeps: a snapshot further behind is read whole."""
@@ -72,10 +74,11 @@ COLUMNS = (
     "title_f",
     "meta_f",
     "body",
-    "body_f",
     "grams",
     "words",
+    "generation",
 )
+"""The documents table's columns a write fills (``body_f`` goes to the bodies table)."""
 SNAPSHOT_COLUMNS = "docnum, key, kind, topic, scope, street, year, date, sample, tags, title, title_f, meta_f"
 PER_DOCUMENT = (
     "key",
@@ -103,7 +106,9 @@ class PgSearchIndex:
             raise ValueError("CASEBOOK_SEARCH=postgres needs a PostgreSQL database (CASEBOOK_DATABASE_URL)")
         self.url, self.name, self.write_timeout = url, name, write_timeout
         self.doc_table, self.state_table, self.gone_table = f"{name}_doc", f"{name}_state", f"{name}_gone"
+        self.body_table = f"{name}_body"
         self._engine: Engine | None = None
+        self._reader: Engine | None = None
         self._engine_lock = threading.Lock()
         self._snapshots: dict[int, Snapshot] = {}
         self._snapshot_lock = threading.Lock()
@@ -114,10 +119,25 @@ class PgSearchIndex:
     # -- the engine ------------------------------------------------------------------------
     @property
     def engine(self) -> Engine:
+        """Writers' and housekeeping connections."""
         with self._engine_lock:
             if self._engine is None:
                 self._engine = create_engine(self.url, pool_pre_ping=True)
             return self._engine
+
+    @property
+    def reader(self) -> Engine:
+        """Searches' connections: each transaction ``REPEATABLE READ`` and read-only from its
+        ``BEGIN``, through the indexes (see ``view``), with no statement spent on saying so."""
+        with self._engine_lock:
+            if self._reader is None:
+                self._reader = create_engine(
+                    self.url,
+                    pool_pre_ping=True,
+                    isolation_level="REPEATABLE READ",
+                    connect_args={"options": "-c default_transaction_read_only=on -c enable_seqscan=off"},
+                )
+            return self._reader
 
     def __enter__(self) -> PgSearchIndex:
         return self
@@ -128,9 +148,10 @@ class PgSearchIndex:
     def close(self) -> None:
         """Give back the database connections (the end of a process or a test)."""
         with self._engine_lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+            for engine in (self._engine, self._reader):
+                if engine is not None:
+                    engine.dispose()
+            self._engine = self._reader = None
 
     # -- state -----------------------------------------------------------------------------
     def _state(self, connection: Connection) -> dict[str, str] | None:
@@ -205,10 +226,12 @@ class PgSearchIndex:
         with self._writing() as connection:
             state = self._state(connection)
             if state is None or state.get("schema") != LAYOUT:  # first build, or a new layout
-                for table in (self.doc_table, self.gone_table):
+                for table in (self.doc_table, self.body_table, self.gone_table):
                     connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
                 for statement in _TABLES:
-                    connection.execute(text(statement.format(doc=self.doc_table, gone=self.gone_table)))
+                    connection.execute(
+                        text(statement.format(doc=self.doc_table, body=self.body_table, gone=self.gone_table))
+                    )
                 connection.execute(
                     text(f"CREATE TABLE IF NOT EXISTS {self.state_table} (key text PRIMARY KEY, value text NOT NULL)")
                 )
@@ -220,8 +243,8 @@ class PgSearchIndex:
                     )
                 )
             else:
-                connection.execute(text(f"DELETE FROM {self.doc_table}"))
-                connection.execute(text(f"DELETE FROM {self.gone_table}"))
+                for table in (self.doc_table, self.body_table, self.gone_table):
+                    connection.execute(text(f"DELETE FROM {table}"))
             generation = self._bump(connection)
             self._set(connection, "rebuilt", str(generation))  # older snapshots are read whole again
             count = 0
@@ -230,15 +253,16 @@ class PgSearchIndex:
                 batch.append(_row(to_fields(doc, words), generation))
                 count += 1
                 if len(batch) == BATCH:
-                    _insert(connection, self.doc_table, batch)
+                    self._insert(connection, batch)
                     batch = []
                 if progress is not None and count % 500 == 0:
                     progress(count, total)
-            _insert(connection, self.doc_table, batch)
+            self._insert(connection, batch)
             if progress is not None:
                 progress(count, total)
         with self.engine.connect() as connection:  # fresh statistics for the planner (outside the transaction)
-            connection.execute(text(f"ANALYZE {self.doc_table}"))
+            for table in (self.doc_table, self.body_table):
+                connection.execute(text(f"ANALYZE {table}"))
             connection.commit()
         return count
 
@@ -264,7 +288,8 @@ class PgSearchIndex:
             gone = [*remove, *(row["key"] for row in rows)]
             connection.execute(
                 text(
-                    f"WITH d AS (DELETE FROM {self.doc_table} WHERE key = ANY(:keys) RETURNING docnum)"
+                    f"WITH d AS (DELETE FROM {self.doc_table} WHERE key = ANY(:keys) RETURNING docnum),"
+                    f" b AS (DELETE FROM {self.body_table} WHERE docnum IN (SELECT docnum FROM d))"
                     f" INSERT INTO {self.gone_table} (generation, docnum) SELECT :g, docnum FROM d"
                 ),
                 {"keys": gone, "g": generation},
@@ -273,18 +298,31 @@ class PgSearchIndex:
                 connection.execute(
                     text(f"DELETE FROM {self.gone_table} WHERE generation <= :g"), {"g": generation - KEEP}
                 )
-            _insert(connection, self.doc_table, rows)
+            self._insert(connection, rows)
+
+    def _insert(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Each row into the documents table, and its folded body into the bodies table."""
+        if not rows:
+            return
+        names = ", ".join(COLUMNS)
+        values = ", ".join(f":{c}" for c in COLUMNS)
+        connection.execute(
+            text(
+                f"WITH d AS (INSERT INTO {self.doc_table} ({names}) VALUES ({values}) RETURNING docnum)"
+                f" INSERT INTO {self.body_table} (docnum, body_f) SELECT docnum, :body_f FROM d"
+            ),
+            rows,
+        )
 
     # -- reading ---------------------------------------------------------------------------
     def view(self) -> PgView:
         """A view of the index as it is now, in its own read-only transaction (``release`` it)."""
-        connection = self.engine.connect()
+        # ``reader``'s transactions are REPEATABLE READ READ ONLY. They read with enable_seqscan =
+        # off: a common gram is in most rows, and the planner then prefers reading the table, which
+        # unpacks every row's gram array (~40 ms per 3,000 rows); the GIN index answers ``@>``
+        # exactly (no recheck), in ~2 ms.
+        connection = self.reader.connect()
         try:
-            connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            # A common gram is in most rows, and the planner then prefers reading the table, which
-            # unpacks every row's gram array (~40 ms per 3,000 rows); the GIN index answers
-            # ``@>`` exactly (no recheck), in ~2 ms. So this transaction reads through the indexes.
-            connection.execute(text("SET LOCAL enable_seqscan = off"))
             try:
                 state: dict[str, str] = dict(
                     connection.execute(
@@ -364,8 +402,14 @@ class PgView:
         self.connection.close()
 
     def _positions(self, sql: str, params: dict[str, Any]) -> set[int]:
-        at = self.snapshot.position
-        return {at[docnum] for docnum in self.connection.scalars(text(sql), params) if docnum in at}
+        """The positions of the row ids ``sql`` aggregates into one array (one value to fetch
+        instead of a row per document)."""
+        docnums = self.connection.execute(text(sql), params).scalar()
+        if not docnums:
+            return set()
+        found = set(map(self.snapshot.position.get, docnums))
+        found.discard(None)  # none: the snapshot is this transaction's generation
+        return found  # type: ignore[return-value]
 
     def needle_candidates(self, grams: list[str], exact: bool) -> set[int]:
         """Documents holding all of a needle's grams (exactly its holders when ``exact``)."""
@@ -376,10 +420,10 @@ class PgView:
 
     def grams_docs(self, grams: list[str]) -> set[int]:
         """Documents holding every one of ``grams`` (one GIN look-up for them all)."""
-        return self._positions(f"SELECT docnum FROM {self._table} WHERE grams @> :g", {"g": grams})
+        return self._positions(f"SELECT array_agg(docnum) FROM {self._table} WHERE grams @> :g", {"g": grams})
 
     def word_docs(self, word: str) -> set[int]:
-        return self._positions(f"SELECT docnum FROM {self._table} WHERE words @> :w", {"w": [word]})
+        return self._positions(f"SELECT array_agg(docnum) FROM {self._table} WHERE words @> :w", {"w": [word]})
 
     def bodies_containing(self, needle: str, docs: set[int]) -> set[int]:
         """Those of ``docs`` whose folded body contains ``needle``."""
@@ -387,7 +431,8 @@ class PgView:
             return set()
         ids = [self.snapshot.docnum[d] for d in docs]
         return self._positions(
-            f"SELECT docnum FROM {self._table} WHERE docnum = ANY(:ids) AND strpos(body_f, :n) > 0",
+            f"SELECT array_agg(docnum) FROM {self.index.body_table}"
+            " WHERE docnum = ANY(:ids) AND strpos(body_f, :n) > 0",
             {"ids": ids, "n": needle},
         )
 
@@ -397,7 +442,10 @@ class PgView:
         if not wanted:
             return
         rows = self.connection.execute(
-            text(f"SELECT docnum, body, body_f FROM {self._table} WHERE docnum = ANY(:ids)"),
+            text(
+                f"SELECT d.docnum, d.body, b.body_f FROM {self._table} d JOIN {self.index.body_table} b"
+                " USING (docnum) WHERE d.docnum = ANY(:ids)"
+            ),
             {"ids": list(wanted)},
         )
         for row in rows:
@@ -407,7 +455,10 @@ class PgView:
         found = self._bodies.get(docnum)
         if found is None:
             row = self.connection.execute(
-                text(f"SELECT body, body_f FROM {self._table} WHERE docnum = :d"),
+                text(
+                    f"SELECT d.body, b.body_f FROM {self._table} d JOIN {self.index.body_table} b"
+                    " USING (docnum) WHERE d.docnum = :d"
+                ),
                 {"d": self.snapshot.docnum[docnum]},
             ).one()
             found = self._bodies[docnum] = (row.body, row.body_f)
@@ -435,14 +486,6 @@ def _row(prepared: Prepared, generation: int) -> dict[str, Any]:
         "words": sorted(fields["words"]),
         "generation": generation,
     }
-
-
-def _insert(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    names = ", ".join((*COLUMNS, "generation"))
-    values = ", ".join(f":{c}" for c in (*COLUMNS, "generation"))
-    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({values})"), rows)
 
 
 def _columns(rows: Sequence[Row[Any]]) -> dict[str, tuple[Any, ...]]:
@@ -640,14 +683,17 @@ CREATE TABLE {doc} (
     title_f text NOT NULL,
     meta_f text NOT NULL,
     body text NOT NULL,
-    body_f text NOT NULL,
     grams text[] NOT NULL,
     words text[] NOT NULL,
     generation bigint NOT NULL
 )
 """,
-    # bodies verified by strpos are stored uncompressed: read, never unpacked (more disk, less CPU)
-    "ALTER TABLE {doc} ALTER COLUMN body_f SET STORAGE EXTERNAL",
+    # The folded bodies that candidates are verified against (strpos) have a table of their own,
+    # stored uncompressed (read, never unpacked: more disk, less CPU) and in the row itself up to
+    # a page (toast_tuple_target): one page read per body of up to ~2,700 Chinese characters, where
+    # a body in the documents table is moved out of line and read in ~3 pieces through an index.
+    "CREATE TABLE {body} (docnum bigint PRIMARY KEY, body_f text NOT NULL) WITH (toast_tuple_target = 8160)",
+    "ALTER TABLE {body} ALTER COLUMN body_f SET STORAGE EXTERNAL",
     "CREATE UNIQUE INDEX {doc}_key ON {doc} (key)",
     "CREATE INDEX {doc}_grams ON {doc} USING gin (grams)",
     "CREATE INDEX {doc}_words ON {doc} USING gin (words)",
