@@ -17,10 +17,11 @@ The same documents, the same matching and the same ranking as the Whoosh index (
 A search runs in one ``REPEATABLE READ`` read-only transaction: it reads the generation, and every
 query it makes sees that generation. Each look-up is one statement whose row ids come back as one
 array. The small per-document values (keys, facets, dates, titles, metas) are held in a
-:class:`Snapshot` per generation per process and shared by its threads, as the Whoosh backend does; grams, words and bodies are asked of the database. A snapshot is brought
-forward from the one the process holds by the rows written and deleted since (read in the search's
-own transaction, so it is exactly the generation that transaction sees); it is read whole only at
-a process's first search, after a rebuild, or when it is more than ``KEEP`` generations behind. A
+:class:`Snapshot` per generation per process and shared by its threads, as the Whoosh backend
+does; grams, words and bodies are asked of the database. A snapshot is brought forward from the
+one the process holds by the rows written and deleted since (read in the search's own
+transaction, so it is exactly the generation that transaction sees); it is read whole only at a
+process's first search, after a rebuild, or when it is more than ``KEEP`` generations behind. A
 fresh process serves its first search at once: there is nothing to build. Writers take turns under
 a transaction-scoped advisory lock; ``rebuild`` replaces every row within one transaction, so a
 search sees the old index or the new, never half.
