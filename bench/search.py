@@ -911,9 +911,10 @@ class PostgresSetup(CasebookSetup):
         return (
             f"casebook.search.PgSearchIndex on PostgreSQL {version} (same machine, loopback TCP): grams and "
             "words as text[] with GIN indexes, candidates verified with strpos on the folded title/meta "
-            "(in memory) and body (in the database); rebuild = rows replaced in one transaction; "
-            "update([doc]) in one transaction; search(q, per_page=20, expand=False), one REPEATABLE READ "
-            "transaction per search"
+            "(in memory) and body (in the database, a table of its own, in-row up to a page); rebuild = rows "
+            "replaced in one transaction; update([doc]) in one transaction; search(q, per_page=20, "
+            "expand=False), one REPEATABLE READ transaction per search, the snapshot brought forward by the "
+            "rows changed since"
         )
 
     def prepare(self, corpus: Corpus) -> None:
@@ -928,7 +929,11 @@ class PostgresSetup(CasebookSetup):
         from sqlalchemy import text
 
         with self.index.engine.connect() as connection:  # type: ignore[attr-defined]
-            return int(connection.scalar(text("SELECT pg_total_relation_size('search_doc')")) or 0)
+            tables = ("search_doc", "search_body", "search_gone")  # whichever of them the layout has
+            return sum(
+                int(connection.scalar(text("SELECT coalesce(pg_total_relation_size(to_regclass(:t)), 0)"), {"t": t}))
+                for t in tables
+            )
 
     def close(self) -> None:
         from sqlalchemy import text

@@ -11,6 +11,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -137,3 +138,126 @@ def test_the_app_keeps_its_index_in_the_database_and_the_glossary_stamp_there_to
         assert not (data / "search").exists()  # no index files in the data folder
     finally:
         index.close()
+
+
+def _varied(n: int, round_: int = 0) -> IndexDoc:
+    """A document whose facets, date and text depend on ``n`` and ``round_`` (facets to compare)."""
+    return IndexDoc(
+        key=f"case/v{n}",
+        kind=("case", "interview", "salon")[n % 3],
+        slug=f"v{n}",
+        title=f"议事{n}号" if n % 2 else f"楼院{n}号",
+        topic=("louyuan", "wuye", "dianti")[(n + round_) % 3],
+        date=f"20{20 + (n + round_) % 5}-0{1 + n % 9}-1{n % 10}",
+        body=f"第{round_}轮。" + ("居民议事会每月开一次。" if (n + round_) % 2 else "加装电梯要议事。") * (1 + n % 3),
+        tags=tuple(t for t, on in (("电梯", n % 2 == 0), ("议事", n % 3 == 0), (f"轮{round_}", True)) if on),
+        street=("东街", "西街", "")[n % 3],
+        scope=("楼院", "社区")[n % 2],
+        year=str(2020 + n % 4) if n % 5 == 0 else "",
+    )
+
+
+def _answers(index: PgSearchIndex) -> list[tuple[Any, ...]]:
+    """What a set of searches shows: totals, every hit in order with its snippet, and every facet."""
+    out: list[tuple[Any, ...]] = []
+    for query, filters in (
+        ("议事", {}),
+        ("电梯", {"topic": "wuye"}),
+        ("居民议事会", {}),
+        ("楼院 -电梯", {}),
+        ("", {"kind": "case"}),
+        ("号", {"tag": "电梯", "scope": "楼院"}),
+    ):
+        found = search(index, query, filters, per_page=100)
+        hits = [(h.key, h.score, h.snippet, h.title, h.date, h.year) for h in found.hits]
+        out.append((query, found.total, hits, found.facets))
+    return out
+
+
+@needs_postgres
+def test_another_server_brings_its_snapshot_forward_by_the_rows_changed(
+    two_servers: tuple[PgSearchIndex, PgSearchIndex],
+) -> None:
+    writer, reader = two_servers
+    writer.rebuild([_doc(n) for n in range(5)])
+    assert search(reader, "议事会").total == 5
+    assert reader.snapshot_reads == {"whole": 1, "forward": 0, "compacted": 0}
+    writer.update([_doc(9, "楼院加装电梯的经验。")], remove=["case/c0"])
+    writer.update([_doc(1, "楼院的议事规则。")])  # a replaced document: its old row is gone too
+    assert search(reader, "议事会").total == 3
+    assert [hit.key for hit in search(reader, "加装电梯").hits] == ["case/c9"]
+    assert [hit.key for hit in search(reader, "议事规则").hits] == ["case/c1"]
+    assert search(reader, "案例0").total == 0
+    assert reader.snapshot_reads["whole"] == 1 and reader.snapshot_reads["forward"] == 1  # not read whole again
+    writer.rebuild([_doc(n) for n in range(2)])  # after a rebuild the snapshot is read whole
+    assert search(reader, "议事会").total == 2
+    assert reader.snapshot_reads["whole"] == 2
+
+
+@needs_postgres
+def test_a_snapshot_brought_forward_answers_as_one_read_whole(
+    two_servers: tuple[PgSearchIndex, PgSearchIndex],
+) -> None:
+    writer, reader = two_servers
+    url = os.environ["CASEBOOK_DATABASE_URL"]
+    writer.rebuild([_varied(n) for n in range(24)])
+    _answers(reader)  # every facet computed on the reader's first snapshot: carried forward after
+    rounds: list[tuple[list[IndexDoc], list[str]]] = [
+        ([_varied(n, 1) for n in (0, 5, 30)], []),
+        ([], ["case/v3", "case/v4", "case/v30"]),
+        ([_varied(n, 2) for n in range(6, 12)], ["case/v1"]),
+        ([_varied(40, 3)], [f"case/v{n}" for n in range(12, 20)]),  # dead positions past COMPACT
+        ([_varied(n, 4) for n in range(2)], ["case/v40"]),
+        ([], [f"case/v{n}" for n in range(24)]),  # none left
+        ([_varied(n, 5) for n in range(3)], []),
+    ]
+    for docs, remove in rounds:
+        writer.update(docs, remove=remove)
+        fresh = PgSearchIndex(url, name="shared")  # a new process: reads the snapshot whole
+        try:
+            assert _answers(reader) == _answers(fresh)
+        finally:
+            fresh.close()
+    assert reader.snapshot_reads["whole"] == 1
+    assert reader.snapshot_reads["forward"] == len(rounds) and reader.snapshot_reads["compacted"] >= 1
+
+
+@needs_postgres
+def test_searches_during_updates_never_see_half_a_write(
+    two_servers: tuple[PgSearchIndex, PgSearchIndex],
+) -> None:
+    writer, reader = two_servers
+    writer.rebuild([_varied(n) for n in range(10)])
+    seen: list[tuple[int, dict[str, int]]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                found = search(reader, "号")
+                seen.append((found.total, found.facets["tag"]))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=keep_searching) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for round_ in range(1, 13):  # each write replaces half the documents and deletes the others
+            odd = round_ % 2
+            writer.update(
+                [_varied(n + 10 * odd, round_) for n in range(10)],
+                remove=[f"case/v{n + 10 * (1 - odd)}" for n in range(10)],
+            )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert errors == []
+    assert seen
+    for total, tags in seen:  # every document of one write carries that write's round tag
+        rounds = {tag for tag in tags if tag.startswith("轮")}
+        assert total == 10 and len(rounds) == 1 and tags[rounds.pop()] == 10, (total, tags)
+    assert reader.snapshot_reads["forward"] >= 1

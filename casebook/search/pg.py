@@ -5,17 +5,25 @@ The same documents, the same matching and the same ranking as the Whoosh index (
 
 - ``<name>_doc``: one row per published entry, with the fields ``schema.to_fields`` makes — its
   character unigrams and bigrams (``grams text[]``) and segmenter words (``words text[]``), each
-  with a GIN index (both ship with Debian's ``postgresql``: no extension needed), the folded title,
-  meta and body that candidates are verified against, and the body as written (snippets).
-- ``<name>_state``: the index's schema version, its generation (a number bumped by every commit
-  that changes the documents) and the glossary stamp ``indexing`` compares.
+  with a GIN index (both ship with Debian's ``postgresql``: no extension needed), the folded title
+  and meta, the body as written (snippets), and the generation of the write that inserted the row.
+- ``<name>_body``: each row's folded body, which candidates are verified against (``strpos``),
+  uncompressed and kept in the row up to a page.
+- ``<name>_gone``: the row ids (``docnum``) each generation deleted, for a while (``KEEP``).
+- ``<name>_state``: the index's layout version, its generation (a number bumped by every commit
+  that changes the documents), the generation of its last rebuild and the glossary stamp
+  ``indexing`` compares.
 
 A search runs in one ``REPEATABLE READ`` read-only transaction: it reads the generation, and every
-query it makes sees that generation. The small per-document values (keys, facets, dates, titles,
-metas) are read into a :class:`Snapshot` once per generation per process and shared by its
-threads, as the Whoosh backend does; grams, words and bodies are asked of the database. A fresh
-process serves its first search at once: there is nothing to build. Writers take turns under a
-transaction-scoped advisory lock; ``rebuild`` replaces every row within one transaction, so a
+query it makes sees that generation. Each look-up is one statement whose row ids come back as one
+array. The small per-document values (keys, facets, dates, titles, metas) are held in a
+:class:`Snapshot` per generation per process and shared by its threads, as the Whoosh backend
+does; grams, words and bodies are asked of the database. A snapshot is brought forward from the
+one the process holds by the rows written and deleted since (read in the search's own
+transaction, so it is exactly the generation that transaction sees); it is read whole only at a
+process's first search, after a rebuild, or when it is more than ``KEEP`` generations behind. A
+fresh process serves its first search at once: there is nothing to build. Writers take turns under
+a transaction-scoped advisory lock; ``rebuild`` replaces every row within one transaction, so a
 search sees the old index or the new, never half.
 
 No Flask here; the caller passes a database URL.
@@ -23,13 +31,15 @@ No Flask here; the caller passes a database URL.
 
 from __future__ import annotations
 
+import bisect
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import filterfalse
 from typing import Any
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError
 
 from ..progress import Progress
@@ -38,6 +48,19 @@ from .index import IndexBusy, IndexMissing
 from .schema import SCHEMA_VERSION, IndexDoc, Prepared, to_fields
 from .snapshot import Joined, Snapshot, order_by_date
 
+LAYOUT = f"{SCHEMA_VERSION}.pg3"
+"""What the state's ``schema`` row holds: the documents' schema version and this module's table
+layout (``pg3``: rows carry their generation, deletions are logged, folded bodies in a table of
+their own). An index of any other value is
+rebuilt, never read."""
+KEEP = 1000
+"""Generations the deletion log keeps: a snapshot further behind is read whole."""
+COMPACT = 0.25
+"""A snapshot brought forward keeps deleted rows' positions (dead, out of ``live``) until they are
+this share of all its positions; then it is rebuilt from itself without them."""
+SNAPSHOTS = 2
+"""Snapshots a process keeps (the newest generations): a search in an older transaction than
+another thread's still finds its own."""
 COLUMNS = (
     "key",
     "kind",
@@ -52,10 +75,27 @@ COLUMNS = (
     "title_f",
     "meta_f",
     "body",
-    "body_f",
     "grams",
     "words",
+    "generation",
 )
+"""The documents table's columns a write fills (``body_f`` goes to the bodies table)."""
+SNAPSHOT_COLUMNS = "docnum, key, kind, topic, scope, street, year, date, sample, tags, title, title_f, meta_f"
+PER_DOCUMENT = (
+    "key",
+    "kind",
+    "topic",
+    "scope",
+    "street",
+    "year",
+    "date",
+    "sample",
+    "tags",
+    "title",
+    "title_f",
+    "meta_f",
+)
+"""The snapshot's per-position tuples that come from a row's columns (besides ``docnum``)."""
 BATCH = 500
 
 
@@ -66,20 +106,39 @@ class PgSearchIndex:
         if not url.startswith("postgresql"):
             raise ValueError("CASEBOOK_SEARCH=postgres needs a PostgreSQL database (CASEBOOK_DATABASE_URL)")
         self.url, self.name, self.write_timeout = url, name, write_timeout
-        self.doc_table, self.state_table = f"{name}_doc", f"{name}_state"
+        self.doc_table, self.state_table, self.gone_table = f"{name}_doc", f"{name}_state", f"{name}_gone"
+        self.body_table = f"{name}_body"
         self._engine: Engine | None = None
+        self._reader: Engine | None = None
         self._engine_lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
+        self._snapshots: dict[int, Snapshot] = {}
         self._snapshot_lock = threading.Lock()
         self._lock_number = advisory_number("casebook-search-writer", name)
+        self.snapshot_reads = {"whole": 0, "forward": 0, "compacted": 0}
+        """How this process's snapshots were made (tests and the benchmark look)."""
 
     # -- the engine ------------------------------------------------------------------------
     @property
     def engine(self) -> Engine:
+        """Writers' and housekeeping connections."""
         with self._engine_lock:
             if self._engine is None:
                 self._engine = create_engine(self.url, pool_pre_ping=True)
             return self._engine
+
+    @property
+    def reader(self) -> Engine:
+        """Searches' connections: each transaction ``REPEATABLE READ`` and read-only from its
+        ``BEGIN``, through the indexes (see ``view``), with no statement spent on saying so."""
+        with self._engine_lock:
+            if self._reader is None:
+                self._reader = create_engine(
+                    self.url,
+                    pool_pre_ping=True,
+                    isolation_level="REPEATABLE READ",
+                    connect_args={"options": "-c default_transaction_read_only=on -c enable_seqscan=off"},
+                )
+            return self._reader
 
     def __enter__(self) -> PgSearchIndex:
         return self
@@ -90,9 +149,10 @@ class PgSearchIndex:
     def close(self) -> None:
         """Give back the database connections (the end of a process or a test)."""
         with self._engine_lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+            for engine in (self._engine, self._reader):
+                if engine is not None:
+                    engine.dispose()
+            self._engine = self._reader = None
 
     # -- state -----------------------------------------------------------------------------
     def _state(self, connection: Connection) -> dict[str, str] | None:
@@ -103,10 +163,10 @@ class PgSearchIndex:
         return {key: value for key, value in rows}
 
     def exists(self) -> bool:
-        """True when an index of this schema version is in the database."""
+        """True when an index of this layout version is in the database."""
         with self.engine.connect() as connection:
             state = self._state(connection)
-        return state is not None and state.get("schema") == str(SCHEMA_VERSION)
+        return state is not None and state.get("schema") == LAYOUT
 
     def usable(self) -> bool:
         return self.exists()
@@ -130,10 +190,15 @@ class PgSearchIndex:
             {"k": key, "v": value},
         )
 
-    def _bump(self, connection: Connection) -> None:
-        """A new generation: every process's snapshot is read again at its next search."""
-        connection.execute(
-            text(f"UPDATE {self.state_table} SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+    def _bump(self, connection: Connection) -> int:
+        """A new generation (the number): every process brings its snapshot forward at its next search."""
+        return int(
+            connection.scalar(
+                text(
+                    f"UPDATE {self.state_table} SET value = (value::bigint + 1)::text"
+                    " WHERE key = 'generation' RETURNING value"
+                )
+            )
         )
 
     # -- writing ---------------------------------------------------------------------------
@@ -161,15 +226,17 @@ class PgSearchIndex:
         words = tuple(user_words)
         with self._writing() as connection:
             state = self._state(connection)
-            if state is None or state.get("schema") != str(SCHEMA_VERSION):  # first build, or a new layout
-                connection.execute(text(f"DROP TABLE IF EXISTS {self.doc_table}"))
-                connection.execute(text(_DOC_TABLE.format(table=self.doc_table)))
-                for statement in _DOC_INDEXES:
-                    connection.execute(text(statement.format(table=self.doc_table)))
+            if state is None or state.get("schema") != LAYOUT:  # first build, or a new layout
+                for table in (self.doc_table, self.body_table, self.gone_table):
+                    connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+                for statement in _TABLES:
+                    connection.execute(
+                        text(statement.format(doc=self.doc_table, body=self.body_table, gone=self.gone_table))
+                    )
                 connection.execute(
                     text(f"CREATE TABLE IF NOT EXISTS {self.state_table} (key text PRIMARY KEY, value text NOT NULL)")
                 )
-                self._set(connection, "schema", str(SCHEMA_VERSION))
+                self._set(connection, "schema", LAYOUT)
                 connection.execute(
                     text(
                         f"INSERT INTO {self.state_table} (key, value) VALUES ('generation', '0')"
@@ -177,23 +244,26 @@ class PgSearchIndex:
                     )
                 )
             else:
-                connection.execute(text(f"DELETE FROM {self.doc_table}"))
+                for table in (self.doc_table, self.body_table, self.gone_table):
+                    connection.execute(text(f"DELETE FROM {table}"))
+            generation = self._bump(connection)
+            self._set(connection, "rebuilt", str(generation))  # older snapshots are read whole again
             count = 0
             batch: list[dict[str, Any]] = []
             for doc in docs:
-                batch.append(_row(to_fields(doc, words)))
+                batch.append(_row(to_fields(doc, words), generation))
                 count += 1
                 if len(batch) == BATCH:
-                    _insert(connection, self.doc_table, batch)
+                    self._insert(connection, batch)
                     batch = []
                 if progress is not None and count % 500 == 0:
                     progress(count, total)
-            _insert(connection, self.doc_table, batch)
+            self._insert(connection, batch)
             if progress is not None:
                 progress(count, total)
-            self._bump(connection)
         with self.engine.connect() as connection:  # fresh statistics for the planner (outside the transaction)
-            connection.execute(text(f"ANALYZE {self.doc_table}"))
+            for table in (self.doc_table, self.body_table):
+                connection.execute(text(f"ANALYZE {table}"))
             connection.commit()
         return count
 
@@ -204,44 +274,73 @@ class PgSearchIndex:
         user_words: Iterable[str] = (),
         wait: float | None = None,
     ) -> None:
-        """Add or replace ``docs`` and delete the ``remove`` keys, in one transaction."""
+        """Add or replace ``docs`` and delete the ``remove`` keys, in one transaction (which also
+        logs the deleted rows' ids, for the snapshots of every process)."""
         docs, remove, words = list(docs), list(remove), tuple(user_words)
         if not docs and not remove:
             return
-        rows = [_row(to_fields(doc, words)) for doc in docs]  # the slow part, outside the lock
+        prepared = [to_fields(doc, words) for doc in docs]  # the slow part, outside the lock
         with self._writing(wait) as connection:
             state = self._state(connection)
-            if state is None or state.get("schema") != str(SCHEMA_VERSION):
+            if state is None or state.get("schema") != LAYOUT:
                 raise IndexMissing("no search index yet")
+            generation = self._bump(connection)
+            rows = [_row(p, generation) for p in prepared]
             gone = [*remove, *(row["key"] for row in rows)]
-            connection.execute(text(f"DELETE FROM {self.doc_table} WHERE key = ANY(:keys)"), {"keys": gone})
-            _insert(connection, self.doc_table, rows)
-            self._bump(connection)
+            connection.execute(
+                text(
+                    f"WITH d AS (DELETE FROM {self.doc_table} WHERE key = ANY(:keys) RETURNING docnum),"
+                    f" b AS (DELETE FROM {self.body_table} WHERE docnum IN (SELECT docnum FROM d))"
+                    f" INSERT INTO {self.gone_table} (generation, docnum) SELECT :g, docnum FROM d"
+                ),
+                {"keys": gone, "g": generation},
+            )
+            if generation > KEEP:  # the log's oldest entries: no snapshot is brought forward from there
+                connection.execute(
+                    text(f"DELETE FROM {self.gone_table} WHERE generation <= :g"), {"g": generation - KEEP}
+                )
+            self._insert(connection, rows)
+
+    def _insert(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Each row into the documents table, and its folded body into the bodies table."""
+        if not rows:
+            return
+        names = ", ".join(COLUMNS)
+        values = ", ".join(f":{c}" for c in COLUMNS)
+        connection.execute(
+            text(
+                f"WITH d AS (INSERT INTO {self.doc_table} ({names}) VALUES ({values}) RETURNING docnum)"
+                f" INSERT INTO {self.body_table} (docnum, body_f) SELECT docnum, :body_f FROM d"
+            ),
+            rows,
+        )
 
     # -- reading ---------------------------------------------------------------------------
     def view(self) -> PgView:
         """A view of the index as it is now, in its own read-only transaction (``release`` it)."""
-        connection = self.engine.connect()
+        # ``reader``'s transactions are REPEATABLE READ READ ONLY. They read with enable_seqscan =
+        # off: a common gram is in most rows, and the planner then prefers reading the table, which
+        # unpacks every row's gram array (~40 ms per 3,000 rows); the GIN index answers ``@>``
+        # exactly (no recheck), in ~2 ms.
+        connection = self.reader.connect()
         try:
-            connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            # A common gram is in most rows, and the planner then prefers reading the table, which
-            # unpacks every row's gram array (~40 ms per 3,000 rows); the GIN index answers
-            # ``@>`` exactly (no recheck), in ~2 ms. So this transaction reads through the indexes.
-            connection.execute(text("SET LOCAL enable_seqscan = off"))
             try:
                 state: dict[str, str] = dict(
                     connection.execute(
-                        text(f"SELECT key, value FROM {self.state_table} WHERE key IN ('schema', 'generation')")
+                        text(
+                            f"SELECT key, value FROM {self.state_table}"
+                            " WHERE key IN ('schema', 'generation', 'rebuilt')"
+                        )
                     ).all()
                 )
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", "") != "42P01":  # undefined_table: never built
                     raise
                 state = {}
-            if state.get("schema") != str(SCHEMA_VERSION):
+            if state.get("schema") != LAYOUT:
                 raise IndexMissing("no search index yet")
-            generation = ("pg", int(state["generation"]))
-            return PgView(self, connection, self._snapshot_for(connection, generation))
+            snapshot = self._snapshot_for(connection, int(state["generation"]), int(state.get("rebuilt", "0")))
+            return PgView(self, connection, snapshot)
         except BaseException:
             connection.close()
             raise
@@ -250,17 +349,49 @@ class PgSearchIndex:
         """A view's transaction sees one generation to its end: an error in it is a real error."""
         return True
 
-    def _snapshot_for(self, connection: Connection, generation: tuple[str, int]) -> Snapshot:
+    def _snapshot_for(self, connection: Connection, generation: int, rebuilt: int) -> Snapshot:
+        """The snapshot of ``generation``, the one ``connection``'s transaction sees: held, brought
+        forward from an older one held (by the rows changed since, read in that transaction), or
+        read whole."""
         with self._snapshot_lock:
-            if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = _read_snapshot(connection, self.doc_table, generation)
-            return self._snapshot
+            held = self._snapshots.get(generation)
+            if held is not None:
+                return held
+            bases = [g for g in self._snapshots if rebuilt <= g < generation and generation - g <= KEEP]
+            if bases:
+                snapshot = self._forward(connection, self._snapshots[max(bases)], generation)
+            else:
+                snapshot = _read_snapshot(connection, self.doc_table, ("pg", generation))
+                self.snapshot_reads["whole"] += 1
+            self._snapshots[generation] = snapshot
+            for old in sorted(self._snapshots)[:-SNAPSHOTS]:
+                del self._snapshots[old]
+            return snapshot
+
+    def _forward(self, connection: Connection, base: Snapshot, generation: int) -> Snapshot:
+        since = base.generation[1]
+        gone = connection.scalars(
+            text(f"SELECT docnum FROM {self.gone_table} WHERE generation > :g"), {"g": since}
+        ).all()
+        rows = connection.execute(
+            text(f"SELECT {SNAPSHOT_COLUMNS} FROM {self.doc_table} WHERE generation > :g ORDER BY docnum"),
+            {"g": since},
+        ).all()
+        snapshot = _brought_forward(base, gone, rows, ("pg", generation))
+        self.snapshot_reads["forward"] += 1
+        dead = len(snapshot.key) - len(snapshot.live)
+        if dead and dead > COMPACT * len(snapshot.key):
+            snapshot = _compacted(snapshot)
+            self.snapshot_reads["compacted"] += 1
+        return snapshot
 
 
 class PgView:
     """One search's reading of one generation: the shared snapshot and the transaction's queries.
 
-    Positions (0…n-1, the snapshot's document numbers) are rows in ``docnum`` order."""
+    Positions (the snapshot's document numbers) are rows in ``docnum`` order; a snapshot brought
+    forward keeps the positions of rows deleted since its last whole reading (out of ``live``:
+    the database never returns them)."""
 
     def __init__(self, index: PgSearchIndex, connection: Connection, snapshot: Snapshot) -> None:
         self.index, self.connection, self.snapshot = index, connection, snapshot
@@ -272,8 +403,14 @@ class PgView:
         self.connection.close()
 
     def _positions(self, sql: str, params: dict[str, Any]) -> set[int]:
-        at = self.snapshot.position
-        return {at[docnum] for docnum in self.connection.scalars(text(sql), params) if docnum in at}
+        """The positions of the row ids ``sql`` aggregates into one array (one value to fetch
+        instead of a row per document)."""
+        docnums = self.connection.execute(text(sql), params).scalar()
+        if not docnums:
+            return set()
+        found = set(map(self.snapshot.position.get, docnums))
+        found.discard(None)  # none: the snapshot is this transaction's generation
+        return found  # type: ignore[return-value]
 
     def needle_candidates(self, grams: list[str], exact: bool) -> set[int]:
         """Documents holding all of a needle's grams (exactly its holders when ``exact``)."""
@@ -284,10 +421,10 @@ class PgView:
 
     def grams_docs(self, grams: list[str]) -> set[int]:
         """Documents holding every one of ``grams`` (one GIN look-up for them all)."""
-        return self._positions(f"SELECT docnum FROM {self._table} WHERE grams @> :g", {"g": grams})
+        return self._positions(f"SELECT array_agg(docnum) FROM {self._table} WHERE grams @> :g", {"g": grams})
 
     def word_docs(self, word: str) -> set[int]:
-        return self._positions(f"SELECT docnum FROM {self._table} WHERE words @> :w", {"w": [word]})
+        return self._positions(f"SELECT array_agg(docnum) FROM {self._table} WHERE words @> :w", {"w": [word]})
 
     def bodies_containing(self, needle: str, docs: set[int]) -> set[int]:
         """Those of ``docs`` whose folded body contains ``needle``."""
@@ -295,7 +432,8 @@ class PgView:
             return set()
         ids = [self.snapshot.docnum[d] for d in docs]
         return self._positions(
-            f"SELECT docnum FROM {self._table} WHERE docnum = ANY(:ids) AND strpos(body_f, :n) > 0",
+            f"SELECT array_agg(docnum) FROM {self.index.body_table}"
+            " WHERE docnum = ANY(:ids) AND strpos(body_f, :n) > 0",
             {"ids": ids, "n": needle},
         )
 
@@ -305,7 +443,10 @@ class PgView:
         if not wanted:
             return
         rows = self.connection.execute(
-            text(f"SELECT docnum, body, body_f FROM {self._table} WHERE docnum = ANY(:ids)"),
+            text(
+                f"SELECT d.docnum, d.body, b.body_f FROM {self._table} d JOIN {self.index.body_table} b"
+                " USING (docnum) WHERE d.docnum = ANY(:ids)"
+            ),
             {"ids": list(wanted)},
         )
         for row in rows:
@@ -315,14 +456,17 @@ class PgView:
         found = self._bodies.get(docnum)
         if found is None:
             row = self.connection.execute(
-                text(f"SELECT body, body_f FROM {self._table} WHERE docnum = :d"),
+                text(
+                    f"SELECT d.body, b.body_f FROM {self._table} d JOIN {self.index.body_table} b"
+                    " USING (docnum) WHERE d.docnum = :d"
+                ),
                 {"d": self.snapshot.docnum[docnum]},
             ).one()
             found = self._bodies[docnum] = (row.body, row.body_f)
         return found[1] if folded else found[0]
 
 
-def _row(prepared: Prepared) -> dict[str, Any]:
+def _row(prepared: Prepared, generation: int) -> dict[str, Any]:
     fields = prepared.fields
     return {
         "key": fields["key"],
@@ -341,61 +485,191 @@ def _row(prepared: Prepared) -> dict[str, Any]:
         "body_f": prepared.body_f.decode(),
         "grams": sorted(fields["grams"]),
         "words": sorted(fields["words"]),
+        "generation": generation,
     }
 
 
-def _insert(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    names = ", ".join(COLUMNS)
-    values = ", ".join(f":{c}" for c in COLUMNS)
-    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({values})"), rows)
+def _columns(rows: Sequence[Row[Any]]) -> dict[str, tuple[Any, ...]]:
+    """Rows of ``SNAPSHOT_COLUMNS`` as the snapshot's per-position tuples."""
+    return {
+        "docnum": tuple(int(r.docnum) for r in rows),
+        "key": tuple(r.key for r in rows),
+        "kind": tuple(r.kind for r in rows),
+        "topic": tuple(r.topic for r in rows),
+        "scope": tuple(r.scope for r in rows),
+        "street": tuple(r.street for r in rows),
+        "year": tuple(r.year for r in rows),
+        "date": tuple(r.date for r in rows),
+        "sample": tuple(bool(r.sample) for r in rows),
+        "tags": tuple(tuple(r.tags or ()) for r in rows),
+        "title": tuple(r.title for r in rows),
+        "title_f": tuple(r.title_f for r in rows),
+        "meta_f": tuple(r.meta_f for r in rows),
+    }
 
 
-def _read_snapshot(connection: Connection, table: str, generation: tuple[str, int]) -> Snapshot:
-    rows = connection.execute(
-        text(
-            "SELECT docnum, key, kind, topic, scope, street, year, date, sample, tags, title, title_f, meta_f"
-            f" FROM {table} ORDER BY docnum"
-        )
-    ).all()
-    keys = tuple(r.key for r in rows)
-    dates = tuple(r.date for r in rows)
-    newest_first, order = order_by_date(keys, dates)
-    live = tuple(range(len(rows)))
-    title_f = tuple(r.title_f for r in rows)
-    meta_f = tuple(r.meta_f for r in rows)
-    docnums = tuple(int(r.docnum) for r in rows)
+def _snapshot(
+    generation: tuple[str, int],
+    columns: dict[str, tuple[Any, ...]],
+    live: tuple[int, ...],
+    newest_first: tuple[int, ...],
+    order: tuple[int, ...],
+    titles: Joined,
+    metas: Joined,
+    position: dict[int, int],
+    live_set: frozenset[int] | None = None,
+) -> Snapshot:
     return Snapshot(
         generation=generation,
         live=live,
-        live_set=frozenset(live),
-        key=keys,
-        kind=tuple(r.kind for r in rows),
-        topic=tuple(r.topic for r in rows),
-        scope=tuple(r.scope for r in rows),
-        street=tuple(r.street for r in rows),
-        year=tuple(r.year for r in rows),
-        date=dates,
-        sample=tuple(bool(r.sample) for r in rows),
-        tags=tuple(tuple(r.tags or ()) for r in rows),
-        title=tuple(r.title for r in rows),
-        title_f=title_f,
-        meta_f=meta_f,
+        live_set=frozenset(live) if live_set is None else live_set,
+        key=columns["key"],
+        kind=columns["kind"],
+        topic=columns["topic"],
+        scope=columns["scope"],
+        street=columns["street"],
+        year=columns["year"],
+        date=columns["date"],
+        sample=columns["sample"],
+        tags=columns["tags"],
+        title=columns["title"],
+        title_f=columns["title_f"],
+        meta_f=columns["meta_f"],
         order=order,
         newest_first=newest_first,
         body_at=(),
         body_end=(),
         bodies=None,
-        titles=Joined(title_f),
-        metas=Joined(meta_f),
-        docnum=docnums,
-        position={d: i for i, d in enumerate(docnums)},
+        titles=titles,
+        metas=metas,
+        docnum=columns["docnum"],
+        position=position,
     )
 
 
-_DOC_TABLE = """
-CREATE TABLE {table} (
+def _read_snapshot(connection: Connection, table: str, generation: tuple[str, int]) -> Snapshot:
+    rows = connection.execute(text(f"SELECT {SNAPSHOT_COLUMNS} FROM {table} ORDER BY docnum")).all()
+    columns = _columns(rows)
+    newest_first, order = order_by_date(columns["key"], columns["date"])
+    docnums = columns["docnum"]
+    return _snapshot(
+        generation,
+        columns,
+        tuple(range(len(rows))),
+        newest_first,
+        order,
+        Joined(columns["title_f"]),
+        Joined(columns["meta_f"]),
+        {d: i for i, d in enumerate(docnums)},
+    )
+
+
+def _brought_forward(
+    base: Snapshot, gone: Sequence[int], rows: Sequence[Row[Any]], generation: tuple[str, int]
+) -> Snapshot:
+    """``base`` after the deletion of the rows ``gone`` and the insertion of ``rows`` (in
+    ``docnum`` order): new rows get new positions at the end, deleted ones leave ``live`` but keep
+    their positions, so every per-position tuple is ``base``'s with the new rows appended."""
+    start = len(base.key)
+    dead = {base.position[d] for d in gone if d in base.position}
+    added = tuple(range(start, start + len(rows)))
+    fresh = _columns(rows)
+    columns = {name: getattr(base, name) + fresh[name] for name in PER_DOCUMENT}
+    columns["docnum"] = base.docnum + fresh["docnum"]
+    kept = tuple(filterfalse(dead.__contains__, base.live)) if dead else base.live
+    position = dict(base.position)
+    for d in gone:
+        position.pop(d, None)
+    position.update(zip(fresh["docnum"], added, strict=True))
+    newest_first = list(base.newest_first)
+    keys, dates = columns["key"], columns["date"]
+    for at in added:  # each after the documents of its date and key (order_by_date is a stable sort)
+        bisect.insort_right(newest_first, at, key=lambda d: (_negated(dates[d]), keys[d]))
+    order = [0] * len(newest_first)
+    for rank, at in enumerate(newest_first):
+        order[at] = rank
+    snapshot = _snapshot(
+        generation,
+        columns,
+        kept + added,
+        tuple(newest_first),
+        tuple(order),
+        _joined(base.titles, columns["title_f"], fresh["title_f"]),
+        _joined(base.metas, columns["meta_f"], fresh["meta_f"]),
+        position,
+        (base.live_set - dead) | frozenset(added) if dead else base.live_set | frozenset(added),
+    )
+    _carry_facets(base, snapshot, dead, added)
+    return snapshot
+
+
+def _compacted(snapshot: Snapshot) -> Snapshot:
+    """The same documents without dead positions (``live`` renumbered 0…n-1 in the same order)."""
+    keep = snapshot.live
+    renumbered = {old: new for new, old in enumerate(keep)}
+    columns = {name: tuple(map(getattr(snapshot, name).__getitem__, keep)) for name in (*PER_DOCUMENT, "docnum")}
+    newest_first = tuple(renumbered[d] for d in snapshot.newest_first if d in renumbered)
+    order = [0] * len(keep)
+    for rank, at in enumerate(newest_first):
+        order[at] = rank
+    return _snapshot(
+        snapshot.generation,
+        columns,
+        tuple(range(len(keep))),
+        newest_first,
+        tuple(order),
+        Joined(columns["title_f"]),
+        Joined(columns["meta_f"]),
+        {d: i for i, d in enumerate(columns["docnum"])},
+    )
+
+
+def _joined(base: Joined, texts: tuple[str, ...], new: tuple[str, ...]) -> Joined:
+    """``base`` with ``new`` texts appended (``texts``: all of them), without walking the old ones."""
+    if not new:
+        return base
+    joined = Joined(new)
+    if not base.texts:
+        return joined
+    offset = len(base.joined) + 1
+    joined.texts = texts
+    joined.starts = [*base.starts, *(at + offset for at in joined.starts)]
+    joined.joined = f"{base.joined}\n{joined.joined}"
+    return joined
+
+
+def _carry_facets(base: Snapshot, snapshot: Snapshot, dead: set[int], added: tuple[int, ...]) -> None:
+    """The facet groups and totals ``base`` computed, corrected for the documents gone and added
+    (instead of counting every document again at the next search)."""
+    for name, totals in list(base._totals.items()):
+        snapshot._totals[name] = (totals + snapshot.tally(name, added)) - snapshot.tally(name, dead)
+    for name, groups in list(base._facets.items()):
+        column: tuple[Any, ...] = snapshot.tags if name == "tag" else getattr(snapshot, name)
+        out: dict[str, tuple[set[int], set[int]]] = {}
+        for docs, side in ((dead, 0), (added, 1)):
+            for docnum in docs:
+                value: str
+                for value in column[docnum] if name == "tag" else (column[docnum],):
+                    if value:
+                        out.setdefault(value, (set(), set()))[side].add(docnum)
+        carried = dict(groups)
+        for value, (lost, won) in out.items():
+            now = (carried.get(value, frozenset()) - lost) | won
+            if now:
+                carried[value] = frozenset(now)
+            else:
+                carried.pop(value, None)
+        snapshot._facets[name] = carried
+
+
+def _negated(iso_date: str) -> tuple[int, ...]:
+    """The sort key ``order_by_date`` puts newer dates first by."""
+    return tuple(-int(part) for part in iso_date.split("-"))
+
+
+_TABLES = (
+    """
+CREATE TABLE {doc} (
     docnum bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     key text NOT NULL,
     kind text NOT NULL,
@@ -410,15 +684,21 @@ CREATE TABLE {table} (
     title_f text NOT NULL,
     meta_f text NOT NULL,
     body text NOT NULL,
-    body_f text NOT NULL,
     grams text[] NOT NULL,
-    words text[] NOT NULL
+    words text[] NOT NULL,
+    generation bigint NOT NULL
 )
-"""
-_DOC_INDEXES = (
-    # bodies verified by strpos are stored uncompressed: read, never unpacked (more disk, less CPU)
-    "ALTER TABLE {table} ALTER COLUMN body_f SET STORAGE EXTERNAL",
-    "CREATE UNIQUE INDEX {table}_key ON {table} (key)",
-    "CREATE INDEX {table}_grams ON {table} USING gin (grams)",
-    "CREATE INDEX {table}_words ON {table} USING gin (words)",
+""",
+    # The folded bodies that candidates are verified against (strpos) have a table of their own,
+    # stored uncompressed (read, never unpacked: more disk, less CPU) and in the row itself up to
+    # a page (toast_tuple_target): one page read per body of up to ~2,700 Chinese characters, where
+    # a body in the documents table is moved out of line and read in ~3 pieces through an index.
+    "CREATE TABLE {body} (docnum bigint PRIMARY KEY, body_f text NOT NULL) WITH (toast_tuple_target = 8160)",
+    "ALTER TABLE {body} ALTER COLUMN body_f SET STORAGE EXTERNAL",
+    "CREATE UNIQUE INDEX {doc}_key ON {doc} (key)",
+    "CREATE INDEX {doc}_grams ON {doc} USING gin (grams)",
+    "CREATE INDEX {doc}_words ON {doc} USING gin (words)",
+    "CREATE INDEX {doc}_generation ON {doc} (generation)",
+    "CREATE TABLE {gone} (generation bigint NOT NULL, docnum bigint NOT NULL)",
+    "CREATE INDEX {gone}_generation ON {gone} (generation)",
 )
