@@ -19,6 +19,7 @@ from casebook import create_app, indexing
 from casebook.catalog import sync
 from casebook.db import db
 from casebook.search import PgSearchIndex, SearchIndex
+from casebook.share.counter import ViewCounter
 
 from . import pgkit
 
@@ -86,10 +87,20 @@ def _database(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if not pgkit.wanted():
         yield
         return
+    counters: list[ViewCounter] = []
+    made = ViewCounter.__init__
+
+    def recorded(self: ViewCounter, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        counters.append(self)
+
+    monkeypatch.setattr(ViewCounter, "__init__", recorded)
     with pgkit.database() as url:
         monkeypatch.setenv("CASEBOOK_DATABASE_URL", url)
         monkeypatch.setenv("CASEBOOK_SECRET_KEY", "test-secret-key-shared-by-every-instance")
         yield
+        for counter in counters:  # views counted by the test's apps go in before its database is dropped
+            counter.flush()
 
 
 @pytest.fixture(autouse=True)
