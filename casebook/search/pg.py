@@ -61,26 +61,6 @@ this share of all its positions; then it is rebuilt from itself without them."""
 SNAPSHOTS = 2
 """Snapshots a process keeps (the newest generations): a search in an older transaction than
 another thread's still finds its own."""
-COLUMNS = (
-    "key",
-    "kind",
-    "topic",
-    "scope",
-    "street",
-    "year",
-    "date",
-    "sample",
-    "tags",
-    "title",
-    "title_f",
-    "meta_f",
-    "body",
-    "grams",
-    "words",
-    "generation",
-)
-"""The documents table's columns a write fills (``body_f`` goes to the bodies table)."""
-SNAPSHOT_COLUMNS = "docnum, key, kind, topic, scope, street, year, date, sample, tags, title, title_f, meta_f"
 PER_DOCUMENT = (
     "key",
     "kind",
@@ -96,6 +76,9 @@ PER_DOCUMENT = (
     "meta_f",
 )
 """The snapshot's per-position tuples that come from a row's columns (besides ``docnum``)."""
+COLUMNS = (*PER_DOCUMENT, "body", "grams", "words", "generation")
+"""The documents table's columns a write fills (``body_f`` goes to the bodies table)."""
+SNAPSHOT_COLUMNS = ", ".join(("docnum", *PER_DOCUMENT))
 BATCH = 500
 
 
