@@ -937,11 +937,16 @@ class PostgresSetup(CasebookSetup):
 
     def close(self) -> None:
         from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
 
         self.index.close()  # type: ignore[attr-defined]
-        with self._admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
-        self._admin.dispose()
+        try:
+            with self._admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+        except DBAPIError as exc:  # e.g. an autovacuum worker a non-superuser may not end: the figures stand
+            print(f"could not drop database {self.database} ({exc.orig}); drop it by hand", file=sys.stderr)
+        finally:
+            self._admin.dispose()
 
 
 SETUP_CLASSES: dict[str, Callable[[Path], Setup]] = {
