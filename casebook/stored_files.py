@@ -77,6 +77,8 @@ class FolderFiles:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._texts: dict[str, tuple[str, str]] = {}
+        """rel → (stamp, text) last read: a search reads the glossary's stamp, not the file, each time."""
 
     def _target(self, rel: str) -> tuple[str, Path] | None:
         """The file ``rel`` names and its own path, if it stays inside its top folder (``media/``)."""
@@ -110,7 +112,11 @@ class FolderFiles:
         target = found[1]
         try:
             stat = target.stat()
-            return f"{stat.st_mtime_ns}:{stat.st_size}", target.read_text(encoding="utf-8")
+            stamp = f"{stat.st_mtime_ns}:{stat.st_size}"
+            known = self._texts.get(rel)
+            if known is None or known[0] != stamp:
+                known = self._texts[rel] = (stamp, target.read_text(encoding="utf-8"))
+            return known
         except (OSError, UnicodeDecodeError):
             return None
 
