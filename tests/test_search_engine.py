@@ -1,4 +1,4 @@
-"""The search engine against a brute-force reference, on a real index on disk.
+"""The search engine against a brute-force reference, on a real index (Whoosh's on disk, or PostgreSQL's).
 
 The reference reads the documented rules literally, one document at a time: a term matches where
 its folded text occurs in the folded title, meta or body; a document scores, per term, the best
@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 from whoosh.query import Term
 
 from casebook.content.glossary import Glossary
-from casebook.search import IndexDoc, SearchIndex, fold, parse_query, search
+from casebook.search import IndexDoc, PgSearchIndex, SearchIndex, fold, parse_query, search
 from casebook.search import query as query_module
 from casebook.search.postings import term_docs
 from casebook.search.schema import words_of
@@ -36,6 +37,7 @@ TAGS = ["居民自治", "物业管理", "网格化管理", "党建引领", "AED 
 WHOOSH_ONLY = pytest.mark.skipif(
     pgkit.search_wanted(), reason="about the Whoosh index's own files, views and generations (PostgreSQL has none)"
 )
+JOINS = ["，", "，", "，", " ", "\n\n"]  # paragraphs become single spaces: phrases of two words occur
 GLOSSARY = Glossary((("无主管楼院", "三无楼院", "老旧散楼院"), ("物业", "物业服务企业")))
 
 
@@ -43,7 +45,8 @@ def _corpus(count: int, seed: int = 7) -> list[IndexDoc]:
     rng = random.Random(seed)
     docs = []
     for n in range(count):
-        body = "，".join("".join(rng.choices(WORDS, k=rng.randint(2, 5))) for _ in range(rng.randint(3, 12))) + "。"
+        parts = ["".join(rng.choices(WORDS, k=rng.randint(2, 5))) for _ in range(rng.randint(3, 12))]
+        body = "".join(part + rng.choice(JOINS) for part in parts[:-1]) + parts[-1] + "。"
         docs.append(
             IndexDoc(
                 key=f"{rng.choice(['interview', 'salon', 'case'])}/d{n:03d}",
@@ -136,10 +139,24 @@ class Reference:
         return rows, facets
 
 
+Built = tuple[SearchIndex | PgSearchIndex, Reference]
+
+
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchIndex, Reference]]:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """The index under test: Whoosh, or with ``CASEBOOK_SEARCH=postgres`` PostgreSQL's (in a database
+    of its own for the module)."""
+    with ExitStack() as stack:
+        if pgkit.search_wanted():
+            index: SearchIndex | PgSearchIndex = PgSearchIndex(stack.enter_context(pgkit.database()), name="engine")
+        else:
+            index = SearchIndex(tmp_path_factory.mktemp("engine") / "search", parallel_from=10_000)
+        stack.enter_context(index)
+        yield from _built(index)
+
+
+def _built(index: SearchIndex | PgSearchIndex) -> Iterator[Built]:
     docs = _corpus(420)
-    index = SearchIndex(tmp_path_factory.mktemp("engine") / "search", parallel_from=10_000)
     index.rebuild(docs, user_words=GLOSSARY.words)
     # Changes after the build: replaced, removed and added entries (new segments, deletions).
     changed = _corpus(60, seed=11)
@@ -150,8 +167,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchInd
     final.update({d.key: d for d in changed})
     for key in (docs[3].key, docs[5].key):
         final.pop(key)
-    with index:
-        yield index, Reference(list(final.values()))
+    yield index, Reference(list(final.values()))
 
 
 QUERIES = [
@@ -185,7 +201,11 @@ FILTERS = [{}, {"kind": "case"}, {"year": "2022", "street": "林山寨街道"}, 
 @pytest.mark.parametrize("expand", [True, False], ids=["synonyms", "literal"])
 @pytest.mark.parametrize("few", [query_module.FEW, 3], ids=["per-document", "one-pass"])
 def test_every_page_matches_the_reference(
-    engine: tuple[SearchIndex, Reference], filters: dict[str, str], expand: bool, few: int, monkeypatch: Any
+    engine: Built,
+    filters: dict[str, str],
+    expand: bool,
+    few: int,
+    monkeypatch: Any,
 ) -> None:
     """``few``: below it titles and metas are checked per candidate, above it in one pass."""
     monkeypatch.setattr(query_module, "FEW", few)
@@ -201,7 +221,16 @@ def test_every_page_matches_the_reference(
         assert first.facets == {name: dict(c) for name, c in facets.items()} or not facets, query
 
 
-def test_queries_reach_both_ways_of_paging(engine: tuple[SearchIndex, Reference]) -> None:
+def test_phrases_of_two_words_occur_with_their_space(engine: Built) -> None:
+    """The reference test covers a query whose words occur as one phrase with a space between them
+    in bodies (PostgreSQL finds those by their ``x y`` grams) and in metas."""
+    _, reference = engine
+    for phrase, place in (("社区 书记", reference.body), ("aed 设备", reference.meta)):
+        assert any(phrase in text for text in place.values()), phrase
+        assert phrase in QUERIES
+
+
+def test_queries_reach_both_ways_of_paging(engine: Built) -> None:
     """The reference test covers a big score group (walked in date order) and small ones (sorted)."""
     index, _ = engine
     result = search(index, "的", per_page=100, expand=False)
@@ -211,7 +240,7 @@ def test_queries_reach_both_ways_of_paging(engine: tuple[SearchIndex, Reference]
 
 
 @WHOOSH_ONLY
-def test_term_docs_reads_what_whoosh_reads(engine: tuple[SearchIndex, Reference]) -> None:
+def test_term_docs_reads_what_whoosh_reads(engine: Built) -> None:
     index, _ = engine
     searcher = index.view().searcher
     assert len(searcher.leaf_searchers()) > 1  # several segments, with deletions

@@ -306,7 +306,7 @@ class View:
     def prefetch_bodies(self, docnums: list[int]) -> None:
         """Nothing to do: the bodies are in a mapped file and a column."""
 
-    def needle_candidates(self, grams: list[str], exact: bool) -> set[int]:
+    def needle_candidates(self, needle: str, grams: list[str], exact: bool) -> set[int]:
         """Documents that may hold a needle with these ``grams``: all of them when ``exact`` (one
         run of 1–2 characters: the one gram proves it), else holders of its rarest grams (every gram
         read costs its postings; reading the rest rarely removes enough to pay for itself)."""

@@ -93,7 +93,8 @@ class _Matcher:
         known = self._found.get(needle)
         if known is None:
             grams = needed_grams(needle)
-            known = self._found[needle] = self.view.needle_candidates(grams, exact_by_grams(needle)) if grams else set()
+            exact = exact_by_grams(needle)
+            known = self._found[needle] = self.view.needle_candidates(needle, grams, exact) if grams else set()
         return known
 
     def containing(self, needle: str, within: set[int] | None = None) -> set[int]:

@@ -52,6 +52,19 @@ def grams(text: str) -> set[str]:
     return out
 
 
+_SPACED = re.compile(r"(?=(\w \w))")
+
+
+def spaced_grams(text: str) -> set[str]:
+    """Every ``x y`` in folded text: two word characters around one space (``人民 服务`` → ``民 服``).
+
+    Not in the Whoosh index (it verifies such needles in its mapped bodies); the PostgreSQL index
+    adds them to its grams, so a needle with a space (a query's words as one phrase) is looked up
+    by them and only its few holders are read. Fields are joined by newlines, never a space:
+    no ``x y`` spans two fields."""
+    return set(_SPACED.findall(text))
+
+
 def needed_grams(term: str) -> list[str]:
     """The grams an entry must contain to possibly contain ``term`` (bigrams, or the lone unigram)."""
     out: list[str] = []
