@@ -261,3 +261,19 @@ def test_searches_during_updates_never_see_half_a_write(
         rounds = {tag for tag in tags if tag.startswith("轮")}
         assert total == 10 and len(rounds) == 1 and tags[rounds.pop()] == 10, (total, tags)
     assert reader.snapshot_reads["forward"] >= 1
+
+
+@needs_postgres
+def test_tags_with_quotes_braces_and_backslashes_come_back_as_written(
+    two_servers: tuple[PgSearchIndex, PgSearchIndex],
+) -> None:
+    """Array columns are written as literals: every element quoted, quotes and backslashes escaped."""
+    writer, reader = two_servers
+    odd = ('引号"标签', "反斜杠\\标签", "NULL", "{花括号,逗号}", "空 格")
+    writer.rebuild([IndexDoc(**{**_doc(1).__dict__, "tags": odd[:3]}), _doc(2)])
+    writer.update([IndexDoc(**{**_doc(3).__dict__, "tags": odd[3:]})])
+    result = search(reader, "议事会")
+    assert result.facets["tag"] == dict.fromkeys(odd, 1)
+    for n, tag in enumerate(odd):
+        holder = "case/c1" if n < 3 else "case/c3"
+        assert [hit.key for hit in search(reader, "议事会", filters={"tag": tag}).hits] == [holder]
