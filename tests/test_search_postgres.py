@@ -277,3 +277,35 @@ def test_tags_with_quotes_braces_and_backslashes_come_back_as_written(
     for n, tag in enumerate(odd):
         holder = "case/c1" if n < 3 else "case/c3"
         assert [hit.key for hit in search(reader, "议事会", filters={"tag": tag}).hits] == [holder]
+
+
+@needs_postgres
+def test_new_entries_that_sort_between_the_same_two_keep_the_order_a_fresh_reading_has(
+    two_servers: tuple[PgSearchIndex, PgSearchIndex],
+) -> None:
+    """A snapshot brought forward ranks a new entry between its neighbours; 60 entries into one gap
+    use up the floats between them, and then every rank is numbered again. The hits are few among
+    many entries, so they are sorted by those ranks (not found by walking the date order)."""
+    writer, reader = two_servers
+    url = os.environ["CASEBOOK_DATABASE_URL"]
+
+    def doc(key: str, date: str = "2022-05-01", body: str = "议事。") -> IndexDoc:
+        return IndexDoc(key=key, kind="case", slug=key[5:], title="楼院", topic="louyuan", date=date, body=body)
+
+    fillers = [doc(f"case/f{n}", "2020-01-01", "楼院。") for n in range(400)]
+    writer.rebuild([doc("case/a"), doc("case/b"), doc("case/c", "2021-01-01"), doc("case/z", "2023-01-01"), *fillers])
+    assert [h.key for h in search(reader, "议事").hits] == ["case/z", "case/a", "case/b", "case/c"]
+    held = ["case/a"]
+    for n in range(1, 61):  # case/a0, case/a00, …: each sorts between the one before and case/b
+        key = "case/a" + "0" * n
+        found = n % 10 == 0 or n > 45
+        writer.update([doc(key, body="议事。" if found else "楼院。")])
+        held += [key] if found else []
+        keys = [h.key for h in search(reader, "议事", per_page=100).hits]
+        assert keys == ["case/z", *held, "case/b", "case/c"], n
+    fresh = PgSearchIndex(url, name="shared")
+    try:
+        assert _answers(reader) == _answers(fresh)
+    finally:
+        fresh.close()
+    assert reader.snapshot_reads["whole"] == 1 and reader.snapshot_reads["forward"] == 60

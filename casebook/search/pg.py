@@ -32,10 +32,12 @@ No Flask here; the caller passes a database URL.
 from __future__ import annotations
 
 import bisect
+import itertools
+import math
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import filterfalse
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -512,7 +514,7 @@ def _snapshot(
     columns: dict[str, tuple[Any, ...]],
     live: tuple[int, ...],
     newest_first: tuple[int, ...],
-    order: tuple[int, ...],
+    order: tuple[float, ...],
     titles: Joined,
     metas: Joined,
     position: dict[int, int],
@@ -575,24 +577,18 @@ def _brought_forward(
     fresh = _columns(rows)
     columns = {name: getattr(base, name) + fresh[name] for name in PER_DOCUMENT}
     columns["docnum"] = base.docnum + fresh["docnum"]
-    kept = tuple(filterfalse(dead.__contains__, base.live)) if dead else base.live
+    kept = _without(base.live, dead)
     position = dict(base.position)
     for d in gone:
         position.pop(d, None)
     position.update(zip(fresh["docnum"], added, strict=True))
-    newest_first = list(base.newest_first)
-    keys, dates = columns["key"], columns["date"]
-    for at in added:  # each after the documents of its date and key (order_by_date is a stable sort)
-        bisect.insort_right(newest_first, at, key=lambda d: (_negated(dates[d]), keys[d]))
-    order = [0] * len(newest_first)
-    for rank, at in enumerate(newest_first):
-        order[at] = rank
+    newest_first, order = _ordered(base, columns, added)
     snapshot = _snapshot(
         generation,
         columns,
         kept + added,
-        tuple(newest_first),
-        tuple(order),
+        newest_first,
+        order,
         _joined(base.titles, columns["title_f"], fresh["title_f"]),
         _joined(base.metas, columns["meta_f"], fresh["meta_f"]),
         position,
@@ -600,6 +596,67 @@ def _brought_forward(
     )
     _carry_facets(base, snapshot, dead, added)
     return snapshot
+
+
+def _without(live: tuple[int, ...], dead: set[int]) -> tuple[int, ...]:
+    """``live`` (ascending: kept positions, then the added ones) without ``dead``, cut by bisection
+    instead of testing each of its positions."""
+    out, at = [], 0
+    for position in sorted(dead):
+        found = bisect.bisect_left(live, position, at)
+        if found < len(live) and live[found] == position:
+            out.append(live[at:found])
+            at = found + 1
+    return live if not out else tuple(chain.from_iterable((*out, live[at:])))
+
+
+def _ordered(
+    base: Snapshot, columns: dict[str, tuple[Any, ...]], added: tuple[int, ...]
+) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """``newest_first`` and ``order`` with the ``added`` positions put in, each after the documents
+    of its date and key (``order_by_date`` is a stable sort). ``order`` is only compared, so the
+    added documents get ranks between their neighbours' and every other rank stays as it is (no
+    walk over all documents); when a float between two neighbours is left no more, all are
+    numbered again."""
+    keys, dates = columns["key"], columns["date"]
+
+    def sort_key(position: int) -> tuple[tuple[int, ...], str]:
+        return _negated(dates[position]), keys[position]
+
+    newest_first = list(base.newest_first)
+    for at in added:
+        bisect.insort_right(newest_first, at, key=sort_key)
+    places = []
+    for at in added:
+        place = bisect.bisect_left(newest_first, sort_key(at), key=sort_key)
+        while newest_first[place] != at:  # after a deleted position of the same key and date
+            place += 1
+        places.append(place)
+    places.sort()
+    ranks: dict[int, float] = {}
+    first = 0
+    while first < len(places):  # each run of added positions next to each other
+        last = first
+        while last + 1 < len(places) and places[last + 1] == places[last] + 1:
+            last += 1
+        begin, end, count = places[first], places[last], last - first + 1
+        low = base.order[newest_first[begin - 1]] if begin > 0 else None
+        high = base.order[newest_first[end + 1]] if end + 1 < len(newest_first) else None
+        if low is not None and high is not None:
+            values = [low + (high - low) * (n + 1) / (count + 1) for n in range(count)]
+        elif low is not None:
+            values = [low + n + 1 for n in range(count)]
+        else:
+            values = [(high if high is not None else count) - count + n for n in range(count)]
+        bounds = [low if low is not None else -math.inf, *values, high if high is not None else math.inf]
+        if any(a >= b for a, b in itertools.pairwise(bounds)):
+            whole = [0] * len(newest_first)
+            for rank, position in enumerate(newest_first):
+                whole[position] = rank
+            return tuple(newest_first), tuple(whole)
+        ranks.update(zip(newest_first[begin : end + 1], values, strict=True))
+        first = last + 1
+    return tuple(newest_first), base.order + tuple(ranks[at] for at in added)
 
 
 def _compacted(snapshot: Snapshot) -> Snapshot:

@@ -38,8 +38,9 @@ class Snapshot:
     title: tuple[str, ...]
     title_f: tuple[str, ...]
     meta_f: tuple[str, ...]
-    order: tuple[int, ...]
-    """Each document's rank by date, newest first (then key): the tie-breaker of every ranking."""
+    order: tuple[float, ...]
+    """Each document's rank by date, newest first (then key): the tie-breaker of every ranking
+    (only compared: the PostgreSQL backend puts a new document's rank between its neighbours')."""
     newest_first: tuple[int, ...]
     """Every docnum (live or not) by ``order``."""
     body_at: tuple[int, ...]
