@@ -4,10 +4,10 @@ The same documents, the same matching and the same ranking as the Whoosh index (
 ``query.search`` answers from either. Only the storage differs:
 
 - ``<name>_doc``: one row per published entry, with the fields ``schema.to_fields`` makes — its
-  character unigrams and bigrams (``grams text[]``) and segmenter words (``words text[]``), each
-  with a GIN index (both ship with Debian's ``postgresql``: no extension needed), the folded title
+  character unigrams and bigrams plus its ``spaced_grams`` (``grams text[]``) and segmenter words
+  (``words text[]``), each with a GIN index (both ship with Debian's ``postgresql``: no extension needed), the folded title
   and meta, the body as written (snippets), and the generation of the write that inserted the row.
-- ``<name>_body``: each row's folded body, which candidates are verified against (``strpos``),
+- ``<name>_body``: each row's folded body, which candidates are verified against (``split_part``),
   uncompressed and kept in the row up to a page.
 - ``<name>_gone``: the row ids (``docnum``) each generation deleted, for a while (``KEEP``).
 - ``<name>_state``: the index's layout version, its generation (a number bumped by every commit
@@ -745,7 +745,7 @@ CREATE TABLE {doc} (
     generation bigint NOT NULL
 )
 """,
-    # The folded bodies that candidates are verified against (strpos) have a table of their own,
+    # The folded bodies that candidates are verified against (split_part) have a table of their own,
     # stored uncompressed (read, never unpacked: more disk, less CPU) and in the row itself up to
     # a page (toast_tuple_target): one page read per body of up to ~2,700 Chinese characters, where
     # a body in the documents table is moved out of line and read in ~3 pieces through an index.
