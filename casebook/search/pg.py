@@ -5,8 +5,9 @@ The same documents, the same matching and the same ranking as the Whoosh index (
 
 - ``<name>_doc``: one row per published entry, with the fields ``schema.to_fields`` makes — its
   character unigrams and bigrams plus its ``spaced_grams`` (``grams text[]``) and segmenter words
-  (``words text[]``), each with a GIN index (both ship with Debian's ``postgresql``: no extension needed), the folded title
-  and meta, the body as written (snippets), and the generation of the write that inserted the row.
+  (``words text[]``), each with a GIN index (both ship with Debian's ``postgresql``: no extension
+  needed), the folded title and meta, the body as written (snippets), and the generation of the
+  write that inserted the row.
 - ``<name>_body``: each row's folded body, which candidates are verified against (``split_part``),
   uncompressed and kept in the row up to a page.
 - ``<name>_gone``: the row ids (``docnum``) each generation deleted, for a while (``KEEP``).
