@@ -910,8 +910,9 @@ class PostgresSetup(CasebookSetup):
             version = connection.scalar(text("SHOW server_version"))
         return (
             f"casebook.search.PgSearchIndex on PostgreSQL {version} (same machine, loopback TCP): grams and "
-            "words as text[] with GIN indexes, candidates verified with strpos on the folded title/meta "
-            "(in memory) and body (in the database, a table of its own, in-row up to a page); rebuild = rows "
+            "words as text[] with GIN indexes (grams include 'x y' around each space), candidates verified on "
+            "the folded title/meta (in memory) and body (split_part in the database, a table of its own, in-row up "
+            "to a page); rebuild = rows "
             "replaced in one transaction; update([doc]) in one transaction; search(q, per_page=20, "
             "expand=False), one REPEATABLE READ transaction per search, the snapshot brought forward by the "
             "rows changed since"
