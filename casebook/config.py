@@ -106,7 +106,7 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
         ZoneInfo(str(config["TIMEZONE"]))
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SettingError(
-            f"CASEBOOK_TIMEZONE={config['TIMEZONE']!r} is not a known time zone (e.g. Asia/Shanghai)"
+            f"CASEBOOK_TIMEZONE={config['TIMEZONE']!r} 不是可识别的时区名，应写成 Asia/Shanghai 这样的形式"
         ) from exc
     if config["SITE_URL"]:
         config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
@@ -115,36 +115,38 @@ def build(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str]
     config["SEARCH"] = str(config["SEARCH"]).strip().lower()
     if config["SEARCH"] not in ("whoosh", "postgres"):
         raise SettingError(
-            f"CASEBOOK_SEARCH={config['SEARCH']!r} must be whoosh (files in the data folder) or postgres"
+            f"CASEBOOK_SEARCH={config['SEARCH']!r} 应为 whoosh（索引存为数据文件夹里的文件）"
+            "或 postgres（索引存在数据库里）"
         )
     postgres = is_postgres_url(str(config["DATABASE_URL"]))
     if config["SEARCH"] == "postgres" and not postgres:
         raise SettingError(
-            "CASEBOOK_SEARCH=postgres keeps the index in the database: CASEBOOK_DATABASE_URL must be PostgreSQL"
+            "CASEBOOK_SEARCH=postgres 把搜索索引存在数据库里，所以 CASEBOOK_DATABASE_URL 必须是 PostgreSQL 数据库"
         )
     config["INSTANCE"] = str(config["INSTANCE"]).strip().lower()
     if config["INSTANCE"] not in INSTANCES:
         raise SettingError(
-            f"CASEBOOK_INSTANCE={config['INSTANCE']!r} must be writer (owns the content folder; the default) or reader"
+            f"CASEBOOK_INSTANCE={config['INSTANCE']!r} 应为 writer（编辑服务器，管理内容文件夹；默认）"
+            "或 reader（只读服务器）"
         )
     if config["INSTANCE"] == "reader" and not (postgres and config["SEARCH"] == "postgres"):
         raise SettingError(
-            "CASEBOOK_INSTANCE=reader serves from the writer's database alone: set CASEBOOK_DATABASE_URL to the "
-            "writer's PostgreSQL database and CASEBOOK_SEARCH=postgres, as on the writer"
+            "CASEBOOK_INSTANCE=reader（只读服务器）只从编辑服务器的数据库读取内容，所以要把 CASEBOOK_DATABASE_URL "
+            "设为编辑服务器用的 PostgreSQL 数据库，并像编辑服务器一样设置 CASEBOOK_SEARCH=postgres"
         )
     if config["WRITER_URL"]:
         config["WRITER_URL"] = str(config["WRITER_URL"]).strip().rstrip("/")
         if not config["WRITER_URL"].startswith(("https://", "http://")):
             raise SettingError(
-                f"CASEBOOK_WRITER_URL={config['WRITER_URL']!r} must be the writer's address, "
-                "e.g. https://edit.example.org"
+                f"CASEBOOK_WRITER_URL={config['WRITER_URL']!r} 应为编辑服务器的网址（以 https:// 或 http:// 开头），"
+                "例如 https://edit.example.org"
             )
     if not config["SECRET_KEY"]:
         if postgres:
             raise SettingError(
-                "CASEBOOK_SECRET_KEY must be set when the database is PostgreSQL: every server sharing it "
-                "must sign sessions and forms with the same key "
-                "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')"
+                "CASEBOOK_SECRET_KEY 未设置。数据库是 PostgreSQL 时必须设置它，共用这个数据库的每台服务器"
+                "都要用同一个密钥给登录状态和表单签名"
+                "（可以用 python3 -c 'import secrets; print(secrets.token_hex(32))' 生成一个）"
             )
         config["SECRET_KEY"] = _stored_secret(config["DATA_DIR"])
     return config
@@ -159,7 +161,7 @@ def _proxy_count(value: Any) -> int:
     """How many reverse proxies in front of the app may be believed about the client (0: none)."""
     text = str(value).strip()
     if not text.isascii() or not text.isdigit() or int(text) > 5:
-        raise SettingError(f"CASEBOOK_PROXY_COUNT={value!r} must be a whole number from 0 to 5 (e.g. 1 behind nginx)")
+        raise SettingError(f"CASEBOOK_PROXY_COUNT={value!r} 应为 0 到 5 的整数（在 nginx 后面一般为 1）")
     return int(text)
 
 
@@ -167,7 +169,7 @@ def _whole_number(key: str, value: Any, low: int, high: int = 100_000) -> int:
     """A setting that must be a whole number from ``low`` to ``high`` (days, posts, megabytes)."""
     text = str(value).strip()
     if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
-        raise SettingError(f"CASEBOOK_{key}={value!r} must be a whole number from {low} to {high}")
+        raise SettingError(f"CASEBOOK_{key}={value!r} 应为 {low} 到 {high} 的整数")
     return int(text)
 
 

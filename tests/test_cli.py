@@ -115,7 +115,8 @@ def test_postgresql_without_a_shared_secret_key_is_refused_in_one_line(
     monkeypatch.delenv("CASEBOOK_SECRET_KEY", raising=False)
     result = runner.invoke(main, ["sync"])
     assert result.exit_code == 1
-    assert "设置有误：CASEBOOK_SECRET_KEY must be set when the database is PostgreSQL" in result.output
+    assert "设置有误：CASEBOOK_SECRET_KEY 未设置。数据库是 PostgreSQL 时必须设置它" in result.output
+    assert "python3 -c 'import secrets; print(secrets.token_hex(32))'" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "instance" / "secret_key").exists()  # no key of its own was made
 
@@ -123,4 +124,24 @@ def test_postgresql_without_a_shared_secret_key_is_refused_in_one_line(
 def test_a_bad_setting_is_said_in_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEBOOK_TIMEZONE", "Mars/Olympus")
     result = runner.invoke(main, ["sync"])
-    assert result.exit_code == 1 and "设置有误：CASEBOOK_TIMEZONE='Mars/Olympus'" in result.output
+    assert result.exit_code == 1
+    assert "设置有误：CASEBOOK_TIMEZONE='Mars/Olympus' 不是可识别的时区名" in result.output
+    assert "Asia/Shanghai" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PROXY_COUNT", "x", "设置有误：CASEBOOK_PROXY_COUNT='x' 应为 0 到 5 的整数（在 nginx 后面一般为 1）"),
+        ("PROXY_COUNT", "6", "设置有误：CASEBOOK_PROXY_COUNT='6' 应为 0 到 5 的整数"),
+        ("ATTACHMENT_MAX_MB", "0", "设置有误：CASEBOOK_ATTACHMENT_MAX_MB='0' 应为 1 到 200 的整数"),
+        ("PROPOSAL_PER_DAY", "二十", "设置有误：CASEBOOK_PROPOSAL_PER_DAY='二十' 应为 1 到 100000 的整数"),
+    ],
+    ids=["proxies-not-a-number", "too-many-proxies", "attachment-size-zero", "proposals-in-words"],
+)
+def test_a_number_setting_out_of_range_is_said_with_its_range(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(f"CASEBOOK_{name}", value)
+    result = runner.invoke(main, ["sync"])
+    assert result.exit_code == 1 and says in result.output and "Traceback" not in result.output

@@ -45,11 +45,23 @@ needs_pg_search = pytest.mark.skipif(
 @pytest.mark.parametrize(
     ("environ", "says"),
     [
-        ({"CASEBOOK_INSTANCE": "reader"}, "writer's PostgreSQL database"),
-        ({"CASEBOOK_INSTANCE": "reader", "CASEBOOK_DATABASE_URL": "sqlite:///x.db"}, "CASEBOOK_SEARCH=postgres"),
-        ({"CASEBOOK_INSTANCE": "reader", "CASEBOOK_DATABASE_URL": PG, "CASEBOOK_SECRET_KEY": "k" * 64}, "reader"),
-        ({"CASEBOOK_INSTANCE": "leser"}, "must be writer"),
-        ({"CASEBOOK_WRITER_URL": "edit.example.org"}, "e.g. https://"),
+        ({"CASEBOOK_INSTANCE": "reader"}, "CASEBOOK_DATABASE_URL 设为编辑服务器用的 PostgreSQL 数据库"),
+        ({"CASEBOOK_INSTANCE": "reader", "CASEBOOK_DATABASE_URL": "sqlite:///x.db"}, "设置 CASEBOOK_SEARCH=postgres"),
+        (
+            {"CASEBOOK_INSTANCE": "reader", "CASEBOOK_DATABASE_URL": PG, "CASEBOOK_SECRET_KEY": "k" * 64},
+            "CASEBOOK_INSTANCE=reader（只读服务器）只从编辑服务器的数据库读取内容",
+        ),
+        ({"CASEBOOK_INSTANCE": "leser"}, "CASEBOOK_INSTANCE='leser' 应为 writer（编辑服务器"),
+        ({"CASEBOOK_WRITER_URL": "edit.example.org"}, "'edit.example.org' 应为编辑服务器的网址"),
+        ({"CASEBOOK_WRITER_URL": "edit.example.org"}, "例如 https://edit.example.org"),
+    ],
+    ids=[
+        "reader-no-database",
+        "reader-on-sqlite",
+        "reader-without-postgres-search",
+        "unknown-instance",
+        "writer-url-not-an-address",
+        "writer-url-example",
     ],
 )
 def test_reader_settings_that_cannot_work_are_named(tmp_path: Path, environ: dict[str, str], says: str) -> None:

@@ -48,12 +48,12 @@ def test_postgres_search_on_sqlite_is_refused_in_one_line(runner: CliRunner, mon
     monkeypatch.setenv("CASEBOOK_DATABASE_URL", "sqlite:///" + str(Path.cwd() / "x.sqlite3"))
     monkeypatch.setenv("CASEBOOK_SEARCH", "postgres")
     result = runner.invoke(main, ["sync"])
-    assert (
-        result.exit_code == 1 and "设置有误：CASEBOOK_SEARCH=postgres keeps the index in the database" in result.output
-    )
+    assert result.exit_code == 1
+    assert "设置有误：CASEBOOK_SEARCH=postgres 把搜索索引存在数据库里" in result.output
+    assert "CASEBOOK_DATABASE_URL 必须是 PostgreSQL 数据库" in result.output
     monkeypatch.setenv("CASEBOOK_SEARCH", "elastic")
     result = runner.invoke(main, ["sync"])
-    assert result.exit_code == 1 and "CASEBOOK_SEARCH='elastic' must be whoosh" in result.output
+    assert result.exit_code == 1 and "设置有误：CASEBOOK_SEARCH='elastic' 应为 whoosh" in result.output
 
 
 @needs_postgres
