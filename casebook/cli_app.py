@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -29,7 +31,7 @@ def command_app() -> Flask:
     except (DatabaseTooNew, DatabaseNotReady) as exc:
         raise click.ClickException(str(exc)) from None
     except settings.SettingError as exc:
-        raise click.ClickException(f"设置有误：{exc}") from None
+        raise _bad_setting(exc) from None
     except Exception as exc:
         if not is_disk_full(exc):
             raise
@@ -41,6 +43,18 @@ def command_app() -> Flask:
     command.call_on_close(app_context.pop)
     command.call_on_close(app.extensions["casebook.search"].close)  # its files or database connections
     return app
+
+
+def command_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The settings for a command that builds no app (db, backup, restore): a bad one is one line."""
+    try:
+        return settings.build(overrides)
+    except settings.SettingError as exc:
+        raise _bad_setting(exc) from None
+
+
+def _bad_setting(exc: settings.SettingError) -> click.ClickException:
+    return click.ClickException(f"设置有误：{exc}")
 
 
 WRITER_COMMANDS = frozenset({"sync", "reindex", "new", "import", "backup", "restore", "unused-uploads"})

@@ -15,8 +15,8 @@ import click
 from flask import has_app_context
 
 from . import backup as backups
-from . import config as settings
 from . import migrate
+from .cli_app import command_settings
 
 
 def _fail(message: str) -> NoReturn:
@@ -26,8 +26,8 @@ def _fail(message: str) -> NoReturn:
 
 def _locations() -> tuple[Path, Path, Path, str]:
     """``(content folder, data folder, SQLite file, database URL)`` from the environment, nothing created."""
-    # a SECRET_KEY given here keeps settings.build from generating DATA_DIR/secret_key (or the folder)
-    conf = settings.build({"SECRET_KEY": "not used by backup or restore"})
+    # a SECRET_KEY given here keeps the settings from generating DATA_DIR/secret_key (or the folder)
+    conf = command_settings({"SECRET_KEY": "not used by backup or restore"})
     try:
         database = backups.sqlite_path(conf["DATABASE_URL"])
     except backups.BackupError as exc:

@@ -12,15 +12,14 @@ from contextlib import contextmanager
 import click
 from sqlalchemy import Engine, create_engine
 
-from . import config as settings
 from . import migrate, private, turns
-from .cli_app import refuse_on_reader
+from .cli_app import command_settings, refuse_on_reader
 
 
 @contextmanager
 def _engine() -> Iterator[Engine]:
     """The configured database's engine, its connections closed at the end (a server's too)."""
-    conf = settings.build()
+    conf = command_settings()
     if conf["INSTANCE"] == "writer":  # a reader keeps nothing on its disk
         private.folder(conf["DATA_DIR"])
     engine = create_engine(conf["DATABASE_URL"])
@@ -39,7 +38,7 @@ def db_group() -> None:
 def upgrade() -> None:
     """Upgrade the database to this casebook's revision (serve and sync also do it before use)."""
     refuse_on_reader("db upgrade")
-    conf = settings.build()
+    conf = command_settings()
     try:
         with _engine() as engine:
             done = migrate.prepare(engine, lock_path=turns.lock_path(conf["DATA_DIR"]))

@@ -145,3 +145,20 @@ def test_a_number_setting_out_of_range_is_said_with_its_range(
     monkeypatch.setenv(f"CASEBOOK_{name}", value)
     result = runner.invoke(main, ["sync"])
     assert result.exit_code == 1 and says in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["db", "current"], ["db", "upgrade"], ["backup", "b.zip"], ["restore", "b.zip"]],
+    ids=["db-current", "db-upgrade", "backup", "restore"],
+)
+def test_commands_without_an_app_say_a_bad_setting_in_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """db, backup and restore read the settings without building the app: the same one line."""
+    monkeypatch.setenv("CASEBOOK_TIMEZONE", "Mars/Olympus")
+    Path("b.zip").touch()  # restore wants its file to exist (the runner works in tmp_path)
+    result = runner.invoke(main, command)
+    assert result.exit_code == 1, result.output
+    assert "设置有误：CASEBOOK_TIMEZONE='Mars/Olympus' 不是可识别的时区名" in result.output
+    assert isinstance(result.exception, SystemExit)  # said by click, not an uncaught SettingError
