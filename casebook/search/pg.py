@@ -49,7 +49,7 @@ from ..progress import Progress
 from ..turns import advisory_number
 from .index import IndexBusy, IndexMissing
 from .schema import SCHEMA_VERSION, IndexDoc, Prepared, to_fields
-from .snapshot import Joined, Snapshot, order_by_date
+from .snapshot import Joined, Snapshot, negated_date, order_by_date
 from .text import spaced_grams
 
 LAYOUT = f"{SCHEMA_VERSION}.pg4"
@@ -622,7 +622,7 @@ def _ordered(
     keys, dates = columns["key"], columns["date"]
 
     def sort_key(position: int) -> tuple[tuple[int, ...], str]:
-        return _negated(dates[position]), keys[position]
+        return negated_date(dates[position]), keys[position]
 
     newest_first = list(base.newest_first)
     for at in added:
@@ -717,11 +717,6 @@ def _carry_facets(base: Snapshot, snapshot: Snapshot, dead: set[int], added: tup
             else:
                 carried.pop(value, None)
         snapshot._facets[name] = carried
-
-
-def _negated(iso_date: str) -> tuple[int, ...]:
-    """The sort key ``order_by_date`` puts newer dates first by."""
-    return tuple(-int(part) for part in iso_date.split("-"))
 
 
 _TABLES = (

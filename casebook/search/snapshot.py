@@ -163,13 +163,13 @@ def read_snapshot(searcher: Searcher, generation: tuple[str, int], live: Path) -
 
 def order_by_date(keys: Sequence[str], dates: Sequence[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Document numbers newest first (then by key), and each document's rank in that order."""
-    newest_first = sorted(range(len(keys)), key=lambda d: (_negated(dates[d]), keys[d]))
+    newest_first = sorted(range(len(keys)), key=lambda d: (negated_date(dates[d]), keys[d]))
     order = [0] * len(keys)
     for rank, docnum in enumerate(newest_first):
         order[docnum] = rank
     return tuple(newest_first), tuple(order)
 
 
-def _negated(iso_date: str) -> tuple[int, ...]:
+def negated_date(iso_date: str) -> tuple[int, ...]:
     """Sort key that puts newer dates first."""
     return tuple(-int(part) for part in iso_date.split("-"))
