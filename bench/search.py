@@ -908,8 +908,10 @@ class PostgresSetup(CasebookSetup):
 
         with self.index.engine.connect() as connection:  # type: ignore[attr-defined]
             version = connection.scalar(text("SHOW server_version"))
+            buffers = connection.scalar(text("SHOW shared_buffers"))
         return (
-            f"casebook.search.PgSearchIndex on PostgreSQL {version} (same machine, loopback TCP): grams and "
+            f"casebook.search.PgSearchIndex on PostgreSQL {version} (same machine, loopback TCP, shared_buffers "
+            f"{buffers}: docs/deploy.md says why it matters): grams and "
             "words as text[] with GIN indexes (grams include 'x y' around each space), candidates verified on "
             "the folded title/meta (in memory) and body (split_part in the database, a table of its own, in-row up "
             "to a page); rebuild = rows "

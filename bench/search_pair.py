@@ -83,7 +83,10 @@ def main() -> None:
                 search(index, query.text, per_page=20, expand=False)
                 times[name][query.text].append((time.perf_counter() - started) * 1000)
 
-    print(f"{args.size:,} entries, {len(queries)} queries × {args.repeat}; p50/p95 ms (ratio postgres/whoosh)")
+    with indexes["postgres"].engine.connect() as connection:  # type: ignore[union-attr]
+        buffers = connection.scalar(text("SHOW shared_buffers"))
+    print(f"{args.size:,} entries, {len(queries)} queries × {args.repeat}; p50/p95 ms (ratio postgres/whoosh); "
+          f"PostgreSQL shared_buffers {buffers}")  # fmt: skip
     for cls in [*dict.fromkeys(q.cls for q in queries), "all"]:
         cells = []
         values = {}
