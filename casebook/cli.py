@@ -24,6 +24,7 @@ from .cli_app import (
     search_index,
 )
 from .diskspace import DISK_FULL, is_disk_full
+from .search.pg import PgSearchIndex, cache_advice
 
 
 def publish_content(app: Flask, quiet: bool = False) -> int:
@@ -92,8 +93,13 @@ def reindex() -> None:
     from .db import db
 
     root = Path(app.config["CASEBOOK_CONTENT_DIR"])
-    count = indexing.rebuild(db.session, search_index(app), root, progress_line("索引中"))
+    index = search_index(app)
+    count = indexing.rebuild(db.session, index, root, progress_line("索引中"))
     click.echo(f"搜索索引已重建：{count} 篇")
+    if isinstance(index, PgSearchIndex):
+        advice = cache_advice(*index.cache_sizes())
+        if advice:
+            click.echo(advice, err=True)
 
 
 @main.command()

@@ -22,6 +22,7 @@ from casebook.catalog import sync
 from casebook.cli import main
 from casebook.db import db
 from casebook.search import IndexBusy, IndexDoc, PgSearchIndex, search
+from casebook.search.pg import cache_advice
 
 from . import pgkit
 from .conftest import WriteEntry
@@ -309,3 +310,52 @@ def test_new_entries_that_sort_between_the_same_two_keep_the_order_a_fresh_readi
     finally:
         fresh.close()
     assert reader.snapshot_reads["whole"] == 1 and reader.snapshot_reads["forward"] == 60
+
+
+def test_a_search_index_larger_than_shared_buffers_gets_a_hint_with_a_size_to_set() -> None:
+    assert cache_advice(100 << 20, 128 << 20) is None  # fits
+    advice = cache_advice(1800 << 20, 128 << 20)
+    assert advice is not None
+    assert "共 1.8 GB" in advice and "shared_buffers（128 MB）" in advice
+    assert "shared_buffers = 4GB" in advice  # 1.8 GB and a quarter to spare, rounded up to a power of two
+    assert "docs/deploy.md" in advice
+    assert "shared_buffers = 256MB" in (cache_advice(150 << 20, 128 << 20) or "")
+
+
+@needs_postgres
+def test_cache_sizes_count_what_searches_read_and_the_servers_shared_buffers() -> None:
+    url = os.environ["CASEBOOK_DATABASE_URL"]
+    index = PgSearchIndex(url, name="sizes")
+    try:
+        index.rebuild([_doc(n) for n in range(5)])
+        small, buffers = index.cache_sizes()
+        index.rebuild([_doc(n, "楼院加装电梯，居民议事。" * 400) for n in range(200)])
+        large, again = index.cache_sizes()
+        with create_engine(url).connect() as connection:
+            shown = connection.scalar(text("SHOW shared_buffers"))
+        assert buffers == again == _bytes(shown)
+        assert 0 < small < large and large > 200 * len("楼院加装电梯，居民议事。".encode()) * 400
+    finally:
+        index.close()
+
+
+def _bytes(setting: str) -> int:
+    """``128MB`` → bytes (as SHOW prints shared_buffers)."""
+    number, unit = int(setting.rstrip("kMGTB")), setting.lstrip("0123456789")
+    return number << {"kB": 10, "MB": 20, "GB": 30, "TB": 40}[unit]
+
+
+@needs_postgres
+def test_reindex_says_when_the_index_outgrows_shared_buffers(
+    runner: CliRunner, write_entry: WriteEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEBOOK_SEARCH", "postgres")
+    write_entry("case", "a", body="可以搜索的正文。")
+    assert runner.invoke(main, ["sync"]).exit_code == 0
+    quiet = runner.invoke(main, ["reindex"])
+    assert quiet.exit_code == 0 and "搜索索引已重建：1 篇" in quiet.stdout
+    assert "shared_buffers" not in quiet.output  # a small index fits in any server's buffers
+    monkeypatch.setattr(PgSearchIndex, "cache_sizes", lambda self: (3 << 30, 128 << 20))
+    loud = runner.invoke(main, ["reindex"])
+    assert loud.exit_code == 0 and "搜索索引已重建：1 篇" in loud.stdout
+    assert "大于 PostgreSQL 的 shared_buffers（128 MB）" in loud.stderr and "shared_buffers = 4GB" in loud.stderr

@@ -304,6 +304,21 @@ class PgSearchIndex:
             rows,
         )
 
+    def cache_sizes(self) -> tuple[int, int]:
+        """``(bytes, buffers)``: what searches read (the grams and words indexes, the documents'
+        rows and the folded bodies) and PostgreSQL's ``shared_buffers``, both in bytes."""
+        parts = (f"{self.doc_table}_grams", f"{self.doc_table}_words", self.doc_table)
+        with self.engine.connect() as connection:
+            read = connection.scalar(
+                text("SELECT coalesce(sum(pg_relation_size(to_regclass(t))), 0) FROM unnest(CAST(:parts AS text[])) t"),
+                {"parts": list(parts)},
+            )
+            bodies = connection.scalar(
+                text("SELECT coalesce(pg_total_relation_size(to_regclass(:t)), 0)"), {"t": self.body_table}
+            )
+            buffers = connection.scalar(text("SELECT pg_size_bytes(current_setting('shared_buffers'))"))
+        return int(read) + int(bodies), int(buffers)
+
     # -- reading ---------------------------------------------------------------------------
     def view(self) -> PgView:
         """A view of the index as it is now, in its own read-only transaction (``release`` it)."""
@@ -754,3 +769,27 @@ CREATE TABLE {doc} (
     "CREATE TABLE {gone} (generation bigint NOT NULL, docnum bigint NOT NULL)",
     "CREATE INDEX {gone}_generation ON {gone} (generation)",
 )
+
+
+def cache_advice(searched: int, buffers: int) -> str | None:
+    """A hint when what searches read (bytes) does not fit in ``shared_buffers`` (bytes): each
+    search then copies pages from the operating system's cache, and common terms get slow (at
+    100,000 entries, searches of 3 or more characters took 1.3 times as long with Debian's default
+    128 MB as with 4 GB: docs/benchmarks.md)."""
+    if searched <= buffers:
+        return None
+    want = 1 << max(27, math.ceil(math.log2(searched * 1.25)))  # a power of two with a quarter to spare
+    return (
+        f"提示：搜索读取的表和索引共 {_size(searched)}，大于 PostgreSQL 的 shared_buffers（{_size(buffers)}），"
+        f"常用词的搜索会慢一些。建议在 postgresql.conf 中设 shared_buffers = {_size(want).replace(' ', '')}"
+        "（不超过内存的四分之一）并重启 PostgreSQL（见 docs/deploy.md 的 shared_buffers 一节）。"
+    )
+
+
+def _size(count: int) -> str:
+    """Bytes as PostgreSQL writes sizes: ``128 MB``, ``1.5 GB``."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20)):
+        if count >= scale:
+            value = count / scale
+            return f"{value:.1f} {unit}".replace(".0 ", " ")
+    return f"{max(1, count >> 10)} kB"
