@@ -24,7 +24,8 @@ from .cli_app import (
     search_index,
 )
 from .diskspace import DISK_FULL, is_disk_full
-from .search.pg import PgSearchIndex, cache_advice
+from .search import AnyIndex, PgSearchIndex
+from .search.pg import cache_advice
 
 
 def publish_content(app: Flask, quiet: bool = False) -> int:
@@ -61,6 +62,7 @@ def publish_content(app: Flask, quiet: bool = False) -> int:
             click.echo("运行 casebook check 查看问题详情。", err=True)
         if result.index.step == "rebuilt":
             click.echo(f"搜索索引已重建：{result.index.count} 篇")
+            _say_cache_advice(search_index(app))
     if not result.ok:
         if result.index.error == DISK_FULL:
             click.echo(f"搜索索引更新失败：{DISK_FULL_ADVICE}", err=True)
@@ -96,6 +98,11 @@ def reindex() -> None:
     index = search_index(app)
     count = indexing.rebuild(db.session, index, root, progress_line("索引中"))
     click.echo(f"搜索索引已重建：{count} 篇")
+    _say_cache_advice(index)
+
+
+def _say_cache_advice(index: AnyIndex) -> None:
+    """After a rebuild on PostgreSQL: a hint when what searches read outgrows ``shared_buffers``."""
     if isinstance(index, PgSearchIndex):
         advice = cache_advice(*index.cache_sizes())
         if advice:

@@ -347,7 +347,7 @@ def _bytes(setting: str) -> int:
 
 @needs_postgres
 def test_reindex_says_when_the_index_outgrows_shared_buffers(
-    runner: CliRunner, write_entry: WriteEntry, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, content_dir: Path, write_entry: WriteEntry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CASEBOOK_SEARCH", "postgres")
     write_entry("case", "a", body="可以搜索的正文。")
@@ -359,3 +359,6 @@ def test_reindex_says_when_the_index_outgrows_shared_buffers(
     loud = runner.invoke(main, ["reindex"])
     assert loud.exit_code == 0 and "搜索索引已重建：1 篇" in loud.stdout
     assert "大于 PostgreSQL 的 shared_buffers（128 MB）" in loud.stderr and "shared_buffers = 4GB" in loud.stderr
+    (content_dir / "glossary.yml").write_text("- term: 正文\n  synonyms: [文本]\n", encoding="utf-8")
+    first_start = runner.invoke(main, ["sync"])  # a changed glossary: sync rebuilds, as a first start does
+    assert "搜索索引已重建：1 篇" in first_start.stdout and "shared_buffers = 4GB" in first_start.stderr
