@@ -307,17 +307,23 @@ class PgSearchIndex:
     def cache_sizes(self) -> tuple[int, int]:
         """``(bytes, buffers)``: what searches read (the grams and words indexes, the documents'
         rows and the folded bodies) and PostgreSQL's ``shared_buffers``, both in bytes."""
-        parts = (f"{self.doc_table}_grams", f"{self.doc_table}_words", self.doc_table)
         with self.engine.connect() as connection:
-            read = connection.scalar(
-                text("SELECT coalesce(sum(pg_relation_size(to_regclass(t))), 0) FROM unnest(CAST(:parts AS text[])) t"),
-                {"parts": list(parts)},
-            )
-            bodies = connection.scalar(
-                text("SELECT coalesce(pg_total_relation_size(to_regclass(:t)), 0)"), {"t": self.body_table}
-            )
-            buffers = connection.scalar(text("SELECT pg_size_bytes(current_setting('shared_buffers'))"))
-        return int(read) + int(bodies), int(buffers)
+            read, buffers = connection.execute(
+                text(
+                    "SELECT coalesce(pg_relation_size(to_regclass(:grams)), 0)"
+                    " + coalesce(pg_relation_size(to_regclass(:words)), 0)"
+                    " + coalesce(pg_relation_size(to_regclass(:doc)), 0)"
+                    " + coalesce(pg_total_relation_size(to_regclass(:body)), 0),"
+                    " pg_size_bytes(current_setting('shared_buffers'))"
+                ),
+                {
+                    "grams": f"{self.doc_table}_grams",
+                    "words": f"{self.doc_table}_words",
+                    "doc": self.doc_table,
+                    "body": self.body_table,
+                },
+            ).one()
+        return int(read), int(buffers)
 
     # -- reading ---------------------------------------------------------------------------
     def view(self) -> PgView:
