@@ -17,7 +17,7 @@ from .conftest import DEMO
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(prepare_app(DEMO, tmp_path_factory.mktemp("data"))) as url:
+    with serving(prepare_app(DEMO, tmp_path_factory.mktemp("data"), rebuild_index=True)) as url:
         yield url
 
 
@@ -85,5 +85,30 @@ def test_topic_card_chips_are_links_large_enough_to_tap(browser: Any, live_serve
         chips.first.click()
         page.wait_for_url("**/topics/*#part-interview")
         assert page.locator("#part-interview").is_visible()
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_marked_words_stay_in_the_line_of_a_result_title(browser: Any, live_server: str) -> None:
+    """A search result's title marks the query's words; at phone width the marked word must flow
+    with the rest of the title, not become a narrow column of its own beside it."""
+    page = browser.new_page(viewport={"width": 360, "height": 640})
+    try:
+        page.goto(live_server + "/search?q=电梯")
+        marks = page.locator(".hit .card-title mark")
+        assert marks.count() >= 3
+        for n in range(marks.count()):
+            mark = marks.nth(n)
+            laid_out = mark.evaluate(
+                """m => {
+                    const line = parseFloat(getComputedStyle(m.closest('.card-title')).lineHeight);
+                    const rects = Array.from(m.getClientRects());
+                    return {display: getComputedStyle(m).display, line, heights: rects.map(r => r.height)};
+                }"""
+            )
+            assert laid_out["display"] == "inline", (n, laid_out)
+            # two characters on one line: each of its boxes is one line high, not stacked
+            assert all(h <= laid_out["line"] * 1.2 for h in laid_out["heights"]), (n, laid_out)
     finally:
         page.close()
