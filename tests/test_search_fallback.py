@@ -121,8 +121,8 @@ def test_title_matches_are_marked_and_escaped(
     write_entry("case", "odd", title='"R&D <小组> 物业"', topic="wuye", scope="local")
     resync()
     text = page(client, "/search?q=" + quote("物业"))
-    assert '<a href="/cases/odd">R&amp;D &lt;小组&gt; <mark>物业</mark></a>' in text
-    assert '<a href="/interviews/fee"><mark>物业</mark>费怎么收</a>' in text
+    assert '<a href="/cases/odd"><span>R&amp;D &lt;小组&gt; <mark>物业</mark></span></a>' in text
+    assert '<a href="/interviews/fee"><span><mark>物业</mark>费怎么收</span></a>' in text
 
 
 def test_a_page_past_the_end_says_so_and_links_to_the_last(client: FlaskClient, library: None) -> None:
