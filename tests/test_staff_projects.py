@@ -94,6 +94,15 @@ def test_bad_tally_and_bad_number_come_back_under_their_inputs(
     assert not (content_dir / "projects" / "2026").exists()
 
 
+def test_an_empty_required_field_is_named_by_its_label(staff: dict[str, FlaskClient]) -> None:
+    r = _new(staff["editor1"], lead="")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    lead = html[html.index('name="lead"') :]
+    assert lead.index("牵头单位") < lead.index("</label>")  # under its input: 牵头单位 不能为空
+    assert "lead 不能为空" not in html and "必填字段 lead" not in html
+
+
 def test_project_review_publish_and_pending_edit(
     staff: dict[str, FlaskClient], client: FlaskClient, content_dir: Path
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import content
 from ..content.model import Source
-from ..content.schema import ENTRY_FIELDS, Field, form_fields
+from ..content.schema import ENTRY_FIELDS, Field, fields_of, form_fields
 from .form_text import attachments_from_text, attachments_text, chapters_from_text, chapters_text, part_inputs
 
 Errors = dict[str, list[str]]
@@ -84,9 +84,22 @@ def meta_from_form(kind: str, form: Mapping[str, str], status: str) -> dict[str,
     return meta
 
 
-def errors_by_field(problems: list[content.Problem]) -> Errors:
-    """Problems under the input of the field they are about (``chapters.2`` → ``chapters``)."""
+def errors_by_field(problems: list[content.Problem], kind: str) -> Errors:
+    """Problems under the input of the field they are about (``chapters.2`` → ``chapters``).
+
+    A content file's message names the front-matter key (``title：不能为空``, for whoever edits the
+    file); under the editor's input it names the field as the form labels it (``标题：不能为空``)."""
+    labels = {f.key: f.label for f in fields_of(kind)}
     errors: Errors = {}
     for problem in problems:
-        errors.setdefault(problem.field.split(".", 1)[0], []).append(problem.message)
+        key = problem.field.split(".", 1)[0]
+        errors.setdefault(key, []).append(labelled(problem.message, key, labels.get(key)))
     return errors
+
+
+def labelled(message: str, key: str, label: str | None) -> str:
+    """``message`` with the front-matter ``key`` it names (as a word) written as the field's
+    ``label`` (``title：不能为空`` → ``标题：不能为空``)."""
+    if not label or not key:
+        return message
+    return re.sub(rf"(?<![A-Za-z0-9_]){re.escape(key)}(?![A-Za-z0-9_])", label, message)

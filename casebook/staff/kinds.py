@@ -18,7 +18,7 @@ from sqlalchemy import select
 from .. import catalog, content
 from ..content import projects as project_files
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
-from ..content.schema import LEARNING_KIND, PROJECT_PARTS
+from ..content.schema import LEARNING_KIND, PROJECT_FIELD, PROJECT_PARTS
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
 from .form_text import chapters_from_text as chapters_from_text
@@ -27,7 +27,7 @@ from .forms import FORM_FIELDS as FORM_FIELDS
 from .forms import LIST_SPLIT as LIST_SPLIT
 from .forms import Errors as Errors
 from .forms import FormField as FormField
-from .forms import errors_by_field
+from .forms import errors_by_field, labelled
 from .forms import fields_for as fields_for
 from .forms import form_values as form_values
 from .forms import meta_from_form as meta_from_form
@@ -92,7 +92,7 @@ class EntryKind:
         rules, _ = content.load_rules(root)
         body = (values.get("body") or "").replace("\r\n", "\n")
         entry, problems = content.validate_entry(self.name, slug, meta, body.strip("\n") + "\n", rules=rules, path=path)
-        errors = errors_by_field(problems)
+        errors = errors_by_field(problems, self.name)
         if entry is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return entry, content.serialize(entry), {}
@@ -319,7 +319,9 @@ def _errors_by_input(problems: list[content.Problem], inputs: Mapping[str, str])
         path = problem.field
         while path and path not in inputs:
             path = path.rpartition(".")[0]
-        errors.setdefault(inputs.get(path, path), []).append(problem.message)
+        key = problem.field.split(".", 1)[0]
+        label = PROJECT_FIELD[key].label if key in PROJECT_FIELD else None
+        errors.setdefault(inputs.get(path, path), []).append(labelled(problem.message, key, label))
     return errors
 
 

@@ -36,7 +36,7 @@ class LearningKind:
         record, problems = learning_files.validate_learning(
             slug, meta, body + "\n" if body else "", rules=rules, path=path, known=known
         )
-        errors = errors_by_field(problems)
+        errors = errors_by_field(problems, self.name)
         if record is None or errors:
             return None, "", errors or {"": ["内容无法保存"]}
         return record, learning_files.serialize_learning(record), {}
