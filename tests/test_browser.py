@@ -112,3 +112,33 @@ def test_marked_words_stay_in_the_line_of_a_result_title(browser: Any, live_serv
             assert all(h <= laid_out["line"] * 1.2 for h in laid_out["heights"]), (n, laid_out)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_previous_and_next_links_put_their_label_above_the_title(browser: Any, live_server: str) -> None:
+    """上一篇/下一篇 is a line of its own above the neighbour's title, not a narrow column beside it
+    (where at phone width it broke as 上一 / 篇)."""
+    page = browser.new_page(viewport={"width": 360, "height": 640})
+    try:
+        page.goto(live_server + "/cases/haizhou-dianti")
+        links = page.locator(".prevnext a")
+        assert links.count() >= 1
+        for n in range(links.count()):
+            laid_out = links.nth(n).evaluate(
+                """a => {
+                    const label = a.querySelector('small').getBoundingClientRect();
+                    const style = getComputedStyle(a);
+                    const inner = a.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+                    const range = document.createRange();
+                    range.selectNodeContents(a.lastChild);  // the title's text, after the label
+                    const title = range.getClientRects()[0];
+                    const line = parseFloat(getComputedStyle(a.querySelector('small')).lineHeight);
+                    return {labelWidth: label.width, inner, labelBottom: label.bottom, titleTop: title.top,
+                            labelHeight: label.height, line};
+                }"""
+            )
+            assert laid_out["labelWidth"] >= laid_out["inner"] - 1, (n, laid_out)  # the whole line
+            assert laid_out["labelHeight"] <= laid_out["line"] * 1.2, (n, laid_out)  # not broken
+            assert laid_out["titleTop"] >= laid_out["labelBottom"] - 1, (n, laid_out)  # below it
+    finally:
+        page.close()
