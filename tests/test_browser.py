@@ -142,3 +142,27 @@ def test_previous_and_next_links_put_their_label_above_the_title(browser: Any, l
             assert laid_out["titleTop"] >= laid_out["labelBottom"] - 1, (n, laid_out)  # below it
     finally:
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/search?q=电梯", "/cases/"])
+def test_a_filter_chip_keeps_its_count_apart_from_its_label(browser: Any, live_server: str, path: str) -> None:
+    """A facet chip reads 2023 · 3, not 20233: the count stands apart from the value."""
+    page = browser.new_page(viewport={"width": 360, "height": 640})
+    try:
+        page.goto(live_server + path)
+        page.locator("details").evaluate_all("all => all.forEach(d => d.open = true)")
+        chips = page.locator("a.chip:has(.count)")
+        assert chips.count() >= 3
+        for n in range(chips.count()):
+            apart = chips.nth(n).evaluate(
+                """a => {
+                    const range = document.createRange();
+                    range.selectNodeContents(a.firstChild);  // the value, before the count
+                    const rects = range.getClientRects();
+                    return a.querySelector('.count').getBoundingClientRect().left - rects[rects.length - 1].right;
+                }"""
+            )
+            assert apart >= 2, (n, chips.nth(n).inner_text(), apart)
+    finally:
+        page.close()
