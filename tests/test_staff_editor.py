@@ -63,12 +63,14 @@ def test_validation_error_keeps_everything_typed(staff: dict[str, FlaskClient], 
 def test_field_errors_name_the_field_as_the_form_labels_it(staff: dict[str, FlaskClient]) -> None:
     """A content file's message names the front-matter key (``title：不能为空``); under the
     editor's input staff read the field's Chinese label instead."""
-    r = _create(staff["editor1"], title="", date="2026-13-45")
+    r = _create(staff["editor1"], title="", date="2026-13-45", video="ftp://example.org/video/1")
     assert r.status_code == 422
     errors = re.findall(r'<span class="error"[^>]*>([^<]*)</span>', r.get_data(as_text=True))
     assert any(e.startswith("标题") for e in errors), errors
     assert any(e.startswith("日期") for e in errors), errors
     assert not [e for e in errors if re.search(r"\b(title|date)\b", e)], errors
+    # the value as typed is quoted as typed, even where it holds the key
+    assert any(e.startswith("视频链接") and "ftp://example.org/video/1" in e for e in errors), errors
 
 
 def test_taken_slug_is_refused_without_overwriting(staff: dict[str, FlaskClient], content_dir: Path) -> None:

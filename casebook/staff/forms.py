@@ -98,8 +98,14 @@ def errors_by_field(problems: list[content.Problem], kind: str) -> Errors:
 
 
 def labelled(message: str, key: str, label: str | None) -> str:
-    """``message`` with the front-matter ``key`` it names (as a word) written as the field's
-    ``label`` (``title：不能为空`` → ``标题：不能为空``)."""
+    """``message`` naming the field by its ``label`` where it names the front-matter ``key``: at
+    its start (``title：不能为空`` → ``标题：不能为空``, ``chapters 第 2 项：…``) and as the missing
+    field (``缺少必填字段 title``). Elsewhere the key is left alone: a quoted value (an address
+    with ``/video/`` in it) stays as typed."""
     if not label or not key:
         return message
-    return re.sub(rf"(?<![A-Za-z0-9_]){re.escape(key)}(?![A-Za-z0-9_])", label, message)
+    if message.startswith((f"{key}：", f"{key} ")):
+        return label + message[len(key) :]
+    if message == f"缺少必填字段 {key}":
+        return f"缺少必填字段：{label}"
+    return message
