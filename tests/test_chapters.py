@@ -152,7 +152,7 @@ def test_editor_refuses_bad_chapters_and_keeps_what_was_typed(editor: FlaskClien
     html = r.get_data(as_text=True)
     assert typed in html and "一句摘要" in html and BILI in html
     field = html[html.index("视频章节") : html.index("封面图")]
-    assert "chapters 第 2 项：时间“3:75”无效" in field and "chapters 第 3 项：缺少标题（title）" in field
+    assert "视频章节 第 2 项：时间“3:75”无效" in field and "视频章节 第 3 项：缺少标题（title）" in field
     assert 'class="error"' in field
     assert not (content_dir / "interviews" / "iv.md").exists()
 

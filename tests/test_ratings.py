@@ -293,7 +293,7 @@ def test_the_editor_writes_a_survey_and_reports_a_bad_count_under_its_input(app:
     controls = _form_controls(page)
     bad = {**controls, "survey-method": "入户问卷", "survey-satisfied": "很多", "action": "publish"}
     html = admin.post(url, data=bad).get_data(as_text=True)
-    assert 'value="很多"' in html and "survey 的 satisfied" in html
+    assert 'value="很多"' in html and "线下问卷的“满意”：应为整数" in html and "survey 的" not in html
     good = {**controls, "survey-method": "入户问卷", "survey-satisfied": "12", "survey-dissatisfied": "3"}
     assert admin.post(url, data={**good, "action": "publish"}).status_code == 302
     written = (demo_content / "projects" / "2023" / "shequ-shitang.md").read_text("utf-8")

@@ -4,7 +4,7 @@ strings and back, and problems placed under their inputs. No Flask here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import content
@@ -97,13 +97,19 @@ def errors_by_field(problems: list[content.Problem], kind: str) -> Errors:
     return errors
 
 
-def labelled(message: str, key: str, label: str | None) -> str:
+def labelled(message: str, key: str, label: str | None, parts: Iterable[tuple[str, str]] = ()) -> str:
     """``message`` naming the field by its ``label`` where it names the front-matter ``key``: at
-    its start (``title：不能为空`` → ``标题：不能为空``, ``chapters 第 2 项：…``) and as the missing
-    field (``缺少必填字段 title``). Elsewhere the key is left alone: a quoted value (an address
-    with ``/video/`` in it) stays as typed."""
+    its start (``title：不能为空`` → ``标题：不能为空``, ``chapters 第 2 项：…``; with the labels of
+    a structured field's ``parts``, ``survey 的 satisfied：…`` → ``线下问卷的“满意”：…``) and as
+    the missing field (``缺少必填字段 title``). Elsewhere the key is left alone: a quoted value (an
+    address with ``/video/`` in it) stays as typed."""
     if not label or not key:
         return message
+    if message.startswith(f"{key} 的 "):
+        rest = message[len(key) + 3 :]
+        for part, part_label in parts:
+            if rest.startswith(part) and not re.match(r"\w", rest[len(part) : len(part) + 1], re.ASCII):
+                return f"{label}的“{part_label}”{rest[len(part) :]}"
     if message.startswith((f"{key}：", f"{key} ")):
         return label + message[len(key) :]
     if message == f"缺少必填字段 {key}":

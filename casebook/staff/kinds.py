@@ -320,8 +320,9 @@ def _errors_by_input(problems: list[content.Problem], inputs: Mapping[str, str])
         while path and path not in inputs:
             path = path.rpartition(".")[0]
         key = problem.field.split(".", 1)[0]
-        label = PROJECT_FIELD[key].label if key in PROJECT_FIELD else None
-        errors.setdefault(inputs.get(path, path), []).append(labelled(problem.message, key, label))
+        field = PROJECT_FIELD.get(key)
+        message = labelled(problem.message, key, field.label, field.parts) if field else problem.message
+        errors.setdefault(inputs.get(path, path), []).append(message)
     return errors
 
 
