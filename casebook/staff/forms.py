@@ -4,12 +4,12 @@ strings and back, and problems placed under their inputs. No Flask here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .. import content
 from ..content.model import Source
-from ..content.schema import ENTRY_FIELDS, Field, fields_of, form_fields
+from ..content.schema import ENTRY_FIELDS, ENTRY_LABELS, LEARNING_KIND, LEARNING_LABELS, Field, form_fields
 from .form_text import attachments_from_text, attachments_text, chapters_from_text, chapters_text, part_inputs
 
 Errors = dict[str, list[str]]
@@ -89,7 +89,7 @@ def errors_by_field(problems: list[content.Problem], kind: str) -> Errors:
 
     A content file's message names the front-matter key (``title：不能为空``, for whoever edits the
     file); under the editor's input it names the field as the form labels it (``标题：不能为空``)."""
-    labels = {f.key: f.label for f in fields_of(kind)}
+    labels = LEARNING_LABELS if kind == LEARNING_KIND else ENTRY_LABELS
     errors: Errors = {}
     for problem in problems:
         key = problem.field.split(".", 1)[0]
@@ -97,7 +97,7 @@ def errors_by_field(problems: list[content.Problem], kind: str) -> Errors:
     return errors
 
 
-def labelled(message: str, key: str, label: str | None, parts: Iterable[tuple[str, str]] = ()) -> str:
+def labelled(message: str, key: str, label: str | None, parts: Mapping[str, str] | None = None) -> str:
     """``message`` naming the field by its ``label`` where it names the front-matter ``key``: at
     its start (``title：不能为空`` → ``标题：不能为空``, ``chapters 第 2 项：…``; with the labels of
     a structured field's ``parts``, ``survey 的 satisfied：…`` → ``线下问卷的“满意”：…``) and as
@@ -107,7 +107,7 @@ def labelled(message: str, key: str, label: str | None, parts: Iterable[tuple[st
         return message
     if message.startswith(f"{key} 的 "):
         rest = message[len(key) + 3 :]
-        for part, part_label in parts:
+        for part, part_label in (parts or {}).items():
             if rest.startswith(part) and not re.match(r"\w", rest[len(part) : len(part) + 1], re.ASCII):
                 return f"{label}的“{part_label}”{rest[len(part) :]}"
     if message.startswith((f"{key}：", f"{key} ")):

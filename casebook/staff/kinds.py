@@ -18,7 +18,7 @@ from sqlalchemy import select
 from .. import catalog, content
 from ..content import projects as project_files
 from ..content.project_model import PROJECT_KIND, STAGES, Project, plain_number
-from ..content.schema import LEARNING_KIND, PROJECT_FIELD, PROJECT_PARTS
+from ..content.schema import LEARNING_KIND, PROJECT_LABELS, PROJECT_PART_LABELS, PROJECT_PARTS
 from ..db import DbSession
 from ..models import EntryRow, TopicRow
 from .form_text import chapters_from_text as chapters_from_text
@@ -320,8 +320,7 @@ def _errors_by_input(problems: list[content.Problem], inputs: Mapping[str, str])
         while path and path not in inputs:
             path = path.rpartition(".")[0]
         key = problem.field.split(".", 1)[0]
-        field = PROJECT_FIELD.get(key)
-        message = labelled(problem.message, key, field.label, field.parts) if field else problem.message
+        message = labelled(problem.message, key, PROJECT_LABELS.get(key), PROJECT_PART_LABELS.get(key))
         errors.setdefault(inputs.get(path, path), []).append(message)
     return errors
 
